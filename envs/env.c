@@ -1,0 +1,62 @@
+/* env.c: the registry of env classes and creation by name (see env.h). */
+#include "env.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cartpole.h"
+
+static const EnvClass *const REGISTRY[] = {&cartpole_class};
+#define N_CLASSES (sizeof REGISTRY / sizeof REGISTRY[0])
+
+int env_names(const char **names, int max) {
+    int k = 0;
+    for (size_t i = 0; i < N_CLASSES; i++)
+        for (const char *const *nm = REGISTRY[i]->names; *nm; nm++, k++)
+            if (k < max) names[k] = *nm;
+    return k;
+}
+
+void env_known_names(char *buf, size_t n) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_CLASSES; i++)
+        for (const char *const *nm = REGISTRY[i]->names; *nm && used < n; nm++)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", *nm);
+}
+
+static bool class_accepts(const EnvClass *cls, const char *name) {
+    for (const char *const *nm = cls->names; *nm; nm++)
+        if (strcmp(*nm, name) == 0) return true;
+    return false;
+}
+
+int env_create(Env **out, const EnvConfig *cfg, Err *err) {
+    *out = NULL;
+    const EnvClass *cls = NULL;
+    for (size_t i = 0; i < N_CLASSES && !cls; i++)
+        if (class_accepts(REGISTRY[i], cfg->name)) cls = REGISTRY[i];
+    if (!cls) {
+        char known[512];
+        env_known_names(known, sizeof known);
+        return err_set(err, "env.name: unknown env '%s' (known: %s)", cfg->name, known);
+    }
+    Env *env = calloc(1, sizeof *env);
+    if (!env) return err_set(err, "out of memory creating env '%s'", cfg->name);
+    env->cls = cls;
+    env->self = cls->create(cfg, &env->obs_dim, &env->n_actions, err);
+    if (!env->self) {
+        free(env);
+        return -1;
+    }
+    snprintf(env->name, sizeof env->name, "%s", cfg->name);
+    *out = env;
+    return 0;
+}
+
+void env_destroy(Env *env) {
+    if (!env) return;
+    env->cls->destroy(env->self);
+    free(env);
+}

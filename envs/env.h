@@ -1,0 +1,108 @@
+/* env.h: the one environment interface of ppo.
+ *
+ * An env is created by name from an EnvConfig ("cartpole", "cartpole-stateless",
+ * "gridworld/LEVEL"), and is then driven as in Gymnasium: seed, reset, step. Observations are
+ * float32 vectors of env_obs_dim() values written into caller-owned buffers; actions are
+ * discrete, 0 .. env_n_actions() - 1. Envs know nothing of policies, rendering or files: a
+ * renderer reads an env's state only through env_view(). The vectorized form with same-step
+ * autoreset is in vecenv.h.
+ *
+ * An implementation is an EnvClass (a table of function pointers over its own struct) listed in
+ * env.c's registry; the trainer never knows which one it runs. */
+#ifndef PPO_ENV_H
+#define PPO_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define ENV_NAME_LEN 64
+#define ENV_PATH_LEN 256
+
+/* CartPole's integrators (Gymnasium's kinematics_integrator). */
+enum { ENV_INTEGRATOR_EULER = 0, ENV_INTEGRATOR_SEMI_IMPLICIT = 1 };
+
+/* What an env is made from: the `env:` section of a run config. Zero fields take the env's
+ * defaults (see the key table in src/config.c for the documented defaults). */
+typedef struct EnvConfig {
+    char name[ENV_NAME_LEN]; /* registry name: "cartpole", "gridworld/empty-8x8", ... */
+    int max_steps;           /* truncation after this many steps; 0 = the env's own default */
+    int integrator;          /* cartpole: ENV_INTEGRATOR_EULER or ENV_INTEGRATOR_SEMI_IMPLICIT */
+    char map[ENV_PATH_LEN];  /* gridworld/map: path of an ASCII map file */
+    bool see_through;        /* gridworld: walls and closed doors do not block sight */
+} EnvConfig;
+
+typedef struct Env Env;
+
+/* The function table of one kind of env. `self` is the implementation's own struct. */
+typedef struct EnvClass {
+    const char *const *names; /* the names this class accepts, NULL-terminated */
+    /* Allocates and initializes an env; returns NULL and fills err on a bad option. */
+    void *(*create)(const EnvConfig *cfg, int *obs_dim, int *n_actions, Err *err);
+    void (*destroy)(void *self);
+    void (*seed)(void *self, uint64_t seed, uint64_t stream);
+    void (*reset)(void *self, float *obs);
+    void (*step)(void *self, int action, float *obs, float *reward, bool *terminated,
+                 bool *truncated);
+    const void *(*view)(const void *self);
+    size_t (*state_size)(const void *self);
+    void (*state_save)(const void *self, void *buf);
+    int (*state_load)(void *self, const void *buf, Err *err);
+} EnvClass;
+
+struct Env {
+    const EnvClass *cls;
+    void *self;
+    int obs_dim;   /* length of one observation, float32 values */
+    int n_actions; /* discrete actions 0 .. n_actions - 1 */
+    char name[ENV_NAME_LEN];
+};
+
+/* Creates the env named cfg->name. Errors: an unknown name (the message lists the known names),
+ * or an option the env rejects (the message names the key and what is allowed). */
+int env_create(Env **out, const EnvConfig *cfg, Err *err);
+
+/* Frees an env made by env_create (NULL is allowed). */
+void env_destroy(Env *env);
+
+/* Writes one line listing every registered env name into buf [n] (truncated to fit), for --help
+ * and error messages. */
+void env_known_names(char *buf, size_t n);
+
+/* Stores up to max registered env names, in registry order, into names; returns how many there
+ * are in all (which may exceed max). */
+int env_names(const char **names, int max);
+
+/* Seeds the env's own RNG from (seed, stream), as Gymnasium's reset(seed=...) does; the next
+ * reset draws from it. A vectorized env seeds env i with (seed, i). */
+static inline void env_seed(Env *env, uint64_t seed, uint64_t stream) {
+    env->cls->seed(env->self, seed, stream);
+}
+
+/* Starts a new episode and writes its first observation, obs [obs_dim]. */
+static inline void env_reset(Env *env, float *obs) { env->cls->reset(env->self, obs); }
+
+/* Applies action (0 .. n_actions - 1) and writes the next observation obs [obs_dim], the reward,
+ * and whether the episode terminated (an end state of the task) or was truncated (the step
+ * limit). Stepping after the end without a reset is the caller's error. No autoreset here. */
+static inline void env_step(Env *env, int action, float *obs, float *reward, bool *terminated,
+                            bool *truncated) {
+    env->cls->step(env->self, action, obs, reward, terminated, truncated);
+}
+
+/* Read-only view of the env's state for renderers; its type is the env's own (CartPoleView in
+ * cartpole.h, GridView in gridworld.h), told apart by env->name. */
+static inline const void *env_view(const Env *env) { return env->cls->view(env->self); }
+
+/* The env's full state (including its RNG) as bytes, for checkpoints: env_state_size() bytes
+ * written by env_state_save() and read back by env_state_load(), which fails with a message on
+ * a state that is not valid for this env. */
+static inline size_t env_state_size(const Env *env) { return env->cls->state_size(env->self); }
+static inline void env_state_save(const Env *env, void *buf) { env->cls->state_save(env->self, buf); }
+static inline int env_state_load(Env *env, const void *buf, Err *err) {
+    return env->cls->state_load(env->self, buf, err);
+}
+
+#endif

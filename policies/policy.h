@@ -1,0 +1,126 @@
+/* policy.h: the one policy interface of ppo, used by rollouts, the learner, eval and the viewer
+ * without knowing the implementation ("gla": gated linear attention, the product's policy;
+ * "mlp": CleanRL's memory-less 64-64 tanh actor and critic).
+ *
+ * Legend of dimension letters: T time steps, B envs in a batch, O obs_dim, A n_actions,
+ * S state_size (reals of recurrent state per env; 0 for mlp), P n_params.
+ * All arrays are row-major; [T, B, O] means index (t * B + b) * O + o.
+ *
+ * Parameters live in one contiguous buffer `params` [P] described by a table of named tensors
+ * (name, shape, offset). Gradients and the optimizer's moments are buffers of the same length
+ * and layout, owned by whoever uses them.
+ *
+ * Inputs per step: obs [O], the episode-start flag (1 on an episode's first step: the
+ * recurrent state is wiped before the step), and the previous action: the action taken at t-1
+ * in the same episode (0 .. A-1), ignored (seen as none) where the episode starts. */
+#ifndef PPO_POLICY_H
+#define PPO_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "real.h"
+#include "rng.h"
+
+#define POLICY_KIND_LEN 16
+#define POLICY_NAME_LEN 48
+#define POLICY_MAX_DIMS 4
+
+/* The `policy:` section of a run config. policy_config_defaults() gives the documented
+ * defaults; policy_create() validates every field and names the key at fault. */
+typedef struct PolicyConfig {
+    char kind[POLICY_KIND_LEN]; /* "gla" or "mlp" */
+    /* gla */
+    int d_model;       /* D: width of the residual stream */
+    int n_heads;       /* H: attention heads (divides K and V) */
+    int n_layers;      /* GLA blocks */
+    double expand_k;   /* K = expand_k * D (key width over all heads) */
+    double expand_v;   /* V = expand_v * D (value width over all heads) */
+    int gate_rank;     /* rank of the low-rank gate projection W_a2 W_a1 */
+    double gate_tau;   /* gate temperature tau: g = logsigmoid(z) / tau */
+    double mlp_ratio;  /* SwiGLU hidden width = mlp_ratio * D; 0 removes the MLP */
+    bool prev_action;  /* feed the one-hot previous action into the input embedding */
+    bool start_flag;   /* feed the episode-start flag into the input embedding */
+    double init_std;   /* std of the N(0, std) init of linear weights */
+    /* mlp */
+    int hidden;        /* width of each of the two tanh layers of actor and critic */
+} PolicyConfig;
+
+/* One named parameter tensor inside the contiguous buffer. */
+typedef struct ParamTensor {
+    char name[POLICY_NAME_LEN]; /* e.g. "layers.0.gla.w_q" */
+    int ndim;
+    int shape[POLICY_MAX_DIMS];
+    size_t offset; /* in reals from the start of params */
+    size_t size;   /* product of the shape */
+} ParamTensor;
+
+typedef struct PolicyClass PolicyClass;
+typedef struct PolicyWork PolicyWork;
+
+typedef struct Policy {
+    const PolicyClass *cls;
+    void *self;          /* the implementation's own description (sizes, offsets) */
+    PolicyConfig cfg;    /* as created */
+    int obs_dim;         /* O */
+    int n_actions;       /* A */
+    size_t state_size;   /* S: reals of recurrent state per env */
+    size_t n_params;     /* P */
+    real *params;        /* [P], owned by the policy */
+    ParamTensor *tensors;/* [n_tensors] */
+    int n_tensors;
+} Policy;
+
+/* Fills cfg with the documented defaults (kind "gla"). */
+void policy_config_defaults(PolicyConfig *cfg);
+
+/* Creates a policy for obs_dim inputs and n_actions discrete actions, with parameters
+ * allocated (zero) and the tensor table filled. Errors: an unknown kind, or a field out of
+ * range or inconsistent with another (the message names the key, e.g. "policy.n_heads"). */
+int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err);
+
+/* Frees a policy (NULL is allowed). */
+void policy_destroy(Policy *p);
+
+/* Initializes every parameter from rng (the init of DESIGN.md: linear weights N(0, init_std),
+ * a small policy head, value head gain 1, gate biases spread over memory half-lives). */
+void policy_init(Policy *p, Rng *rng);
+
+/* The tensor named `name`, or NULL. */
+const ParamTensor *policy_tensor(const Policy *p, const char *name);
+
+/* A workspace for calls on batches of up to max_b envs and sequences of up to max_t steps
+ * (max_t = 1 for step-only use). One per thread: the policy's parameters are read-only in
+ * step and forward, so several threads may share a policy with one workspace each. NULL on
+ * out of memory. */
+PolicyWork *policy_work_create(const Policy *p, int max_t, int max_b);
+void policy_work_destroy(PolicyWork *w);
+
+/* One step for B envs (B <= max_b of w):
+ *   state [B, S] in/out: each env's recurrent state, replaced by the state after this step
+ *     (wiped first where episode_start[b] = 1);
+ *   obs [B, O]; episode_start [B] (0 or 1); prev_action [B] (ignored where episode_start);
+ *   out: logits [B, A], value [B]. */
+void policy_step(const Policy *p, PolicyWork *w, int B, real *state, const real *obs,
+                 const uint8_t *episode_start, const int32_t *prev_action, real *logits,
+                 real *value);
+
+/* The same computation over T steps of B envs (T <= max_t, B <= max_b), from each env's
+ * initial state state0 [B, S]; keeps in w what policy_backward_sequence needs.
+ *   obs [T, B, O]; episode_start [T, B]; prev_action [T, B];
+ *   out: logits [T, B, A], value [T, B]; final state [B, S] into state_out when not NULL.
+ * Equals T calls of policy_step (up to float rounding). */
+void policy_forward_sequence(const Policy *p, PolicyWork *w, int T, int B, const real *state0,
+                             const real *obs, const uint8_t *episode_start,
+                             const int32_t *prev_action, real *logits, real *value,
+                             real *state_out);
+
+/* Backpropagates through the last policy_forward_sequence on w: given dlogits [T, B, A] and
+ * dvalue [T, B] (gradients of a scalar loss), adds the parameter gradients into grads [P]
+ * (+=; the caller zeroes it). The initial state is a constant (no gradient). */
+void policy_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
+                              const real *dvalue, real *grads);
+
+#endif

@@ -1,0 +1,44 @@
+#!/bin/sh
+# deps.sh: install the Debian packages ppo needs with apt-get, only those that are missing.
+# Does nothing when everything is there. Uses sudo when not run as root.
+# Usage: scripts/deps.sh [--list]   (--list prints the package names and exits)
+set -eu
+
+# One line per package: what ppo uses it for.
+PACKAGES="
+pkg-config        finds the libraries below
+libopenblas-dev   cblas matrix products (policy forward and backward)
+libsdl2-dev       the live viewer window
+libyaml-dev       config files
+check             the unit-test framework
+"
+
+names=$(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }')
+if [ "${1:-}" = "--list" ]; then
+    printf '%s\n' "$names"
+    exit 0
+fi
+
+missing=""
+for p in $names; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+if [ -z "$missing" ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "deps: missing packages:$missing" >&2
+    echo "deps: not root and no sudo; install them as root: apt-get install$missing" >&2
+    exit 1
+fi
+echo "deps: installing$missing"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
