@@ -1,0 +1,530 @@
+/* gla.c: the product's policy "gla": gated linear attention (Yang et al. 2023, "Gated Linear
+ * Attention Transformers with Hardware-Efficient Training", arXiv 2312.06635; the layer of
+ * fla-org/flash-linear-attention fla/layers/gla.py) run recurrently with episode resets, with
+ * a policy head and a value head, as DESIGN.md "Policy" specifies.
+ *
+ * Legend: T time steps, B envs, N = T * B rows (row n = t * B + b), O obs_dim, A n_actions,
+ * IN input width (O, + A for the one-hot previous action, + 1 for the start flag), D d_model,
+ * H heads, K key width (all heads), V value width (all heads), Kh = K / H, Vh = V / H,
+ * R gate rank, F SwiGLU hidden width, L layers, PC = 2K + 2V + R (the fused projection).
+ *
+ * Per step (row):
+ *   x = W_in inp + b_in                                     [D]
+ *   per layer: x = x + W_o GatedNorm(GLA(RMSNorm(x)))       (attention; mixes along time)
+ *              x = x + W_2 (silu(W_1 n) * W_3 n), n = RMSNorm(x)   (when F > 0)
+ *   h = RMSNorm(x); logits = W_pi h + b_pi [A]; value = w_v . h + b_v
+ * GLA: [q | k | v | u | a1] = W_proj n (W_proj = [W_q; W_k; W_v; W_g; W_a1], stored one after
+ * the other so one matrix product computes all five), z = W_a2 a1 + b_a, alpha =
+ * exp(logsigmoid(z) / tau), the recurrence of gla_scan.h per head, then per-head RMSNorm times
+ * swish(u) (layers.h gated_rmsnorm).
+ *
+ * State per env: S = L * H * Kh * Vh reals, laid out [L, H, Kh, Vh].
+ *
+ * Cost (counted in gla_flops): matrix products 2 * rows * in * out FLOP each in forward and
+ * twice that in backward; the recurrence 4 * K * Vh FLOP per row forward (decay + outer
+ * product update, output) and 10 * K * Vh backward. Norms, activations and the backward's
+ * recomputation of the states are not counted.
+ *
+ * Backward keeps, per layer, the activations of the forward in the workspace and recomputes
+ * the recurrent states S_t of one (env, head) at a time from the stored initial state into a
+ * [T, Kh * Vh] scratch (DESIGN.md: "recompute it from the stored segment start"), so memory
+ * does not grow with T * B * K * Vh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tgmath.h>
+
+#include "gla_scan.h"
+#include "layers.h"
+#include "policy_impl.h"
+
+/* Memory half-lives (env steps) of the gate at init: the key channels of each head get
+ * log-evenly spaced half-lives h = tau ln2 / softplus(-b_a) from GLA_HALF_LIFE_MIN to
+ * GLA_HALF_LIFE_MAX: from a few steps (CartPole's velocities from positions) to twice the
+ * longest episode of the envs (DoorKey-8x8, 640 steps). */
+#define GLA_HALF_LIFE_MIN 4.0
+#define GLA_HALF_LIFE_MAX 1280.0
+#define GLA_MAX_WIDTH 4096
+#define GLA_MAX_LAYERS 64
+
+typedef struct GlaLayer {
+    size_t norm1, proj, wa2, ba, gnorm, wo, norm2, w13, w2; /* offsets into params */
+} GlaLayer;
+
+typedef struct Gla {
+    int O, A, IN, D, H, L, K, V, Kh, Vh, R, F, PC;
+    bool prev_action, start_flag;
+    real tau, scale;
+    size_t w_in, b_in, normf, w_head, b_head; /* w_head [A + 1, D] = pi.w then v.w */
+    GlaLayer *layers;                         /* [L] */
+} Gla;
+
+/* Column blocks of the fused projection [N, PC]. */
+#define COL_Q(g) 0
+#define COL_K(g) ((g)->K)
+#define COL_V(g) (2 * (g)->K)
+#define COL_U(g) (2 * (g)->K + (g)->V)
+#define COL_A1(g) (2 * (g)->K + 2 * (g)->V)
+
+typedef struct GlaActs { /* one layer's saved forward values, rows N */
+    real *ln1, *rstd1;   /* [N, D], [N] */
+    real *proj;          /* [N, PC] */
+    real *z, *alpha;     /* [N, K] each */
+    real *o, *grstd;     /* [N, V], [N, H] */
+    real *gated;         /* [N, V] */
+    real *mid;           /* [N, D] residual after attention */
+    real *ln2, *rstd2;   /* [N, D], [N] */
+    real *h13, *m;       /* [N, 2F], [N, F] */
+} GlaActs;
+
+typedef struct GlaWork {
+    real *arena;          /* one allocation holding every buffer below */
+    real *inp;            /* [N, IN] */
+    real *resid;          /* [L + 1, N, D]: input of layer l, resid[L] the last output */
+    GlaActs *acts;        /* [L] */
+    real *lnf, *rstdf;    /* [N, D], [N] */
+    real *out;            /* [N, A + 1] head outputs */
+    real *state0;         /* [max_b, S] initial state of the last forward */
+    real *state_fin;      /* [max_b, S] final state when the caller does not want it */
+    uint8_t *start;       /* [N] episode-start flags of the last forward */
+    /* backward */
+    real *dresid, *dln;   /* [N, D] */
+    real *dproj;          /* [N, PC] */
+    real *dz;             /* [N, K] */
+    real *dgated, *do_;   /* [N, V] */
+    real *dm, *dh13;      /* [N, F], [N, 2F] */
+    real *dout;           /* [N, A + 1] */
+    real *hist, *dS;      /* [max_t, Kh * Vh], [Kh * Vh] */
+} GlaWork;
+
+static bool whole(double x) { return fabs(x - round(x)) < 1e-9; }
+
+static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *err) {
+    (void)obs_dim;
+    (void)n_actions;
+    if (c->d_model < 1 || c->d_model > GLA_MAX_WIDTH)
+        return err_set(err, "policy.d_model: %d is out of range (allowed 1 .. %d)", c->d_model,
+                       GLA_MAX_WIDTH);
+    if (c->n_layers < 1 || c->n_layers > GLA_MAX_LAYERS)
+        return err_set(err, "policy.n_layers: %d is out of range (allowed 1 .. %d)", c->n_layers,
+                       GLA_MAX_LAYERS);
+    if (c->n_heads < 1 || c->n_heads > c->d_model)
+        return err_set(err, "policy.n_heads: %d is out of range (allowed 1 .. d_model %d)",
+                       c->n_heads, c->d_model);
+    if (!(c->expand_k > 0) || c->expand_k > 16)
+        return err_set(err, "policy.expand_k: %g is out of range (allowed > 0 .. 16)", c->expand_k);
+    if (!(c->expand_v > 0) || c->expand_v > 16)
+        return err_set(err, "policy.expand_v: %g is out of range (allowed > 0 .. 16)", c->expand_v);
+    double k = c->expand_k * c->d_model, v = c->expand_v * c->d_model;
+    if (!whole(k))
+        return err_set(err, "policy.expand_k: %g * d_model %d = %g is not a whole number of keys",
+                       c->expand_k, c->d_model, k);
+    if (!whole(v))
+        return err_set(err, "policy.expand_v: %g * d_model %d = %g is not a whole number of values",
+                       c->expand_v, c->d_model, v);
+    if ((long)round(k) % c->n_heads != 0)
+        return err_set(err, "policy.n_heads: %d does not divide the key width K = expand_k * d_model = %ld",
+                       c->n_heads, (long)round(k));
+    if ((long)round(v) % c->n_heads != 0)
+        return err_set(err, "policy.n_heads: %d does not divide the value width V = expand_v * d_model = %ld",
+                       c->n_heads, (long)round(v));
+    if (c->gate_rank < 1 || c->gate_rank > GLA_MAX_WIDTH)
+        return err_set(err, "policy.gate_rank: %d is out of range (allowed 1 .. %d)", c->gate_rank,
+                       GLA_MAX_WIDTH);
+    if (!(c->gate_tau > 0) || !isfinite(c->gate_tau))
+        return err_set(err, "policy.gate_tau: %g must be a positive number", c->gate_tau);
+    if (!(c->mlp_ratio >= 0) || c->mlp_ratio > 16)
+        return err_set(err, "policy.mlp_ratio: %g is out of range (allowed 0 .. 16; 0 removes the MLP)",
+                       c->mlp_ratio);
+    if (!whole(c->mlp_ratio * c->d_model))
+        return err_set(err, "policy.mlp_ratio: %g * d_model %d = %g is not a whole number of units",
+                       c->mlp_ratio, c->d_model, c->mlp_ratio * c->d_model);
+    if (!(c->init_std > 0) || c->init_std > 10)
+        return err_set(err, "policy.init_std: %g is out of range (allowed > 0 .. 10)", c->init_std);
+    return 0;
+}
+
+static int gla_build(Policy *p, Err *err) {
+    const PolicyConfig *c = &p->cfg;
+    Gla *g = calloc(1, sizeof *g);
+    if (!g) return err_set(err, "policy: out of memory");
+    p->self = g;
+    g->O = p->obs_dim;
+    g->A = p->n_actions;
+    g->prev_action = c->prev_action;
+    g->start_flag = c->start_flag;
+    g->IN = g->O + (g->prev_action ? g->A : 0) + (g->start_flag ? 1 : 0);
+    g->D = c->d_model;
+    g->H = c->n_heads;
+    g->L = c->n_layers;
+    g->K = (int)round(c->expand_k * c->d_model);
+    g->V = (int)round(c->expand_v * c->d_model);
+    g->Kh = g->K / g->H;
+    g->Vh = g->V / g->H;
+    g->R = c->gate_rank;
+    g->F = (int)round(c->mlp_ratio * c->d_model);
+    g->PC = 2 * g->K + 2 * g->V + g->R;
+    g->tau = (real)c->gate_tau;
+    g->scale = (real)(1.0 / sqrt((double)g->Kh));
+    g->layers = calloc((size_t)g->L, sizeof *g->layers);
+    if (!g->layers) return err_set(err, "policy: out of memory");
+    int D = g->D, K = g->K, V = g->V, R = g->R, F = g->F, A = g->A;
+    size_t bad = (size_t)-1, tmp;
+    char name[POLICY_NAME_LEN];
+#define ADD(field, ...)                                                                    \
+    do {                                                                                   \
+        int shape_[] = {__VA_ARGS__};                                                      \
+        size_t off_ = policy_add_tensor(p, name, (int)(sizeof shape_ / sizeof shape_[0]), shape_, err); \
+        if (off_ == bad) return -1;                                                        \
+        *(field) = off_;                                                                   \
+    } while (0)
+#define NAME(...) snprintf(name, sizeof name, __VA_ARGS__)
+    NAME("embed.w"); ADD(&g->w_in, D, g->IN);
+    NAME("embed.b"); ADD(&g->b_in, D);
+    for (int l = 0; l < g->L; l++) {
+        GlaLayer *ly = &g->layers[l];
+        NAME("layers.%d.norm1.w", l); ADD(&ly->norm1, D);
+        /* q, k, v, g, a1 one after the other: the fused projection [PC, D] */
+        NAME("layers.%d.gla.w_q", l); ADD(&ly->proj, K, D);
+        NAME("layers.%d.gla.w_k", l); ADD(&tmp, K, D);
+        NAME("layers.%d.gla.w_v", l); ADD(&tmp, V, D);
+        NAME("layers.%d.gla.w_g", l); ADD(&tmp, V, D);
+        NAME("layers.%d.gla.w_a1", l); ADD(&tmp, R, D);
+        NAME("layers.%d.gla.w_a2", l); ADD(&ly->wa2, K, R);
+        NAME("layers.%d.gla.b_a", l); ADD(&ly->ba, K);
+        NAME("layers.%d.gla.norm.w", l); ADD(&ly->gnorm, g->Vh);
+        NAME("layers.%d.gla.w_o", l); ADD(&ly->wo, D, V);
+        if (F > 0) {
+            NAME("layers.%d.norm2.w", l); ADD(&ly->norm2, D);
+            /* w_1 then w_3: the fused [2F, D] */
+            NAME("layers.%d.mlp.w_1", l); ADD(&ly->w13, F, D);
+            NAME("layers.%d.mlp.w_3", l); ADD(&tmp, F, D);
+            NAME("layers.%d.mlp.w_2", l); ADD(&ly->w2, D, F);
+        }
+    }
+    NAME("norm_f.w"); ADD(&g->normf, D);
+    /* pi.w then v.w: one head [A + 1, D]; pi.b then v.b likewise */
+    NAME("pi.w"); ADD(&g->w_head, A, D);
+    NAME("v.w"); ADD(&tmp, 1, D);
+    NAME("pi.b"); ADD(&g->b_head, A);
+    NAME("v.b"); ADD(&tmp, 1);
+#undef ADD
+#undef NAME
+    p->state_size = (size_t)g->L * g->H * g->Kh * g->Vh;
+    return 0;
+}
+
+static void gla_free_self(Policy *p) {
+    Gla *g = p->self;
+    free(g->layers);
+    free(g);
+    p->self = NULL;
+}
+
+/* DESIGN.md init: block weights N(0, init_std); norm weights 1; the policy head N(0, 0.01^2 / D)
+ * (logits of std ~0.01 on the unit-RMS final norm, so a fresh policy's entropy is ln(A) to
+ * ~1e-4); the value head N(0, 1 / D) (gain 1: value of std ~1, as CleanRL's critic head);
+ * the gate biases spread over half-lives GLA_HALF_LIFE_MIN .. MAX per head; other biases 0.
+ * The input embedding uses N(0, 1 / IN) instead of init_std: observations are few and of order
+ * 1, and 0.02 would leave the residual stream near RMSNorm's eps (1e-5). */
+static void gla_init(Policy *p, Rng *rng) {
+    const Gla *g = p->self;
+    real *P = p->params;
+    int D = g->D, K = g->K, V = g->V, R = g->R, F = g->F, A = g->A;
+    double std = p->cfg.init_std;
+    policy_init_normal(P + g->w_in, (size_t)D * g->IN, 1.0 / sqrt((double)g->IN), rng);
+    for (int l = 0; l < g->L; l++) {
+        const GlaLayer *ly = &g->layers[l];
+        for (int i = 0; i < D; i++) P[ly->norm1 + i] = 1;
+        policy_init_normal(P + ly->proj, (size_t)g->PC * D, std, rng);
+        policy_init_normal(P + ly->wa2, (size_t)K * R, std, rng);
+        for (int h = 0; h < g->H; h++)
+            for (int i = 0; i < g->Kh; i++) {
+                double frac = g->Kh > 1 ? (double)i / (g->Kh - 1) : 0.5;
+                double life = GLA_HALF_LIFE_MIN * pow(GLA_HALF_LIFE_MAX / GLA_HALF_LIFE_MIN, frac);
+                double sp = p->cfg.gate_tau * log(2.0) / life; /* softplus(-b) */
+                P[ly->ba + h * g->Kh + i] = (real)(-log(expm1(sp)));
+            }
+        for (int i = 0; i < g->Vh; i++) P[ly->gnorm + i] = 1;
+        policy_init_normal(P + ly->wo, (size_t)D * V, std, rng);
+        if (F > 0) {
+            for (int i = 0; i < D; i++) P[ly->norm2 + i] = 1;
+            policy_init_normal(P + ly->w13, (size_t)2 * F * D, std, rng);
+            policy_init_normal(P + ly->w2, (size_t)D * F, std, rng);
+        }
+    }
+    for (int i = 0; i < D; i++) P[g->normf + i] = 1;
+    policy_init_normal(P + g->w_head, (size_t)A * D, 0.01 / sqrt((double)D), rng);
+    policy_init_normal(P + g->w_head + (size_t)A * D, (size_t)D, 1.0 / sqrt((double)D), rng);
+}
+
+static int gla_work_init(const Policy *p, PolicyWork *w) {
+    const Gla *g = p->self;
+    GlaWork *k = calloc(1, sizeof *k);
+    if (!k) return -1;
+    w->self = k;
+    size_t N = (size_t)w->max_t * (size_t)w->max_b, L = (size_t)g->L;
+    size_t D = (size_t)g->D, K = (size_t)g->K, V = (size_t)g->V, H = (size_t)g->H;
+    size_t F = (size_t)g->F, PC = (size_t)g->PC, A1 = (size_t)g->A + 1, S = p->state_size;
+    size_t KV = (size_t)g->Kh * (size_t)g->Vh;
+    size_t per_layer = N * (D + 1 + PC + 2 * K + V + H + V + D + (F ? D + 1 + 3 * F : 0));
+    size_t total = N * g->IN + (L + 1) * N * D + L * per_layer + N * (D + 1) + N * A1 +
+                   2 * (size_t)w->max_b * S + N * (2 * D + PC + K + 2 * V + 3 * F + A1) +
+                   (size_t)w->max_t * KV + KV;
+    k->arena = malloc(total * sizeof(real));
+    k->acts = calloc(L, sizeof *k->acts);
+    k->start = malloc(N);
+    if (!k->arena || !k->acts || !k->start) {
+        w->cls->work_free(w);
+        return -1;
+    }
+    real *c = k->arena;
+#define TAKE(ptr, n) \
+    do {             \
+        (ptr) = c;   \
+        c += (n);    \
+    } while (0)
+    TAKE(k->inp, N * g->IN);
+    TAKE(k->resid, (L + 1) * N * D);
+    for (size_t l = 0; l < L; l++) {
+        GlaActs *a = &k->acts[l];
+        TAKE(a->ln1, N * D);
+        TAKE(a->rstd1, N);
+        TAKE(a->proj, N * PC);
+        TAKE(a->z, N * K);
+        TAKE(a->alpha, N * K);
+        TAKE(a->o, N * V);
+        TAKE(a->grstd, N * H);
+        TAKE(a->gated, N * V);
+        TAKE(a->mid, N * D);
+        if (F) {
+            TAKE(a->ln2, N * D);
+            TAKE(a->rstd2, N);
+            TAKE(a->h13, N * 2 * F);
+            TAKE(a->m, N * F);
+        }
+    }
+    TAKE(k->lnf, N * D);
+    TAKE(k->rstdf, N);
+    TAKE(k->out, N * A1);
+    TAKE(k->state0, (size_t)w->max_b * S);
+    TAKE(k->state_fin, (size_t)w->max_b * S);
+    TAKE(k->dresid, N * D);
+    TAKE(k->dln, N * D);
+    TAKE(k->dproj, N * PC);
+    TAKE(k->dz, N * K);
+    TAKE(k->dgated, N * V);
+    TAKE(k->do_, N * V);
+    TAKE(k->dm, N * F);
+    TAKE(k->dh13, N * 2 * F);
+    TAKE(k->dout, N * A1);
+    TAKE(k->hist, (size_t)w->max_t * KV);
+    TAKE(k->dS, KV);
+#undef TAKE
+    if ((size_t)(c - k->arena) != total) abort(); /* the size sum above is wrong: a bug */
+    return 0;
+}
+
+static void gla_work_free(PolicyWork *w) {
+    GlaWork *k = w->self;
+    if (!k) return;
+    free(k->arena);
+    free(k->acts);
+    free(k->start);
+    free(k);
+    w->self = NULL;
+}
+
+/* inp [N, IN] = [obs | onehot(prev_action) | start]; the one-hot is all zeros on an episode's
+ * first step and for an action outside 0 .. A-1 (none). */
+static void gla_input(const Gla *g, real *inp, int N, const real *obs, const uint8_t *start,
+                      const int32_t *prev_action) {
+    for (int n = 0; n < N; n++) {
+        real *x = inp + (long)n * g->IN;
+        memcpy(x, obs + (long)n * g->O, (size_t)g->O * sizeof *x);
+        int c = g->O;
+        if (g->prev_action) {
+            memset(x + c, 0, (size_t)g->A * sizeof *x);
+            int32_t a = prev_action ? prev_action[n] : -1;
+            if (!start[n] && a >= 0 && a < g->A) x[c + a] = 1;
+            c += g->A;
+        }
+        if (g->start_flag) x[c] = start[n] ? 1 : 0;
+    }
+}
+
+/* The forward pass over T steps of B envs (rows N = T * B), keeping every activation in k.
+ * The recurrent state of layer l, env b starts from state_in [B, S] and ends in state_out
+ * [B, S] (they may be the same buffer). */
+static void gla_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const real *state_in,
+                             real *state_out, const real *obs, const uint8_t *start,
+                             const int32_t *prev_action, real *logits, real *value) {
+    const Gla *g = p->self;
+    GlaWork *k = w->self;
+    const real *P = p->params;
+    bool nv = w->naive;
+    int N = T * B, D = g->D, K = g->K, V = g->V, PC = g->PC, F = g->F, A = g->A;
+    long S = (long)p->state_size, KV = (long)g->Kh * g->Vh;
+    gla_input(g, k->inp, N, obs, start, prev_action);
+    linear_forward(k->resid, D, k->inp, g->IN, P + g->w_in, P + g->b_in, N, g->IN, D, nv);
+    for (int l = 0; l < g->L; l++) {
+        const GlaLayer *ly = &g->layers[l];
+        GlaActs *a = &k->acts[l];
+        const real *x = k->resid + (long)l * N * D;
+        real *y = k->resid + (long)(l + 1) * N * D;
+        rmsnorm_forward(a->ln1, a->rstd1, x, P + ly->norm1, N, D);
+        linear_forward(a->proj, PC, a->ln1, D, P + ly->proj, NULL, N, D, PC, nv);
+        linear_forward(a->z, K, a->proj + COL_A1(g), PC, P + ly->wa2, P + ly->ba, N, g->R, K, nv);
+        for (long i = 0; i < (long)N * K; i++) {
+            real z = a->z[i]; /* logsigmoid(z) = -softplus(-z), written stably */
+            real ls = (z < 0 ? z : 0) - log1p(exp(-fabs(z)));
+            a->alpha[i] = exp(ls / g->tau);
+        }
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < g->H; h++) {
+                long st = (long)b * S + (long)l * g->H * KV + h * KV;
+                real *Sb = state_out + st;
+                if (state_out != state_in) memcpy(Sb, state_in + st, (size_t)KV * sizeof *Sb);
+                GlaScanIO io = {
+                    .q = a->proj + (long)b * PC + COL_Q(g) + h * g->Kh,
+                    .k = a->proj + (long)b * PC + COL_K(g) + h * g->Kh,
+                    .v = a->proj + (long)b * PC + COL_V(g) + h * g->Vh,
+                    .alpha = a->alpha + (long)b * K + h * g->Kh,
+                    .start = start + b,
+                    .stride = (long)B * PC,
+                    .astride = (long)B * K,
+                    .sstride = B,
+                };
+                gla_scan_forward(Sb, a->o + (long)b * V + h * g->Vh, (long)B * V, NULL, &io, T,
+                                 g->Kh, g->Vh, g->scale);
+            }
+        gated_rmsnorm_forward(a->gated, a->grstd, a->o, a->proj + COL_U(g), PC, P + ly->gnorm, N,
+                              g->H, g->Vh);
+        real *mid = F ? a->mid : y;
+        memcpy(mid, x, (size_t)N * D * sizeof *mid);
+        linear_forward_acc(mid, D, a->gated, V, P + ly->wo, N, V, D, nv);
+        if (F) {
+            rmsnorm_forward(a->ln2, a->rstd2, mid, P + ly->norm2, N, D);
+            linear_forward(a->h13, 2 * F, a->ln2, D, P + ly->w13, NULL, N, D, 2 * F, nv);
+            swiglu_forward(a->m, a->h13, N, F);
+            memcpy(y, mid, (size_t)N * D * sizeof *y);
+            linear_forward_acc(y, D, a->m, F, P + ly->w2, N, F, D, nv);
+        }
+    }
+    const real *xf = k->resid + (long)g->L * N * D;
+    rmsnorm_forward(k->lnf, k->rstdf, xf, P + g->normf, N, D);
+    linear_forward(k->out, A + 1, k->lnf, D, P + g->w_head, P + g->b_head, N, D, A + 1, nv);
+    for (int n = 0; n < N; n++) {
+        memcpy(logits + (long)n * A, k->out + (long)n * (A + 1), (size_t)A * sizeof *logits);
+        value[n] = k->out[(long)n * (A + 1) + A];
+    }
+}
+
+static void gla_step(const Policy *p, PolicyWork *w, int B, real *state, const real *obs,
+                     const uint8_t *episode_start, const int32_t *prev_action, real *logits,
+                     real *value) {
+    gla_forward_rows(p, w, 1, B, state, state, obs, episode_start, prev_action, logits, value);
+}
+
+static void gla_forward_sequence(const Policy *p, PolicyWork *w, int T, int B,
+                                 const real *state0, const real *obs,
+                                 const uint8_t *episode_start, const int32_t *prev_action,
+                                 real *logits, real *value, real *state_out) {
+    GlaWork *k = w->self;
+    size_t SB = (size_t)B * p->state_size;
+    memcpy(k->state0, state0, SB * sizeof *k->state0);
+    memcpy(k->start, episode_start, (size_t)T * B);
+    gla_forward_rows(p, w, T, B, k->state0, state_out ? state_out : k->state_fin, obs, k->start,
+                     prev_action, logits, value);
+}
+
+/* Backward through the last gla_forward_sequence on w (see policy.h). Follows the forward in
+ * reverse; each layer's gradient buffers are zeroed, then accumulated (+=). */
+static void gla_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
+                                  const real *dvalue, real *grads) {
+    const Gla *g = p->self;
+    GlaWork *k = w->self;
+    const real *P = p->params;
+    real *G = grads;
+    bool nv = w->naive;
+    int T = w->T, B = w->B, N = T * B, D = g->D, K = g->K, V = g->V, PC = g->PC, F = g->F;
+    int A = g->A, Kh = g->Kh, Vh = g->Vh;
+    long S = (long)p->state_size, KV = (long)Kh * Vh;
+    size_t ND = (size_t)N * D * sizeof(real);
+    /* heads and final norm */
+    for (int n = 0; n < N; n++) {
+        memcpy(k->dout + (long)n * (A + 1), dlogits + (long)n * A, (size_t)A * sizeof(real));
+        k->dout[(long)n * (A + 1) + A] = dvalue[n];
+    }
+    memset(k->dln, 0, ND);
+    linear_backward(k->dln, G + g->w_head, G + g->b_head, k->dout, A + 1, k->lnf, D,
+                    P + g->w_head, N, D, A + 1, nv);
+    memset(k->dresid, 0, ND);
+    rmsnorm_backward(k->dresid, G + g->normf, k->dln, k->resid + (long)g->L * N * D,
+                     P + g->normf, k->rstdf, N, D);
+    for (int l = g->L - 1; l >= 0; l--) {
+        const GlaLayer *ly = &g->layers[l];
+        const GlaActs *a = &k->acts[l];
+        const real *x = k->resid + (long)l * N * D;
+        /* dresid holds d(layer output); the MLP branch, then the attention branch, add theirs */
+        if (F) {
+            memset(k->dm, 0, (size_t)N * F * sizeof(real));
+            linear_backward(k->dm, G + ly->w2, NULL, k->dresid, D, a->m, F, P + ly->w2, N, F, D, nv);
+            memset(k->dh13, 0, (size_t)N * 2 * F * sizeof(real));
+            swiglu_backward(k->dh13, k->dm, a->h13, N, F);
+            memset(k->dln, 0, ND);
+            linear_backward(k->dln, G + ly->w13, NULL, k->dh13, 2 * F, a->ln2, D, P + ly->w13, N,
+                            D, 2 * F, nv);
+            rmsnorm_backward(k->dresid, G + ly->norm2, k->dln, a->mid, P + ly->norm2, a->rstd2, N,
+                             D);
+        }
+        memset(k->dgated, 0, (size_t)N * V * sizeof(real));
+        linear_backward(k->dgated, G + ly->wo, NULL, k->dresid, D, a->gated, V, P + ly->wo, N, V,
+                        D, nv);
+        memset(k->dproj, 0, (size_t)N * PC * sizeof(real));
+        memset(k->do_, 0, (size_t)N * V * sizeof(real));
+        gated_rmsnorm_backward(k->do_, k->dproj + COL_U(g), PC, G + ly->gnorm, k->dgated, a->o,
+                               a->proj + COL_U(g), P + ly->gnorm, a->grstd, N, g->H, Vh);
+        memset(k->dz, 0, (size_t)N * K * sizeof(real));
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < g->H; h++) {
+                long st = (long)b * S + (long)l * g->H * KV + h * KV;
+                long qo = (long)b * PC + COL_Q(g) + h * Kh, ko = (long)b * PC + COL_K(g) + h * Kh;
+                long vo = (long)b * PC + COL_V(g) + h * Vh, ao = (long)b * K + h * Kh;
+                GlaScanIO io = {
+                    .q = a->proj + qo, .k = a->proj + ko, .v = a->proj + vo,
+                    .alpha = a->alpha + ao, .start = k->start + b,
+                    .stride = (long)B * PC, .astride = (long)B * K, .sstride = B,
+                };
+                /* recompute S_0 .. S_{T-1} from the stored initial state */
+                memcpy(k->dS, k->state0 + st, (size_t)KV * sizeof(real));
+                gla_scan_forward(k->dS, NULL, 0, k->hist, &io, T, Kh, Vh, g->scale);
+                gla_scan_backward(k->dproj + qo, k->dproj + ko, k->dproj + vo, k->dz + ao, k->dS,
+                                  k->do_ + (long)b * V + h * Vh, (long)B * V, k->state0 + st,
+                                  k->hist, &io, T, Kh, Vh, g->scale);
+            }
+        /* g = logsigmoid(z) / tau: dz = dg * sigmoid(-z) / tau */
+        for (long i = 0; i < (long)N * K; i++) k->dz[i] *= 1 / (1 + exp(a->z[i])) / g->tau;
+        linear_backward(k->dproj + COL_A1(g), G + ly->wa2, G + ly->ba, k->dz, K,
+                        a->proj + COL_A1(g), PC, P + ly->wa2, N, g->R, K, nv);
+        memset(k->dln, 0, ND);
+        linear_backward(k->dln, G + ly->proj, NULL, k->dproj, PC, a->ln1, D, P + ly->proj, N, D,
+                        PC, nv);
+        rmsnorm_backward(k->dresid, G + ly->norm1, k->dln, x, P + ly->norm1, a->rstd1, N, D);
+    }
+    linear_backward(NULL, G + g->w_in, G + g->b_in, k->dresid, D, k->inp, g->IN, P + g->w_in, N,
+                    g->IN, D, nv);
+}
+
+const PolicyClass policy_gla_class = {
+    .kind = "gla",
+    .validate = gla_validate,
+    .build = gla_build,
+    .free_self = gla_free_self,
+    .init = gla_init,
+    .work_init = gla_work_init,
+    .work_free = gla_work_free,
+    .step = gla_step,
+    .forward_sequence = gla_forward_sequence,
+    .backward_sequence = gla_backward_sequence,
+};

@@ -1,0 +1,149 @@
+/* layers.c: forward / backward pairs of the policy layers (see layers.h for shapes and sources).
+ * Math through <tgmath.h>, so the same code runs in float and in the double build. */
+#include "layers.h"
+
+#include <string.h>
+#include <tgmath.h>
+
+#include "linalg.h"
+
+static real sigmoid(real x) { return 1 / (1 + exp(-x)); }
+
+void linear_forward(real *out, int ldo, const real *inp, int ldi, const real *weight,
+                    const real *bias, int N, int C, int OC, bool naive) {
+    /* inp is (N, C), weight is (OC, C), out is (N, OC) */
+    if (bias) {
+        for (int n = 0; n < N; n++) memcpy(out + (long)n * ldo, bias, (size_t)OC * sizeof *out);
+        linalg_gemm(naive, false, true, N, OC, C, 1, inp, ldi, weight, C, 1, out, ldo);
+    } else {
+        linalg_gemm(naive, false, true, N, OC, C, 1, inp, ldi, weight, C, 0, out, ldo);
+    }
+}
+
+void linear_forward_acc(real *out, int ldo, const real *inp, int ldi, const real *weight, int N,
+                        int C, int OC, bool naive) {
+    /* inp is (N, C), weight is (OC, C), out is (N, OC) */
+    linalg_gemm(naive, false, true, N, OC, C, 1, inp, ldi, weight, C, 1, out, ldo);
+}
+
+void linear_backward(real *dinp, real *dweight, real *dbias, const real *dout, int ldo,
+                     const real *inp, int ldi, const real *weight, int N, int C, int OC,
+                     bool naive) {
+    /* dout is (N, OC), inp is (N, C), weight is (OC, C) */
+    if (dinp) linalg_gemm(naive, false, false, N, C, OC, 1, dout, ldo, weight, C, 1, dinp, ldi);
+    linalg_gemm(naive, true, false, OC, C, N, 1, dout, ldo, inp, ldi, 1, dweight, C);
+    if (dbias)
+        for (int n = 0; n < N; n++) {
+            const real *d = dout + (long)n * ldo;
+            for (int o = 0; o < OC; o++) dbias[o] += d[o];
+        }
+}
+
+void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int N, int C) {
+    /* inp is (N, C), weight is (C), out is (N, C), rstd is (N) */
+    for (int n = 0; n < N; n++) {
+        const real *x = inp + (long)n * C;
+        real *y = out + (long)n * C;
+        real ss = 0;
+        for (int i = 0; i < C; i++) ss += x[i] * x[i];
+        real r = 1 / sqrt(ss / C + LAYERS_NORM_EPS);
+        for (int i = 0; i < C; i++) y[i] = weight[i] * (x[i] * r);
+        rstd[n] = r;
+    }
+}
+
+void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp,
+                      const real *weight, const real *rstd, int N, int C) {
+    /* y_i = w_i x_i r, r = (mean(x^2) + eps)^(-1/2), dr/dx_j = -r^3 x_j / C:
+     * dx_j = r w_j dy_j - r^3 x_j / C * sum_i w_i dy_i x_i; dw_i = dy_i x_i r. */
+    for (int n = 0; n < N; n++) {
+        const real *x = inp + (long)n * C, *dy = dout + (long)n * C;
+        real *dx = dinp + (long)n * C;
+        real r = rstd[n], dot = 0;
+        for (int i = 0; i < C; i++) dot += weight[i] * dy[i] * x[i];
+        real c = r * r * r * dot / C;
+        for (int i = 0; i < C; i++) {
+            dx[i] += r * weight[i] * dy[i] - c * x[i];
+            dweight[i] += dy[i] * x[i] * r;
+        }
+    }
+}
+
+void gated_rmsnorm_forward(real *out, real *rstd, const real *o, const real *u, int ldu,
+                           const real *weight, int N, int H, int Vh) {
+    /* o is (N, H * Vh), u is (N, H * Vh) with row stride ldu, weight is (Vh), rstd is (N, H) */
+    int C = H * Vh;
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) {
+            const real *x = o + (long)n * C + h * Vh, *g = u + (long)n * ldu + h * Vh;
+            real *y = out + (long)n * C + h * Vh;
+            real ss = 0;
+            for (int i = 0; i < Vh; i++) ss += x[i] * x[i];
+            real r = 1 / sqrt(ss / Vh + LAYERS_NORM_EPS);
+            for (int i = 0; i < Vh; i++) y[i] = weight[i] * (x[i] * r) * (g[i] * sigmoid(g[i]));
+            rstd[n * H + h] = r;
+        }
+}
+
+void gated_rmsnorm_backward(real *do_, real *du, int ldu, real *dweight, const real *dout,
+                            const real *o, const real *u, const real *weight, const real *rstd,
+                            int N, int H, int Vh) {
+    /* y = nrm * swish(u), nrm_i = w_i x_i r: dnrm = dy swish(u); du = dy nrm swish'(u) with
+     * swish'(u) = s (1 + u (1 - s)), s = sigmoid(u); then RMSNorm's backward with dnrm. */
+    int C = H * Vh;
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) {
+            const real *x = o + (long)n * C + h * Vh, *g = u + (long)n * ldu + h * Vh;
+            const real *dy = dout + (long)n * C + h * Vh;
+            real *dx = do_ + (long)n * C + h * Vh, *dg = du + (long)n * ldu + h * Vh;
+            real r = rstd[n * H + h], dot = 0;
+            for (int i = 0; i < Vh; i++) {
+                real s = sigmoid(g[i]);
+                real xn = x[i] * r;
+                real dnrm = dy[i] * (g[i] * s);
+                dg[i] += dy[i] * (weight[i] * xn) * (s * (1 + g[i] * (1 - s)));
+                dweight[i] += dnrm * xn;
+                dot += weight[i] * dnrm * x[i];
+            }
+            real c = r * r * r * dot / Vh;
+            for (int i = 0; i < Vh; i++) {
+                real dnrm = dy[i] * (g[i] * sigmoid(g[i]));
+                dx[i] += r * weight[i] * dnrm - c * x[i];
+            }
+        }
+}
+
+void swiglu_forward(real *out, const real *h, int N, int F) {
+    /* h is (N, 2F): [a | b]; out is (N, F) = silu(a) * b */
+    for (int n = 0; n < N; n++) {
+        const real *a = h + (long)n * 2 * F, *b = a + F;
+        real *y = out + (long)n * F;
+        for (int i = 0; i < F; i++) y[i] = a[i] * sigmoid(a[i]) * b[i];
+    }
+}
+
+void swiglu_backward(real *dh, const real *dout, const real *h, int N, int F) {
+    /* d/da silu(a) = s (1 + a (1 - s)), s = sigmoid(a) */
+    for (int n = 0; n < N; n++) {
+        const real *a = h + (long)n * 2 * F, *b = a + F, *dy = dout + (long)n * F;
+        real *da = dh + (long)n * 2 * F, *db = da + F;
+        for (int i = 0; i < F; i++) {
+            real s = sigmoid(a[i]);
+            da[i] += dy[i] * b[i] * (s * (1 + a[i] * (1 - s)));
+            db[i] += dy[i] * (a[i] * s);
+        }
+    }
+}
+
+void tanh_forward(real *x, int ld, int N, int C) {
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++) x[(long)n * ld + i] = tanh(x[(long)n * ld + i]);
+}
+
+void tanh_backward(real *dx, int ldd, const real *y, int ldy, int N, int C) {
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++) {
+            real t = y[(long)n * ldy + i];
+            dx[(long)n * ldd + i] *= 1 - t * t;
+        }
+}

@@ -1,0 +1,37 @@
+/* linalg.c: linalg_gemm through cblas, and its plain-loop reference (see linalg.h). */
+#include "linalg.h"
+
+#include <cblas.h>
+
+void linalg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, real alpha,
+                       const real *A, int lda, const real *B, int ldb, real beta, real *C,
+                       int ldc) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            real acc = 0;
+            for (int k = 0; k < K; k++) {
+                real a = trans_a ? A[(long)k * lda + i] : A[(long)i * lda + k];
+                real b = trans_b ? B[(long)j * ldb + k] : B[(long)k * ldb + j];
+                acc += a * b;
+            }
+            real *c = &C[(long)i * ldc + j];
+            *c = beta == 0 ? alpha * acc : alpha * acc + beta * *c;
+        }
+}
+
+void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, real alpha,
+                 const real *A, int lda, const real *B, int ldb, real beta, real *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (naive || K <= 0) {
+        linalg_gemm_naive(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    /* BLAS requires lda >= the row length of the stored matrix even when it is not read. */
+    enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+#ifdef PPO_REAL_DOUBLE
+    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}

@@ -1,0 +1,195 @@
+/* policy.c: the policy interface of policy.h: dispatch on PolicyConfig.kind to an
+ * implementation (gla.c, mlp.c), the named-tensor table, the shared part of config
+ * validation, workspaces, and the init helpers of policy_impl.h.
+ *
+ * Legend: T time steps, B envs, O obs_dim, A n_actions, S state_size, P n_params. */
+#include "policy_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_mlp_class};
+#define N_POLICY_CLASSES (int)(sizeof POLICY_CLASSES / sizeof POLICY_CLASSES[0])
+
+/* Defaults, sized for CartPole-v1 (O = 4, A = 2) and the gridworld (O = 7 * 7 * 3 one-hot
+ * codes, A = 7) within the trainer's budget (CartPole solved in ~5 s on 2 cores, so a forward
+ * and backward of a few tens of kFLOP per env step):
+ *   d_model 32, 2 heads, 1 layer: CartPole's policy is close to linear in its observation and
+ *     the memory tasks need to keep a handful of facts (a cue, a door state) for a few hundred
+ *     steps; 2 heads of K' = 8 keys x V' = 16 values hold 256 reals of state per env. Cost per
+ *     env step (forward) ~ 2 * params + 5 * K * V' ~ 20 kFLOP (see gla.c).
+ *   expand_k 0.5, expand_v 1, gate_rank 16, gate_tau 16: fla-org GatedLinearAttention's
+ *     defaults (fla/layers/gla.py: expand_k=0.5, expand_v=1.0, gate_low_rank_dim=16,
+ *     gate_logit_normalizer=16), the paper's tau = 16 (arXiv 2312.06635, section 4.4).
+ *   mlp_ratio 2: a SwiGLU of hidden width 64 gives the value head the nonlinearity the gated
+ *     attention alone lacks; it is the largest single cost (3 * D * 2D weights).
+ *   prev_action, start_flag off: CartPole is Markov; the memory configs turn them on.
+ *   init_std 0.02: DESIGN.md (GPT-2's N(0, 0.02)).
+ *   hidden 64: CleanRL ppo.py's Agent. */
+void policy_config_defaults(PolicyConfig *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->kind, sizeof cfg->kind, "gla");
+    cfg->d_model = 32;
+    cfg->n_heads = 2;
+    cfg->n_layers = 1;
+    cfg->expand_k = 0.5;
+    cfg->expand_v = 1.0;
+    cfg->gate_rank = 16;
+    cfg->gate_tau = 16.0;
+    cfg->mlp_ratio = 2.0;
+    cfg->prev_action = false;
+    cfg->start_flag = false;
+    cfg->init_std = 0.02;
+    cfg->hidden = 64;
+}
+
+static const PolicyClass *policy_class_find(const char *kind) {
+    for (int i = 0; i < N_POLICY_CLASSES; i++)
+        if (strcmp(POLICY_CLASSES[i]->kind, kind) == 0) return POLICY_CLASSES[i];
+    return NULL;
+}
+
+int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err) {
+    *out = NULL;
+    if (memchr(cfg->kind, '\0', sizeof cfg->kind) == NULL)
+        return err_set(err, "policy.kind: not a terminated string");
+    const PolicyClass *cls = policy_class_find(cfg->kind);
+    if (!cls) return err_set(err, "policy.kind: unknown policy '%s' (allowed: gla, mlp)", cfg->kind);
+    if (obs_dim < 1) return err_set(err, "policy: obs_dim %d must be >= 1", obs_dim);
+    if (n_actions < 1) return err_set(err, "policy: n_actions %d must be >= 1", n_actions);
+    if (cls->validate(cfg, obs_dim, n_actions, err) != 0) return -1;
+    Policy *p = calloc(1, sizeof *p);
+    if (!p) return err_set(err, "policy: out of memory");
+    p->cls = cls;
+    p->cfg = *cfg;
+    p->obs_dim = obs_dim;
+    p->n_actions = n_actions;
+    if (cls->build(p, err) != 0) {
+        policy_destroy(p);
+        return -1;
+    }
+    p->params = calloc(p->n_params ? p->n_params : 1, sizeof *p->params);
+    if (!p->params) {
+        policy_destroy(p);
+        return err_set(err, "policy: out of memory for %zu parameters", p->n_params);
+    }
+    *out = p;
+    return 0;
+}
+
+void policy_destroy(Policy *p) {
+    if (!p) return;
+    if (p->self) p->cls->free_self(p);
+    free(p->params);
+    free(p->tensors);
+    free(p);
+}
+
+void policy_init(Policy *p, Rng *rng) {
+    memset(p->params, 0, p->n_params * sizeof *p->params);
+    p->cls->init(p, rng);
+}
+
+const ParamTensor *policy_tensor(const Policy *p, const char *name) {
+    for (int i = 0; i < p->n_tensors; i++)
+        if (strcmp(p->tensors[i].name, name) == 0) return &p->tensors[i];
+    return NULL;
+}
+
+size_t policy_add_tensor(Policy *p, const char *name, int ndim, const int *shape, Err *err) {
+    ParamTensor *t = realloc(p->tensors, (size_t)(p->n_tensors + 1) * sizeof *t);
+    if (!t) {
+        err_set(err, "policy: out of memory for the tensor table");
+        return (size_t)-1;
+    }
+    p->tensors = t;
+    t = &p->tensors[p->n_tensors++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim;
+    t->size = 1;
+    for (int d = 0; d < ndim; d++) {
+        t->shape[d] = shape[d];
+        t->size *= (size_t)shape[d];
+    }
+    t->offset = p->n_params;
+    p->n_params += t->size;
+    return t->offset;
+}
+
+PolicyWork *policy_work_create(const Policy *p, int max_t, int max_b) {
+    if (max_t < 1 || max_b < 1) return NULL;
+    PolicyWork *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->cls = p->cls;
+    w->max_t = max_t;
+    w->max_b = max_b;
+    if (p->cls->work_init(p, w) != 0) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void policy_work_destroy(PolicyWork *w) {
+    if (!w) return;
+    w->cls->work_free(w);
+    free(w);
+}
+
+void policy_work_set_naive(PolicyWork *w, bool naive) { w->naive = naive; }
+
+void policy_step(const Policy *p, PolicyWork *w, int B, real *state, const real *obs,
+                 const uint8_t *episode_start, const int32_t *prev_action, real *logits,
+                 real *value) {
+    p->cls->step(p, w, B, state, obs, episode_start, prev_action, logits, value);
+}
+
+void policy_forward_sequence(const Policy *p, PolicyWork *w, int T, int B, const real *state0,
+                             const real *obs, const uint8_t *episode_start,
+                             const int32_t *prev_action, real *logits, real *value,
+                             real *state_out) {
+    w->T = T;
+    w->B = B;
+    p->cls->forward_sequence(p, w, T, B, state0, obs, episode_start, prev_action, logits, value,
+                             state_out);
+}
+
+void policy_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
+                              const real *dvalue, real *grads) {
+    p->cls->backward_sequence(p, w, dlogits, dvalue, grads);
+}
+
+void policy_init_normal(real *w, size_t n, double std, Rng *rng) {
+    for (size_t i = 0; i < n; i++) w[i] = (real)(std * rng_normal(rng));
+}
+
+void policy_init_orthogonal(real *w, int rows, int cols, double gain, double *q, Rng *rng) {
+    /* Q [m, n] with m >= n orthonormal columns, from a Gaussian [m, n]: Gram-Schmidt makes R's
+     * diagonal positive, the sign convention of orthogonal_'s `q *= sign(diag(r))`. */
+    bool flip = rows < cols;
+    int m = flip ? cols : rows, n = flip ? rows : cols;
+    /* Gaussian [rows, cols] drawn in w's row-major order, stored as q [m, n]. */
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            double g = rng_normal(rng);
+            if (flip) q[(size_t)c * n + r] = g;
+            else q[(size_t)r * n + c] = g;
+        }
+    for (int j = 0; j < n; j++) {
+        for (int i = 0; i < j; i++) {
+            double dot = 0;
+            for (int k = 0; k < m; k++) dot += q[(size_t)k * n + i] * q[(size_t)k * n + j];
+            for (int k = 0; k < m; k++) q[(size_t)k * n + j] -= dot * q[(size_t)k * n + i];
+        }
+        double norm = 0;
+        for (int k = 0; k < m; k++) norm += q[(size_t)k * n + j] * q[(size_t)k * n + j];
+        norm = sqrt(norm);
+        for (int k = 0; k < m; k++) q[(size_t)k * n + j] = norm > 0 ? q[(size_t)k * n + j] / norm : 0;
+    }
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            w[(size_t)r * cols + c] = (real)(gain * (flip ? q[(size_t)c * n + r] : q[(size_t)r * n + c]));
+}
