@@ -1,0 +1,633 @@
+/* test_policy.c: the policies (gla, mlp) in float: the step form equals the sequence form,
+ * resets isolate episodes, envs in a batch do not see each other, cblas agrees with the plain
+ * loops, a fresh policy is near-uniform, configs are validated, and workspaces are reused
+ * without allocating. The gradients themselves are checked in gradcheck_policy.c (double). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg.h"
+#include "policy.h"
+#include "policy_impl.h"
+#include "testutil.h"
+
+/* Counting allocations (the workspace test). Not under AddressSanitizer, which owns malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 0
+#else
+#define COUNT_ALLOCS 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+static long n_allocs; /* test-only counter; each Check test runs in its own process */
+void *malloc(size_t n) {
+    n_allocs++;
+    return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size) {
+    n_allocs++;
+    return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n) {
+    n_allocs++;
+    return __libc_realloc(p, n);
+}
+#endif
+
+/* Inputs of a [T, B] sequence: random obs N(0, 1), random previous actions, a non-zero initial
+ * state, episode starts at (0, 0), (T/2, 0), (3, 1) and (T-1, B-1). */
+typedef struct Seq {
+    int T, B, O, A;
+    size_t S;
+    real *state0, *obs;
+    uint8_t *start;
+    int32_t *prev;
+} Seq;
+
+static void seq_make(Seq *s, const Policy *p, int T, int B, uint64_t seed) {
+    s->T = T;
+    s->B = B;
+    s->O = p->obs_dim;
+    s->A = p->n_actions;
+    s->S = p->state_size;
+    size_t N = (size_t)T * B;
+    s->state0 = malloc((s->S * B + 1) * sizeof(real));
+    s->obs = malloc(N * s->O * sizeof(real));
+    s->start = calloc(N, 1);
+    s->prev = malloc(N * sizeof(int32_t));
+    Rng rng;
+    rng_seed(&rng, seed, 3);
+    for (size_t i = 0; i < s->S * B; i++) s->state0[i] = (real)(0.3 * rng_normal(&rng));
+    for (size_t i = 0; i < N * s->O; i++) s->obs[i] = (real)rng_normal(&rng);
+    for (size_t i = 0; i < N; i++) s->prev[i] = (int32_t)rng_below(&rng, (uint32_t)s->A);
+    s->start[0] = 1;
+    s->start[(size_t)(T / 2) * B] = 1;
+    if (T > 3 && B > 1) s->start[3 * (size_t)B + 1] = 1;
+    s->start[N - 1] = 1;
+}
+
+static void seq_free(Seq *s) {
+    free(s->state0);
+    free(s->obs);
+    free(s->start);
+    free(s->prev);
+}
+
+/* A policy of `kind` for O inputs and A actions, initialized from seed, then every parameter
+ * moved by N(0, perturb^2) so that no path is near zero. */
+static Policy *make_policy(const PolicyConfig *cfg, int O, int A, uint64_t seed, double perturb) {
+    Policy *p;
+    Err err;
+    ck_assert_msg(policy_create(&p, cfg, O, A, &err) == 0, "%s", err.msg);
+    Rng rng;
+    rng_seed(&rng, seed, 0);
+    policy_init(p, &rng);
+    for (size_t i = 0; i < p->n_params; i++) p->params[i] += (real)(perturb * rng_normal(&rng));
+    return p;
+}
+
+static PolicyConfig gla_cfg(void) {
+    PolicyConfig c;
+    policy_config_defaults(&c);
+    c.prev_action = true;
+    c.start_flag = true;
+    return c;
+}
+
+static PolicyConfig mlp_cfg(void) {
+    PolicyConfig c;
+    policy_config_defaults(&c);
+    snprintf(c.kind, sizeof c.kind, "mlp");
+    return c;
+}
+
+static double max_abs(const real *x, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)x[i]));
+    return m;
+}
+
+static double max_rel_diff(const real *got, const real *want, size_t n) {
+    double d = 0, m = max_abs(want, n);
+    for (size_t i = 0; i < n; i++) d = fmax(d, fabs((double)got[i] - (double)want[i]));
+    return m > 0 ? d / m : d;
+}
+
+/* Runs the sequence form and T steps on the same inputs; returns the largest difference of
+ * logits, values and final state relative to the largest magnitude of each. */
+static double step_vs_sequence(const Policy *p, const Seq *s) {
+    int T = s->T, B = s->B, A = s->A;
+    size_t N = (size_t)T * B, SB = s->S * B;
+    PolicyWork *ws = policy_work_create(p, T, B), *w1 = policy_work_create(p, 1, B);
+    ck_assert_ptr_nonnull(ws);
+    ck_assert_ptr_nonnull(w1);
+    real *lq = malloc(N * A * sizeof(real)), *vq = malloc(N * sizeof(real));
+    real *ls = malloc(N * A * sizeof(real)), *vs = malloc(N * sizeof(real));
+    real *fq = malloc((SB + 1) * sizeof(real)), *st = malloc((SB + 1) * sizeof(real));
+    policy_forward_sequence(p, ws, T, B, s->state0, s->obs, s->start, s->prev, lq, vq, fq);
+    memcpy(st, s->state0, SB * sizeof(real));
+    for (int t = 0; t < T; t++)
+        policy_step(p, w1, B, st, s->obs + (size_t)t * B * s->O, s->start + (size_t)t * B,
+                    s->prev + (size_t)t * B, ls + (size_t)t * B * A, vs + (size_t)t * B);
+    double e = fmax(max_rel_diff(ls, lq, N * A), max_rel_diff(vs, vq, N));
+    if (SB) e = fmax(e, max_rel_diff(st, fq, SB));
+    tensor_close("step logits vs sequence", ls, lq, N * A, 1e-5, 1e-5 * max_abs(lq, N * A));
+    tensor_close("step value vs sequence", vs, vq, N, 1e-5, 1e-5 * max_abs(vq, N));
+    tensor_close("step final state vs sequence", st, fq, SB, 1e-5, 1e-5 * max_abs(fq, SB));
+    free(lq);
+    free(vq);
+    free(ls);
+    free(vs);
+    free(fq);
+    free(st);
+    policy_work_destroy(ws);
+    policy_work_destroy(w1);
+    return e;
+}
+
+START_TEST(step_run_t_times_equals_forward_sequence_with_resets_inside) {
+    PolicyConfig cfgs[3] = {gla_cfg(), gla_cfg(), mlp_cfg()};
+    cfgs[1].n_layers = 2;
+    cfgs[1].mlp_ratio = 0;
+    cfgs[1].n_heads = 4;
+    for (int c = 0; c < 3; c++) {
+        Policy *p = make_policy(&cfgs[c], 5, 3, 10 + c, 0.1);
+        Seq s;
+        seq_make(&s, p, 24, 6, 20 + c);
+        double e = step_vs_sequence(p, &s);
+        printf("policy %s (%d layers): step vs sequence, largest relative difference %.2e\n",
+               cfgs[c].kind, cfgs[c].n_layers, e);
+        seq_free(&s);
+        policy_destroy(p);
+    }
+}
+END_TEST
+
+/* Outputs of one env (index b of B) of a sequence, as [T, A] and [T]. */
+static void env_slice(real *out_l, real *out_v, const real *l, const real *v, int T, int B,
+                      int A, int b) {
+    for (int t = 0; t < T; t++) {
+        memcpy(out_l + (size_t)t * A, l + ((size_t)t * B + b) * A, (size_t)A * sizeof(real));
+        out_v[t] = v[(size_t)t * B + b];
+    }
+}
+
+/* Exactness: the step form (same batch shape either way) and the plain-loop sequence form
+ * repeat the same float operations, so B after a reset equals B alone bit for bit. cblas may
+ * block [A; B] (T = 16 rows per env) and [B] (7) differently, so there the sequence form is
+ * held exactly to [A'; B] (another episode A' of the same length before the reset, the same
+ * row count) and to B alone within float rounding. */
+START_TEST(an_episode_after_a_reset_gives_exactly_the_outputs_it_gives_from_a_zero_state) {
+    for (int naive = 0; naive < 2; naive++) {
+        PolicyConfig cfg = gla_cfg();
+        Policy *p = make_policy(&cfg, 4, 3, 5, 0.1);
+        const int TA = 9, TB = 7, B = 3, T = TA + TB, O = 4, A = 3;
+        size_t S = p->state_size, NB = (size_t)TB * B;
+        Seq s, s2;
+        seq_make(&s, p, T, B, 8);
+        seq_make(&s2, p, T, B, 9); /* A': other obs, actions and initial state */
+        memset(s.start, 0, (size_t)T * B);
+        for (int b = 0; b < B; b++) s.start[(size_t)TA * B + b] = 1; /* episode B starts at TA */
+        memcpy(s2.start, s.start, (size_t)T * B);
+        memcpy(s2.obs + (size_t)TA * B * O, s.obs + (size_t)TA * B * O, NB * O * sizeof(real));
+        memcpy(s2.prev + (size_t)TA * B, s.prev + (size_t)TA * B, NB * sizeof(int32_t));
+        PolicyWork *w = policy_work_create(p, T, B);
+        policy_work_set_naive(w, naive);
+        real *l = malloc((size_t)T * B * A * sizeof(real)), *v = malloc((size_t)T * B * sizeof(real));
+        real *la = malloc((size_t)T * B * A * sizeof(real)), *va = malloc((size_t)T * B * sizeof(real));
+        policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+        policy_forward_sequence(p, w, T, B, s2.state0, s2.obs, s2.start, s2.prev, la, va, NULL);
+        ck_assert_msg(memcmp(l, la, (size_t)TA * B * A * sizeof(real)) != 0, "A and A' differ");
+        ck_assert_msg(memcmp(l + (size_t)TA * B * A, la + (size_t)TA * B * A, NB * A * sizeof(real)) == 0 &&
+                          memcmp(v + (size_t)TA * B, va + (size_t)TA * B, NB * sizeof(real)) == 0,
+                      "sequence form (%s): episode B's outputs depend on the episode before the reset",
+                      naive ? "plain loops" : "cblas");
+        /* episode B alone from a zero state, its previous actions as in the long run */
+        real *zero = calloc(S * B + 1, sizeof(real));
+        real *l2 = malloc(NB * A * sizeof(real)), *v2 = malloc(NB * sizeof(real));
+        uint8_t *st2 = calloc(NB, 1);
+        for (int b = 0; b < B; b++) st2[b] = 1;
+        policy_forward_sequence(p, w, TB, B, zero, s.obs + (size_t)TA * B * O, st2,
+                                s.prev + (size_t)TA * B, l2, v2, NULL);
+        if (naive) {
+            ck_assert_msg(memcmp(l + (size_t)TA * B * A, l2, NB * A * sizeof(real)) == 0 &&
+                              memcmp(v + (size_t)TA * B, v2, NB * sizeof(real)) == 0,
+                          "sequence form (plain loops): episode B differs from B alone");
+        } else {
+            tensor_close("logits of B after a reset vs B alone", l + (size_t)TA * B * A, l2, NB * A,
+                         1e-5, 1e-5 * max_abs(l2, NB * A));
+            tensor_close("values of B after a reset vs B alone", v + (size_t)TA * B, v2, NB, 1e-5,
+                         1e-5 * max_abs(v2, NB));
+        }
+        /* the step form: episode A then B through one state, against B from zeros */
+        real *st = malloc((S * B + 1) * sizeof(real)), *lt = malloc((size_t)B * A * sizeof(real));
+        real *vt = malloc((size_t)B * sizeof(real)), *lz = malloc((size_t)B * A * sizeof(real));
+        real *vz = malloc((size_t)B * sizeof(real));
+        PolicyWork *w1 = policy_work_create(p, 1, B);
+        policy_work_set_naive(w1, naive);
+        memcpy(st, s.state0, S * B * sizeof(real));
+        for (int t = 0; t < T; t++) {
+            policy_step(p, w1, B, st, s.obs + (size_t)t * B * O, s.start + (size_t)t * B,
+                        s.prev + (size_t)t * B, lt, vt);
+            if (t < TA) continue;
+            policy_step(p, w1, B, zero, s.obs + (size_t)t * B * O, st2 + (size_t)(t - TA) * B,
+                        s.prev + (size_t)t * B, lz, vz);
+            ck_assert_msg(memcmp(lt, lz, (size_t)B * A * sizeof(real)) == 0 &&
+                              memcmp(vt, vz, (size_t)B * sizeof(real)) == 0,
+                          "step form (%s): outputs differ at t %d after a reset",
+                          naive ? "plain loops" : "cblas", t);
+        }
+        ck_assert_msg(memcmp(st, zero, S * B * sizeof(real)) == 0, "step form: states differ");
+        free(st);
+        free(lt);
+        free(vt);
+        free(lz);
+        free(vz);
+        free(zero);
+        free(l);
+        free(v);
+        free(la);
+        free(va);
+        free(l2);
+        free(v2);
+        free(st2);
+        policy_work_destroy(w1);
+        policy_work_destroy(w);
+        seq_free(&s);
+        seq_free(&s2);
+        policy_destroy(p);
+    }
+}
+END_TEST
+
+START_TEST(one_envs_outputs_do_not_depend_on_the_other_envs_in_the_batch) {
+    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
+    for (int c = 0; c < 2; c++)
+        for (int naive = 0; naive < 2; naive++) {
+            Policy *p = make_policy(&cfgs[c], 6, 4, 3, 0.1);
+            const int T = 12, B = 7, A = 4, O = 6;
+            size_t S = p->state_size;
+            Seq s;
+            seq_make(&s, p, T, B, 4);
+            PolicyWork *w = policy_work_create(p, T, B);
+            policy_work_set_naive(w, naive);
+            real *l = malloc((size_t)T * B * A * sizeof(real)), *v = malloc((size_t)T * B * sizeof(real));
+            policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+            real *l1 = malloc((size_t)T * A * sizeof(real)), *v1 = malloc((size_t)T * sizeof(real));
+            real *lw = malloc((size_t)T * A * sizeof(real)), *vw = malloc((size_t)T * sizeof(real));
+            real *o1 = malloc((size_t)T * O * sizeof(real));
+            uint8_t *s1 = malloc((size_t)T);
+            int32_t *p1 = malloc((size_t)T * sizeof(int32_t));
+            double worst = 0;
+            for (int b = 0; b < B; b++) {
+                for (int t = 0; t < T; t++) {
+                    memcpy(o1 + (size_t)t * O, s.obs + ((size_t)t * B + b) * O, (size_t)O * sizeof(real));
+                    s1[t] = s.start[(size_t)t * B + b];
+                    p1[t] = s.prev[(size_t)t * B + b];
+                }
+                policy_forward_sequence(p, w, T, 1, s.state0 + (size_t)b * S, o1, s1, p1, l1, v1, NULL);
+                env_slice(lw, vw, l, v, T, B, A, b);
+                worst = fmax(worst, fmax(max_rel_diff(l1, lw, (size_t)T * A), max_rel_diff(v1, vw, T)));
+                if (naive) { /* plain loops: the same operations in the same order, exactly */
+                    ck_assert_msg(memcmp(l1, lw, (size_t)T * A * sizeof(real)) == 0, "env %d logits", b);
+                    ck_assert_msg(memcmp(v1, vw, (size_t)T * sizeof(real)) == 0, "env %d value", b);
+                } else { /* cblas may block a batch differently: float rounding only */
+                    tensor_close("logits alone vs in the batch", l1, lw, (size_t)T * A, 1e-5,
+                                 1e-5 * max_abs(lw, (size_t)T * A));
+                    tensor_close("value alone vs in the batch", v1, vw, T, 1e-5, 1e-5 * max_abs(vw, T));
+                }
+            }
+            printf("policy %s (%s): env alone vs in a batch of %d, largest relative difference %.2e\n",
+                   cfgs[c].kind, naive ? "plain loops" : "cblas", B, worst);
+            free(l);
+            free(v);
+            free(l1);
+            free(v1);
+            free(lw);
+            free(vw);
+            free(o1);
+            free(s1);
+            free(p1);
+            policy_work_destroy(w);
+            seq_free(&s);
+            policy_destroy(p);
+        }
+}
+END_TEST
+
+START_TEST(linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta) {
+    Rng rng;
+    rng_seed(&rng, 1, 1);
+    const int M = 37, N = 19, K = 23, ld = 41; /* row strides wider than the rows */
+    real *A = malloc((size_t)ld * ld * sizeof(real)), *Bm = malloc((size_t)ld * ld * sizeof(real));
+    real *C1 = malloc((size_t)M * ld * sizeof(real)), *C2 = malloc((size_t)M * ld * sizeof(real));
+    for (int i = 0; i < ld * ld; i++) A[i] = (real)rng_normal(&rng), Bm[i] = (real)rng_normal(&rng);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++)
+            for (int bi = 0; bi < 3; bi++) {
+                real beta = bi == 0 ? 0 : bi == 1 ? 1 : (real)0.5;
+                for (int i = 0; i < M * ld; i++) C1[i] = C2[i] = (real)rng_normal(&rng);
+                linalg_gemm(false, ta, tb, M, N, K, (real)1.5, A, ld, Bm, ld, beta, C1, ld);
+                linalg_gemm_naive(ta, tb, M, N, K, (real)1.5, A, ld, Bm, ld, beta, C2, ld);
+                char what[64];
+                snprintf(what, sizeof what, "gemm trans_a %d trans_b %d beta %g", ta, tb, (double)beta);
+                tensor_close(what, C1, C2, (size_t)M * ld, 1e-5, 1e-5);
+            }
+    free(A);
+    free(Bm);
+    free(C1);
+    free(C2);
+}
+END_TEST
+
+START_TEST(the_cblas_and_plain_loop_paths_give_the_same_outputs_and_gradients) {
+    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
+    for (int c = 0; c < 2; c++) {
+        Policy *p = make_policy(&cfgs[c], 5, 3, 7, 0.1);
+        const int T = 16, B = 5, A = 3;
+        size_t N = (size_t)T * B, P = p->n_params;
+        Seq s;
+        seq_make(&s, p, T, B, 9);
+        real *l[2], *v[2], *g[2], *dl = malloc(N * A * sizeof(real)), *dv = malloc(N * sizeof(real));
+        Rng rng;
+        rng_seed(&rng, 2, 2);
+        for (size_t i = 0; i < N * A; i++) dl[i] = (real)rng_normal(&rng);
+        for (size_t i = 0; i < N; i++) dv[i] = (real)rng_normal(&rng);
+        for (int naive = 0; naive < 2; naive++) {
+            PolicyWork *w = policy_work_create(p, T, B);
+            policy_work_set_naive(w, naive);
+            l[naive] = malloc(N * A * sizeof(real));
+            v[naive] = malloc(N * sizeof(real));
+            g[naive] = calloc(P, sizeof(real));
+            policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l[naive], v[naive], NULL);
+            policy_backward_sequence(p, w, dl, dv, g[naive]);
+            policy_work_destroy(w);
+        }
+        tensor_close("logits cblas vs plain loops", l[0], l[1], N * A, 1e-5, 1e-5 * max_abs(l[1], N * A));
+        tensor_close("value cblas vs plain loops", v[0], v[1], N, 1e-5, 1e-5 * max_abs(v[1], N));
+        for (int t = 0; t < p->n_tensors; t++) {
+            const ParamTensor *pt = &p->tensors[t];
+            /* gradients sum over all N rows: a looser bound relative to the tensor's scale */
+            tensor_close(pt->name, g[0] + pt->offset, g[1] + pt->offset, pt->size, 1e-4,
+                         1e-4 * max_abs(g[1] + pt->offset, pt->size));
+        }
+        printf("policy %s: cblas vs plain loops, largest relative difference: outputs %.2e, "
+               "gradients %.2e\n", cfgs[c].kind,
+               fmax(max_rel_diff(l[0], l[1], N * A), max_rel_diff(v[0], v[1], N)),
+               max_rel_diff(g[0], g[1], P));
+        for (int i = 0; i < 2; i++) {
+            free(l[i]);
+            free(v[i]);
+            free(g[i]);
+        }
+        free(dl);
+        free(dv);
+        seq_free(&s);
+        policy_destroy(p);
+    }
+}
+END_TEST
+
+/* Mean entropy (nats) of softmax(logits) over n rows of A. */
+static double mean_entropy(const real *logits, int n, int A) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        const real *x = logits + (size_t)i * A;
+        double mx = x[0], z = 0, ez = 0;
+        for (int a = 1; a < A; a++) mx = fmax(mx, x[a]);
+        for (int a = 0; a < A; a++) z += exp(x[a] - mx);
+        for (int a = 0; a < A; a++) {
+            double pa = exp(x[a] - mx) / z;
+            ez -= pa * log(pa);
+        }
+        sum += ez;
+    }
+    return sum / n;
+}
+
+START_TEST(a_fresh_policy_has_entropy_within_one_percent_of_log_n_actions_and_unit_values) {
+    const int dims[3][2] = {{4, 2}, {2, 2}, {147, 7}}; /* CartPole, stateless, gridworld */
+    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
+    for (int c = 0; c < 2; c++)
+        for (int d = 0; d < 3; d++) {
+            int O = dims[d][0], A = dims[d][1], T = 32, B = 16;
+            Policy *p = make_policy(&cfgs[c], O, A, 100 + d, 0.0);
+            Seq s;
+            seq_make(&s, p, T, B, 50 + d);
+            memset(s.state0, 0, p->state_size * B * sizeof(real));
+            PolicyWork *w = policy_work_create(p, T, B);
+            real *l = malloc((size_t)T * B * A * sizeof(real)), *v = malloc((size_t)T * B * sizeof(real));
+            policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+            double h = mean_entropy(l, T * B, A), want = log((double)A);
+            double vs = 0;
+            for (int i = 0; i < T * B; i++) vs += (double)v[i] * v[i];
+            vs = sqrt(vs / (T * B));
+            ck_assert_msg(fabs(h - want) <= 0.01 * want, "%s O %d A %d: entropy %.6f, ln A %.6f",
+                          cfgs[c].kind, O, A, h, want);
+            ck_assert_msg(vs > 0.1 && vs < 10, "%s O %d A %d: value rms %.3g is not of order 1",
+                          cfgs[c].kind, O, A, vs);
+            free(l);
+            free(v);
+            policy_work_destroy(w);
+            seq_free(&s);
+            policy_destroy(p);
+        }
+}
+END_TEST
+
+/* policy_create with cfg must fail with a message containing `key`. */
+static void expect_invalid(const PolicyConfig *cfg, const char *key, const char *also) {
+    Policy *p = (Policy *)1;
+    Err err = {{0}};
+    ck_assert_int_eq(policy_create(&p, cfg, 4, 2, &err), -1);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strstr(err.msg, key) != NULL, "message '%s' does not name %s", err.msg, key);
+    if (also) ck_assert_msg(strstr(err.msg, also) != NULL, "message '%s' lacks '%s'", err.msg, also);
+}
+
+START_TEST(invalid_configs_are_rejected_with_a_message_naming_the_key) {
+    PolicyConfig c;
+    policy_config_defaults(&c);
+    snprintf(c.kind, sizeof c.kind, "lstm");
+    expect_invalid(&c, "policy.kind", "lstm");
+    policy_config_defaults(&c);
+    c.d_model = 64;
+    c.n_heads = 3;
+    expect_invalid(&c, "policy.n_heads", "3 does not divide");
+    policy_config_defaults(&c);
+    c.d_model = 0;
+    expect_invalid(&c, "policy.d_model", NULL);
+    policy_config_defaults(&c);
+    c.n_layers = 0;
+    expect_invalid(&c, "policy.n_layers", NULL);
+    policy_config_defaults(&c);
+    c.expand_k = 0.3;
+    expect_invalid(&c, "policy.expand_k", "whole");
+    policy_config_defaults(&c);
+    c.expand_v = -1;
+    expect_invalid(&c, "policy.expand_v", NULL);
+    policy_config_defaults(&c);
+    c.gate_rank = 0;
+    expect_invalid(&c, "policy.gate_rank", NULL);
+    policy_config_defaults(&c);
+    c.gate_tau = 0;
+    expect_invalid(&c, "policy.gate_tau", NULL);
+    policy_config_defaults(&c);
+    c.mlp_ratio = -0.5;
+    expect_invalid(&c, "policy.mlp_ratio", NULL);
+    policy_config_defaults(&c);
+    c.mlp_ratio = 1.01;
+    expect_invalid(&c, "policy.mlp_ratio", "whole");
+    policy_config_defaults(&c);
+    c.init_std = 0;
+    expect_invalid(&c, "policy.init_std", NULL);
+    c = mlp_cfg();
+    c.hidden = 0;
+    expect_invalid(&c, "policy.hidden", NULL);
+    /* and the defaults are valid for both kinds */
+    Policy *p;
+    Err err;
+    policy_config_defaults(&c);
+    ck_assert_msg(policy_create(&p, &c, 4, 2, &err) == 0, "%s", err.msg);
+    policy_destroy(p);
+    c = mlp_cfg();
+    ck_assert_msg(policy_create(&p, &c, 4, 2, &err) == 0, "%s", err.msg);
+    policy_destroy(p);
+}
+END_TEST
+
+START_TEST(the_tensor_table_covers_the_buffer_once_and_names_are_unique) {
+    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
+    for (int c = 0; c < 2; c++) {
+        Policy *p = make_policy(&cfgs[c], 4, 2, 1, 0.0);
+        size_t next = 0;
+        for (int t = 0; t < p->n_tensors; t++) {
+            const ParamTensor *pt = &p->tensors[t];
+            size_t sz = 1;
+            for (int d = 0; d < pt->ndim; d++) sz *= (size_t)pt->shape[d];
+            ck_assert_uint_eq(pt->offset, next);
+            ck_assert_uint_eq(pt->size, sz);
+            next += sz;
+            ck_assert_ptr_eq(policy_tensor(p, pt->name), pt);
+        }
+        ck_assert_uint_eq(next, p->n_params);
+        ck_assert_ptr_null(policy_tensor(p, "no.such.tensor"));
+        if (c == 0) {
+            /* gla: [L, H, Kh, Vh] of state per env; D 32, K 16, V 32, H 2 -> 16 * 32 / 2 */
+            ck_assert_uint_eq(p->state_size, 256);
+            ck_assert_ptr_nonnull(policy_tensor(p, "layers.0.gla.w_q"));
+        } else {
+            ck_assert_uint_eq(p->state_size, 0);
+        }
+        policy_destroy(p);
+    }
+}
+END_TEST
+
+START_TEST(the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run) {
+    PolicyConfig cfg = gla_cfg();
+    real *out[2], *grad[2];
+    size_t nl = 0, np = 0;
+    for (int r = 0; r < 2; r++) {
+        Policy *p = make_policy(&cfg, 5, 3, 42, 0.1);
+        const int T = 20, B = 8, A = 3;
+        Seq s;
+        seq_make(&s, p, T, B, 43);
+        PolicyWork *w = policy_work_create(p, T, B);
+        nl = (size_t)T * B * (A + 1);
+        np = p->n_params;
+        out[r] = malloc(nl * sizeof(real));
+        grad[r] = calloc(np, sizeof(real));
+        policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, out[r],
+                                out[r] + (size_t)T * B * A, NULL);
+        policy_backward_sequence(p, w, out[r], out[r] + (size_t)T * B * A, grad[r]);
+        policy_work_destroy(w);
+        seq_free(&s);
+        policy_destroy(p);
+    }
+    ck_assert(memcmp(out[0], out[1], nl * sizeof(real)) == 0);
+    ck_assert(memcmp(grad[0], grad[1], np * sizeof(real)) == 0);
+    for (int r = 0; r < 2; r++) {
+        free(out[r]);
+        free(grad[r]);
+    }
+}
+END_TEST
+
+START_TEST(a_workspace_is_reused_across_calls_without_allocating) {
+    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
+    for (int c = 0; c < 2; c++) {
+        Policy *p = make_policy(&cfgs[c], 5, 3, 11, 0.1);
+        const int T = 16, B = 6, A = 3;
+        size_t N = (size_t)T * B;
+        Seq s;
+        seq_make(&s, p, T, B, 12);
+        PolicyWork *w = policy_work_create(p, T, B), *fresh = policy_work_create(p, 5, 2);
+        real *l = malloc(N * A * sizeof(real)), *v = malloc(N * sizeof(real));
+        real *l2 = malloc(N * A * sizeof(real)), *v2 = malloc(N * sizeof(real));
+        real *g = calloc(p->n_params, sizeof(real)), *g2 = calloc(p->n_params, sizeof(real));
+        real *st = malloc((p->state_size * B + 1) * sizeof(real));
+        memcpy(st, s.state0, p->state_size * B * sizeof(real));
+        /* warm up (OpenBLAS sets up its buffers on first use) */
+        policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+        policy_backward_sequence(p, w, l, v, g);
+#if COUNT_ALLOCS
+        long before = n_allocs;
+#endif
+        for (int rep = 0; rep < 3; rep++) {
+            policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+            policy_backward_sequence(p, w, l, v, g);
+            policy_forward_sequence(p, w, 5, 2, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+            policy_backward_sequence(p, w, l, v, g);
+            policy_step(p, w, B, st, s.obs, s.start, s.prev, l, v);
+        }
+#if COUNT_ALLOCS
+        ck_assert_msg(n_allocs == before, "%s: %ld allocations in calls on a workspace",
+                      cfgs[c].kind, n_allocs - before);
+#endif
+        /* a smaller call on the big workspace equals the same call on a fresh small one */
+        memset(g, 0, p->n_params * sizeof(real));
+        policy_forward_sequence(p, w, 5, 2, s.state0, s.obs, s.start, s.prev, l, v, NULL);
+        policy_backward_sequence(p, w, l, v, g);
+        policy_forward_sequence(p, fresh, 5, 2, s.state0, s.obs, s.start, s.prev, l2, v2, NULL);
+        policy_backward_sequence(p, fresh, l2, v2, g2);
+        ck_assert(memcmp(l, l2, 10 * A * sizeof(real)) == 0);
+        ck_assert(memcmp(g, g2, p->n_params * sizeof(real)) == 0);
+        free(l);
+        free(v);
+        free(l2);
+        free(v2);
+        free(g);
+        free(g2);
+        free(st);
+        policy_work_destroy(w);
+        policy_work_destroy(fresh);
+        seq_free(&s);
+        policy_destroy(p);
+    }
+}
+END_TEST
+
+static Suite *policy_suite(void) {
+    Suite *s = suite_create("policy");
+    TCase *tc = test_case("forms, resets and batches");
+    tcase_add_test(tc, step_run_t_times_equals_forward_sequence_with_resets_inside);
+    tcase_add_test(tc, an_episode_after_a_reset_gives_exactly_the_outputs_it_gives_from_a_zero_state);
+    tcase_add_test(tc, one_envs_outputs_do_not_depend_on_the_other_envs_in_the_batch);
+    tcase_add_test(tc, the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run);
+    suite_add_tcase(s, tc);
+    tc = test_case("cblas and plain loops");
+    tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);
+    tcase_add_test(tc, the_cblas_and_plain_loop_paths_give_the_same_outputs_and_gradients);
+    suite_add_tcase(s, tc);
+    tc = test_case("creation, init and workspaces");
+    tcase_add_test(tc, a_fresh_policy_has_entropy_within_one_percent_of_log_n_actions_and_unit_values);
+    tcase_add_test(tc, invalid_configs_are_rejected_with_a_message_naming_the_key);
+    tcase_add_test(tc, the_tensor_table_covers_the_buffer_once_and_names_are_unique);
+    tcase_add_test(tc, a_workspace_is_reused_across_calls_without_allocating);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(policy_suite)
