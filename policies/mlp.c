@@ -204,6 +204,16 @@ static void mlp_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
     linear_backward(NULL, G + m->w0, G + m->b0, k->dh1, 2 * H, k->obs, O, P + m->w0, N, O, 2 * H, nv);
 }
 
+/* Matrix products only (2 FLOP per multiply-add): forward 2 (2 O H + 2 H H + H (A + 1));
+ * backward twice that, less the first layer's input gradient (not computed). tanh not counted. */
+static void mlp_flops(const Policy *p, double *forward, double *backward) {
+    const Mlp *m = p->self;
+    double O = m->O, H = m->H, A = m->A;
+    double first = 2 * O * 2 * H, rest = 2 * (2 * H * H + H * (A + 1));
+    *forward = first + rest;
+    *backward = first + 2 * rest;
+}
+
 const PolicyClass policy_mlp_class = {
     .kind = "mlp",
     .validate = mlp_validate,
@@ -215,4 +225,5 @@ const PolicyClass policy_mlp_class = {
     .step = mlp_step,
     .forward_sequence = mlp_forward_sequence,
     .backward_sequence = mlp_backward_sequence,
+    .flops = mlp_flops,
 };

@@ -139,6 +139,10 @@ void policy_work_destroy(PolicyWork *w) {
     free(w);
 }
 
+void policy_flops(const Policy *p, double *forward, double *backward) {
+    p->cls->flops(p, forward, backward);
+}
+
 void policy_work_set_naive(PolicyWork *w, bool naive) { w->naive = naive; }
 
 void policy_step(const Policy *p, PolicyWork *w, int B, real *state, const real *obs,

@@ -35,6 +35,8 @@ struct PolicyClass {
                              real *state_out);
     void (*backward_sequence)(const Policy *p, PolicyWork *w, const real *dlogits,
                               const real *dvalue, real *grads);
+    /* FLOP per row (env step) of forward and of backward, as the implementation documents. */
+    void (*flops)(const Policy *p, double *forward, double *backward);
 };
 
 /* A workspace (policy.h): the part every implementation shares, then its own. */
@@ -54,6 +56,11 @@ extern const PolicyClass policy_mlp_class;
  * implementations use to fuse matrix products) and returns that offset in reals. Returns
  * (size_t)-1 and fills err when out of memory. */
 size_t policy_add_tensor(Policy *p, const char *name, int ndim, const int *shape, Err *err);
+
+/* The useful floating-point operations of one row (one env step) of the forward pass and of
+ * the backward pass, as counted by the implementation (its file says what is counted; a
+ * multiply-add is 2). For the benchmark's GFLOP/s. */
+void policy_flops(const Policy *p, double *forward, double *backward);
 
 /* Makes the workspace run every matrix product through the plain-loop reference instead of
  * cblas (naive = true) or back. For tests of the two paths against each other. */

@@ -5,6 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <cblas.h>
+
+#include "policy.h"
+#include "policy_impl.h"
 #include "rng.h"
 #include "vecenv.h"
 
@@ -61,10 +65,152 @@ static int bench_env(const char *name, int n, double seconds) {
     return 0;
 }
 
+/* OpenBLAS sgemm on one thread, C [n, n] = A [n, n] B [n, n] (row-major, no transposes), for
+ * about `seconds`: best-of-rounds GFLOP/s at 2 n^3 FLOP per product. */
+static double bench_sgemm(int n, double seconds) {
+    float *a = malloc(sizeof(float) * (size_t)n * n), *b = malloc(sizeof(float) * (size_t)n * n);
+    float *c = malloc(sizeof(float) * (size_t)n * n);
+    Rng rng;
+    rng_seed(&rng, 3, 0);
+    for (long i = 0; i < (long)n * n; i++) a[i] = rng_float(&rng), b[i] = rng_float(&rng), c[i] = 0;
+    double best = 0;
+    for (int round = 0; round < 3; round++) {
+        long reps = 0;
+        double t0 = now_seconds(), t1 = t0;
+        while (t1 - t0 < seconds / 3) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+            reps++;
+            t1 = now_seconds();
+        }
+        double gf = 2.0 * n * n * n * reps / (t1 - t0) / 1e9;
+        if (gf > best) best = gf;
+    }
+    printf("sgemm %dx%dx%d (OpenBLAS, 1 thread): %8.2f GFLOP/s\n", n, n, n, best);
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+
+/* The default policy of `kind` for CartPole (O = 4, A = 2), initialized from a fixed seed. */
+static Policy *bench_policy(const char *kind, int O, int A) {
+    PolicyConfig cfg;
+    policy_config_defaults(&cfg);
+    snprintf(cfg.kind, sizeof cfg.kind, "%s", kind);
+    Policy *p;
+    Err err;
+    if (policy_create(&p, &cfg, O, A, &err) != 0) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return NULL;
+    }
+    Rng rng;
+    rng_seed(&rng, 1, 0);
+    policy_init(p, &rng);
+    return p;
+}
+
+/* policy_step on B envs with random obs (one env in 50 starting an episode), for about
+ * `seconds`: best-of-rounds env steps (samples) per second. */
+static int bench_step(const char *kind, int B, double seconds) {
+    const int O = 4, A = 2;
+    Policy *p = bench_policy(kind, O, A);
+    if (!p) return -1;
+    PolicyWork *w = policy_work_create(p, 1, B);
+    enum { ROWS = 64 };
+    real *obs = malloc(sizeof(real) * (size_t)ROWS * B * O), *state = calloc(p->state_size * B + 1, sizeof(real));
+    real *logits = malloc(sizeof(real) * (size_t)B * A), *value = malloc(sizeof(real) * (size_t)B);
+    uint8_t *start = malloc((size_t)ROWS * B);
+    int32_t *prev = malloc(sizeof(int32_t) * (size_t)ROWS * B);
+    Rng rng;
+    rng_seed(&rng, 4, 0);
+    for (long i = 0; i < (long)ROWS * B * O; i++) obs[i] = (real)rng_normal(&rng);
+    for (long i = 0; i < (long)ROWS * B; i++) start[i] = rng_below(&rng, 50) == 0, prev[i] = (int32_t)rng_below(&rng, A);
+    double best = 0;
+    for (int round = 0; round < 3; round++) {
+        long steps = 0;
+        double t0 = now_seconds(), t1 = t0;
+        while (t1 - t0 < seconds / 3) {
+            for (int r = 0; r < ROWS; r++)
+                policy_step(p, w, B, state, obs + (size_t)r * B * O, start + (size_t)r * B,
+                            prev + (size_t)r * B, logits, value);
+            steps += (long)ROWS * B;
+            t1 = now_seconds();
+        }
+        double sps = steps / (t1 - t0);
+        if (sps > best) best = sps;
+    }
+    printf("policy %-4s step           B=%-3d      1 thread: %8.3f M samples/s (%.2f us per call)\n",
+           kind, B, best / 1e6, 1e6 * B / best);
+    free(obs);
+    free(state);
+    free(logits);
+    free(value);
+    free(start);
+    free(prev);
+    policy_work_destroy(w);
+    policy_destroy(p);
+    return 0;
+}
+
+/* policy_forward_sequence + policy_backward_sequence on [T, B] for about `seconds`: samples/s
+ * and achieved GFLOP/s (policy_flops: the implementation's documented count), also as a share
+ * of the sgemm figure. */
+static int bench_train(const char *kind, int T, int B, double seconds, double sgemm_gflops) {
+    const int O = 4, A = 2;
+    Policy *p = bench_policy(kind, O, A);
+    if (!p) return -1;
+    PolicyWork *w = policy_work_create(p, T, B);
+    size_t N = (size_t)T * B;
+    real *obs = malloc(sizeof(real) * N * O), *state0 = calloc(p->state_size * B + 1, sizeof(real));
+    real *logits = malloc(sizeof(real) * N * A), *value = malloc(sizeof(real) * N);
+    real *grads = calloc(p->n_params, sizeof(real));
+    uint8_t *start = malloc(N);
+    int32_t *prev = malloc(sizeof(int32_t) * N);
+    Rng rng;
+    rng_seed(&rng, 5, 0);
+    for (size_t i = 0; i < N * O; i++) obs[i] = (real)rng_normal(&rng);
+    for (size_t i = 0; i < N; i++) start[i] = rng_below(&rng, 50) == 0, prev[i] = (int32_t)rng_below(&rng, A);
+    double best = 0;
+    for (int round = 0; round < 3; round++) {
+        long reps = 0;
+        double t0 = now_seconds(), t1 = t0;
+        while (t1 - t0 < seconds / 3) {
+            policy_forward_sequence(p, w, T, B, state0, obs, start, prev, logits, value, NULL);
+            /* dlogits, dvalue: the outputs themselves (any gradient costs the same) */
+            policy_backward_sequence(p, w, logits, value, grads);
+            reps++;
+            t1 = now_seconds();
+        }
+        double sps = (double)reps * N / (t1 - t0);
+        if (sps > best) best = sps;
+    }
+    double f, b;
+    policy_flops(p, &f, &b);
+    double gf = best * (f + b) / 1e9;
+    printf("policy %-4s forward+backward T=%d B=%d 1 thread: %8.3f M samples/s, %6.2f GFLOP/s "
+           "(%.1f kFLOP/sample) = %.0f%% of sgemm\n",
+           kind, T, B, best / 1e6, gf, (f + b) / 1e3, 100 * gf / sgemm_gflops);
+    free(obs);
+    free(state0);
+    free(logits);
+    free(value);
+    free(grads);
+    free(start);
+    free(prev);
+    policy_work_destroy(w);
+    policy_destroy(p);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
     int rc = 0;
     rc |= bench_env("cartpole", 64, seconds);
+    double sg = bench_sgemm(512, seconds / 3);
+    rc |= bench_step("gla", 64, seconds / 3);
+    rc |= bench_train("gla", 128, 64, seconds, sg);
+    rc |= bench_step("mlp", 64, seconds / 3);
+    rc |= bench_train("mlp", 128, 64, seconds / 3, sg);
     return rc ? 1 : 0;
 }
