@@ -125,6 +125,9 @@ static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *
     if (!whole(v))
         return err_set(err, "policy.expand_v: %g * d_model %d = %g is not a whole number of values",
                        c->expand_v, c->d_model, v);
+    if ((long)round(v) / c->n_heads > GATED_MAX_VH)
+        return err_set(err, "policy.expand_v: the value width per head V / n_heads = %ld exceeds %d",
+                       (long)round(v) / c->n_heads, GATED_MAX_VH);
     if ((long)round(k) % c->n_heads != 0)
         return err_set(err, "policy.n_heads: %d does not divide the key width K = expand_k * d_model = %ld",
                        c->n_heads, (long)round(k));
@@ -378,11 +381,7 @@ static void gla_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
         rmsnorm_forward(a->ln1, a->rstd1, x, P + ly->norm1, N, D);
         linear_forward(a->proj, PC, a->ln1, D, P + ly->proj, NULL, N, D, PC, nv);
         linear_forward(a->z, K, a->proj + COL_A1(g), PC, P + ly->wa2, P + ly->ba, N, g->R, K, nv);
-        for (long i = 0; i < (long)N * K; i++) {
-            real z = a->z[i]; /* logsigmoid(z) = -softplus(-z), written stably */
-            real ls = (z < 0 ? z : 0) - log1p(exp(-fabs(z)));
-            a->alpha[i] = exp(ls / g->tau);
-        }
+        gate_forward(a->alpha, a->z, (long)N * K, g->tau);
         for (int b = 0; b < B; b++)
             for (int h = 0; h < g->H; h++) {
                 long st = (long)b * S + (long)l * g->H * KV + h * KV;
@@ -506,8 +505,7 @@ static void gla_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
                                   k->do_ + (long)b * V + h * Vh, (long)B * V, k->state0 + st,
                                   k->hist, &io, T, Kh, Vh, g->scale);
             }
-        /* g = logsigmoid(z) / tau: dz = dg * sigmoid(-z) / tau */
-        for (long i = 0; i < (long)N * K; i++) k->dz[i] *= 1 / (1 + exp(a->z[i])) / g->tau;
+        gate_backward(k->dz, a->z, (long)N * K, g->tau);
         linear_backward(k->dproj + COL_A1(g), G + ly->wa2, G + ly->ba, k->dz, K,
                         a->proj + COL_A1(g), PC, P + ly->wa2, N, g->R, K, nv);
         memset(k->dln, 0, ND);

@@ -41,4 +41,11 @@ void gla_scan_backward(real *dq, real *dk, real *dv, real *dg, real *dS, const r
                        long ostride, const real *S0, const real *hist, const GlaScanIO *io,
                        int T, int Kh, int Vh, real scale);
 
+/* The plain-loop reference of gla_scan_backward: each row sum over j in increasing order.
+ * gla_scan_backward sums the same products in SIMD_LANES partial sums (simd.h) when Vh is a
+ * multiple of SIMD_LANES, so the two agree up to float rounding. */
+void gla_scan_backward_ref(real *dq, real *dk, real *dv, real *dg, real *dS, const real *do_,
+                           long ostride, const real *S0, const real *hist, const GlaScanIO *io,
+                           int T, int Kh, int Vh, real scale);
+
 #endif

@@ -1,5 +1,8 @@
 /* layers.c: forward / backward pairs of the policy layers (see layers.h for shapes and sources).
- * Math through <tgmath.h>, so the same code runs in float and in the double build. */
+ * Math through <tgmath.h> and simd.h, so the same code runs in float and in the double build;
+ * the row loops are vectorized (simd.h: the same results on every clone). */
+#include "simd.h" /* first: see simd.h */
+
 #include "layers.h"
 
 #include <string.h>
@@ -7,7 +10,18 @@
 
 #include "linalg.h"
 
-static real sigmoid(real x) { return 1 / (1 + exp(-x)); }
+#define sigmoid real_sigmoid
+
+/* sum_i a[i] * b[i] * c[i], with real_dot's lanes and order. */
+static inline real real_dot3(const real *a, const real *b, const real *c, int n) {
+    real acc[SIMD_LANES] = {0};
+    int i = 0;
+    for (; i + SIMD_LANES <= n; i += SIMD_LANES)
+        for (int l = 0; l < SIMD_LANES; l++) acc[l] += a[i + l] * b[i + l] * c[i + l];
+    real s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++) s += a[i] * b[i] * c[i];
+    return s;
+}
 
 void linear_forward(real *out, int ldo, const real *inp, int ldi, const real *weight,
                     const real *bias, int N, int C, int OC, bool naive) {
@@ -39,29 +53,26 @@ void linear_backward(real *dinp, real *dweight, real *dbias, const real *dout, i
         }
 }
 
-void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int N, int C) {
+POLICY_HOT void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int N, int C) {
     /* inp is (N, C), weight is (C), out is (N, C), rstd is (N) */
     for (int n = 0; n < N; n++) {
         const real *x = inp + (long)n * C;
         real *y = out + (long)n * C;
-        real ss = 0;
-        for (int i = 0; i < C; i++) ss += x[i] * x[i];
-        real r = 1 / sqrt(ss / C + LAYERS_NORM_EPS);
+        real r = 1 / sqrt(real_dot(x, x, C) / C + LAYERS_NORM_EPS);
         for (int i = 0; i < C; i++) y[i] = weight[i] * (x[i] * r);
         rstd[n] = r;
     }
 }
 
-void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp,
+POLICY_HOT void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp,
                       const real *weight, const real *rstd, int N, int C) {
     /* y_i = w_i x_i r, r = (mean(x^2) + eps)^(-1/2), dr/dx_j = -r^3 x_j / C:
      * dx_j = r w_j dy_j - r^3 x_j / C * sum_i w_i dy_i x_i; dw_i = dy_i x_i r. */
     for (int n = 0; n < N; n++) {
         const real *x = inp + (long)n * C, *dy = dout + (long)n * C;
         real *dx = dinp + (long)n * C;
-        real r = rstd[n], dot = 0;
-        for (int i = 0; i < C; i++) dot += weight[i] * dy[i] * x[i];
-        real c = r * r * r * dot / C;
+        real r = rstd[n];
+        real c = r * r * r * real_dot3(weight, dy, x, C) / C;
         for (int i = 0; i < C; i++) {
             dx[i] += r * weight[i] * dy[i] - c * x[i];
             dweight[i] += dy[i] * x[i] * r;
@@ -69,7 +80,7 @@ void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *i
     }
 }
 
-void gated_rmsnorm_forward(real *out, real *rstd, const real *o, const real *u, int ldu,
+POLICY_HOT void gated_rmsnorm_forward(real *out, real *rstd, const real *o, const real *u, int ldu,
                            const real *weight, int N, int H, int Vh) {
     /* o is (N, H * Vh), u is (N, H * Vh) with row stride ldu, weight is (Vh), rstd is (N, H) */
     int C = H * Vh;
@@ -77,15 +88,13 @@ void gated_rmsnorm_forward(real *out, real *rstd, const real *o, const real *u, 
         for (int h = 0; h < H; h++) {
             const real *x = o + (long)n * C + h * Vh, *g = u + (long)n * ldu + h * Vh;
             real *y = out + (long)n * C + h * Vh;
-            real ss = 0;
-            for (int i = 0; i < Vh; i++) ss += x[i] * x[i];
-            real r = 1 / sqrt(ss / Vh + LAYERS_NORM_EPS);
+            real r = 1 / sqrt(real_dot(x, x, Vh) / Vh + LAYERS_NORM_EPS);
             for (int i = 0; i < Vh; i++) y[i] = weight[i] * (x[i] * r) * (g[i] * sigmoid(g[i]));
             rstd[n * H + h] = r;
         }
 }
 
-void gated_rmsnorm_backward(real *do_, real *du, int ldu, real *dweight, const real *dout,
+POLICY_HOT void gated_rmsnorm_backward(real *do_, real *du, int ldu, real *dweight, const real *dout,
                             const real *o, const real *u, const real *weight, const real *rstd,
                             int N, int H, int Vh) {
     /* y = nrm * swish(u), nrm_i = w_i x_i r: dnrm = dy swish(u); du = dy nrm swish'(u) with
@@ -96,24 +105,21 @@ void gated_rmsnorm_backward(real *do_, real *du, int ldu, real *dweight, const r
             const real *x = o + (long)n * C + h * Vh, *g = u + (long)n * ldu + h * Vh;
             const real *dy = dout + (long)n * C + h * Vh;
             real *dx = do_ + (long)n * C + h * Vh, *dg = du + (long)n * ldu + h * Vh;
-            real r = rstd[n * H + h], dot = 0;
+            real r = rstd[n * H + h];
+            real dnrm[GATED_MAX_VH];
             for (int i = 0; i < Vh; i++) {
                 real s = sigmoid(g[i]);
                 real xn = x[i] * r;
-                real dnrm = dy[i] * (g[i] * s);
+                dnrm[i] = dy[i] * (g[i] * s);
                 dg[i] += dy[i] * (weight[i] * xn) * (s * (1 + g[i] * (1 - s)));
-                dweight[i] += dnrm * xn;
-                dot += weight[i] * dnrm * x[i];
+                dweight[i] += dnrm[i] * xn;
             }
-            real c = r * r * r * dot / Vh;
-            for (int i = 0; i < Vh; i++) {
-                real dnrm = dy[i] * (g[i] * sigmoid(g[i]));
-                dx[i] += r * weight[i] * dnrm - c * x[i];
-            }
+            real c = r * r * r * real_dot3(weight, dnrm, x, Vh) / Vh;
+            for (int i = 0; i < Vh; i++) dx[i] += r * weight[i] * dnrm[i] - c * x[i];
         }
 }
 
-void swiglu_forward(real *out, const real *h, int N, int F) {
+POLICY_HOT void swiglu_forward(real *out, const real *h, int N, int F) {
     /* h is (N, 2F): [a | b]; out is (N, F) = silu(a) * b */
     for (int n = 0; n < N; n++) {
         const real *a = h + (long)n * 2 * F, *b = a + F;
@@ -122,7 +128,7 @@ void swiglu_forward(real *out, const real *h, int N, int F) {
     }
 }
 
-void swiglu_backward(real *dh, const real *dout, const real *h, int N, int F) {
+POLICY_HOT void swiglu_backward(real *dh, const real *dout, const real *h, int N, int F) {
     /* d/da silu(a) = s (1 + a (1 - s)), s = sigmoid(a) */
     for (int n = 0; n < N; n++) {
         const real *a = h + (long)n * 2 * F, *b = a + F, *dy = dout + (long)n * F;
@@ -133,6 +139,18 @@ void swiglu_backward(real *dh, const real *dout, const real *h, int N, int F) {
             db[i] += dy[i] * (a[i] * s);
         }
     }
+}
+
+POLICY_HOT void gate_forward(real *alpha, const real *z, long n, real tau) {
+    /* logsigmoid(z) = min(z, 0) - log1p(exp(-|z|)), stable for either sign */
+    for (long i = 0; i < n; i++) {
+        real ls = (z[i] < 0 ? z[i] : 0) - real_log1p_unit(real_exp(-fabs(z[i])));
+        alpha[i] = real_exp(ls / tau);
+    }
+}
+
+POLICY_HOT void gate_backward(real *dz, const real *z, long n, real tau) {
+    for (long i = 0; i < n; i++) dz[i] *= sigmoid(-z[i]) / tau;
 }
 
 void tanh_forward(real *x, int ld, int N, int C) {

@@ -50,11 +50,21 @@ void gated_rmsnorm_backward(real *do_, real *du, int ldu, real *dweight, const r
                             const real *o, const real *u, const real *weight, const real *rstd,
                             int N, int H, int Vh);
 
+/* gated_rmsnorm_backward handles heads of up to this many values. */
+#define GATED_MAX_VH 1024
+
 /* SwiGLU's gate (Shazeer 2020, "GLU Variants Improve Transformer", eq. 6, without biases):
  * out [N, F] = silu(h[:, :F]) * h[:, F:], h [N, 2F] = [x W_1^T | x W_3^T]. */
 void swiglu_forward(real *out, const real *h, int N, int F);
 /* dh [N, 2F] += the gradient of both halves, from dout [N, F]. */
 void swiglu_backward(real *dh, const real *dout, const real *h, int N, int F);
+
+/* GLA's forget gate (arXiv 2312.06635 section 4.4; fla/layers/gla.py): alpha [n] =
+ * exp(logsigmoid(z) / tau), in (0, 1), from the gate logits z [n] = W_a2 W_a1 x + b_a. */
+void gate_forward(real *alpha, const real *z, long n, real tau);
+/* Turns dz [n], holding dL/dg for g = log alpha = logsigmoid(z) / tau, into dL/dz in place:
+ * dz *= sigmoid(-z) / tau. */
+void gate_backward(real *dz, const real *z, long n, real tau);
 
 /* tanh in place on a [N, C] block with row stride ld (CleanRL's Agent activation). */
 void tanh_forward(real *x, int ld, int N, int C);

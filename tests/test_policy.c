@@ -1,12 +1,13 @@
 /* test_policy.c: the policies (gla, mlp) in float: the step form equals the sequence form,
- * resets isolate episodes, envs in a batch do not see each other, cblas agrees with the plain
- * loops, a fresh policy is near-uniform, configs are validated, and workspaces are reused
+ * resets isolate episodes, envs in a batch do not see each other, cblas (and the vectorized
+ * scan) agree with the plain loops, a fresh policy is near-uniform, configs are validated, and workspaces are reused
  * without allocating. The gradients themselves are checked in gradcheck_policy.c (double). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gla_scan.h"
 #include "linalg.h"
 #include "policy.h"
 #include "policy_impl.h"
@@ -609,6 +610,36 @@ START_TEST(a_workspace_is_reused_across_calls_without_allocating) {
 }
 END_TEST
 
+START_TEST(the_vectorized_scan_backward_equals_the_plain_loop_reference) {
+    enum { T = 11, Kh = 8, Vh = 16, W = 2 * Kh + Vh }; /* rows [q | k | v] */
+    Rng rng;
+    rng_seed(&rng, 6, 6);
+    real x[T * W], alpha[T * Kh], dO[T * Vh], S0[Kh * Vh], hist[T * Kh * Vh], dS[Kh * Vh];
+    real d1[T * W], g1[T * Kh], d2[T * W], g2[T * Kh];
+    uint8_t start[T] = {0};
+    start[4] = 1;
+    for (int i = 0; i < T * W; i++) x[i] = (real)rng_normal(&rng);
+    for (int i = 0; i < T * Kh; i++) alpha[i] = (real)rng_double(&rng);
+    for (int i = 0; i < T * Vh; i++) dO[i] = (real)rng_normal(&rng);
+    for (int i = 0; i < Kh * Vh; i++) S0[i] = (real)rng_normal(&rng);
+    GlaScanIO io = {.q = x, .k = x + Kh, .v = x + 2 * Kh, .alpha = alpha, .start = start,
+                    .stride = W, .astride = Kh, .sstride = 1};
+    real S[Kh * Vh];
+    memcpy(S, S0, sizeof S);
+    gla_scan_forward(S, NULL, 0, hist, &io, T, Kh, Vh, (real)0.35);
+    memset(d1, 0, sizeof d1);
+    memset(g1, 0, sizeof g1);
+    memset(d2, 0, sizeof d2);
+    memset(g2, 0, sizeof g2);
+    gla_scan_backward(d1, d1 + Kh, d1 + 2 * Kh, g1, dS, dO, Vh, S0, hist, &io, T, Kh, Vh, (real)0.35);
+    gla_scan_backward_ref(d2, d2 + Kh, d2 + 2 * Kh, g2, dS, dO, Vh, S0, hist, &io, T, Kh, Vh, (real)0.35);
+    tensor_close("dq | dk | dv", d1, d2, T * W, 1e-5, 1e-5 * max_abs(d2, T * W));
+    tensor_close("dg", g1, g2, T * Kh, 1e-5, 1e-5 * max_abs(g2, T * Kh));
+    ck_assert(max_abs(g2, 4 * Kh) > 0);
+    for (int i = 4 * Kh; i < 5 * Kh; i++) ck_assert(g1[i] == 0); /* no gate gradient at a start */
+}
+END_TEST
+
 static Suite *policy_suite(void) {
     Suite *s = suite_create("policy");
     TCase *tc = test_case("forms, resets and batches");
@@ -620,6 +651,7 @@ static Suite *policy_suite(void) {
     tc = test_case("cblas and plain loops");
     tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);
     tcase_add_test(tc, the_cblas_and_plain_loop_paths_give_the_same_outputs_and_gradients);
+    tcase_add_test(tc, the_vectorized_scan_backward_equals_the_plain_loop_reference);
     suite_add_tcase(s, tc);
     tc = test_case("creation, init and workspaces");
     tcase_add_test(tc, a_fresh_policy_has_entropy_within_one_percent_of_log_n_actions_and_unit_values);
