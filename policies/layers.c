@@ -153,12 +153,12 @@ POLICY_HOT void gate_backward(real *dz, const real *z, long n, real tau) {
     for (long i = 0; i < n; i++) dz[i] *= sigmoid(-z[i]) / tau;
 }
 
-void tanh_forward(real *x, int ld, int N, int C) {
+POLICY_HOT void tanh_forward(real *x, int ld, int N, int C) {
     for (int n = 0; n < N; n++)
-        for (int i = 0; i < C; i++) x[(long)n * ld + i] = tanh(x[(long)n * ld + i]);
+        for (int i = 0; i < C; i++) x[(long)n * ld + i] = real_tanh(x[(long)n * ld + i]);
 }
 
-void tanh_backward(real *dx, int ldd, const real *y, int ldy, int N, int C) {
+POLICY_HOT void tanh_backward(real *dx, int ldd, const real *y, int ldy, int N, int C) {
     for (int n = 0; n < N; n++)
         for (int i = 0; i < C; i++) {
             real t = y[(long)n * ldy + i];

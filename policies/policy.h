@@ -98,7 +98,8 @@ const ParamTensor *policy_tensor(const Policy *p, const char *name);
 PolicyWork *policy_work_create(const Policy *p, int max_t, int max_b);
 void policy_work_destroy(PolicyWork *w);
 
-/* One step for B envs (B <= max_b of w):
+/* One step for B envs (B <= max_b of w). It overwrites what the last
+ * policy_forward_sequence kept in w (use another workspace between a forward and its backward):
  *   state [B, S] in/out: each env's recurrent state, replaced by the state after this step
  *     (wiped first where episode_start[b] = 1);
  *   obs [B, O]; episode_start [B] (0 or 1); prev_action [B] (ignored where episode_start);

@@ -45,6 +45,7 @@ static inline real real_dot(const real *a, const real *b, int n) {
 #ifdef PPO_REAL_DOUBLE
 static inline real real_exp(real x) { return exp(x); }
 static inline real real_log1p_unit(real u) { return log1p(u); }
+static inline real real_tanh(real x) { return tanh(x); }
 #else
 /* e^x in float, Cephes expf's method (S. Moshier, cephes/single/expf.c: x = n ln2 + r with
  * ln2 split in two, a degree-6 polynomial for e^r, 2^n built in the exponent bits), ~1 ulp;
@@ -85,6 +86,23 @@ static inline float real_log1p_unit(float u) {
     p = p * t + 1.0f / 3;
     p = p * t + 1.0f;
     return 2.0f * s * p;
+}
+
+/* tanh(x) in float: for |x| < 0.4 its Taylor series to x^11 (truncation < 3e-8 relative);
+ * beyond, sign(x) (1 - e) / (1 + e) with e = e^(-2|x|) <= 0.45 (no cancellation). Both are
+ * computed and one selected, so loops vectorize. */
+static inline float real_tanh(float x) {
+    float ax = x < 0 ? -x : x, t = x * x;
+    float p = -1382.0f / 155925;
+    p = p * t + 62.0f / 2835;
+    p = p * t - 17.0f / 315;
+    p = p * t + 2.0f / 15;
+    p = p * t - 1.0f / 3;
+    float small = x + x * t * p;
+    float e = real_exp(-2.0f * ax);
+    float big = (1.0f - e) / (1.0f + e);
+    big = x < 0 ? -big : big;
+    return ax < 0.4f ? small : big;
 }
 #endif
 

@@ -11,6 +11,7 @@
 #include "linalg.h"
 #include "policy.h"
 #include "policy_impl.h"
+#include "simd.h"
 #include "testutil.h"
 
 /* Counting allocations (the workspace test). Not under AddressSanitizer, which owns malloc. */
@@ -640,6 +641,22 @@ START_TEST(the_vectorized_scan_backward_equals_the_plain_loop_reference) {
 }
 END_TEST
 
+START_TEST(the_vectorizable_exp_log1p_and_tanh_are_within_a_few_ulp_of_libm) {
+    double we = 0, wl = 0, wt = 0;
+    for (float x = -87.0f; x < 88.0f; x += 1e-3f)
+        we = fmax(we, fabs((double)real_exp(x) - exp((double)x)) / exp((double)x));
+    for (float u = 0; u <= 1.0f; u += 1e-5f)
+        wl = fmax(wl, fabs((double)real_log1p_unit(u) - log1p((double)u)) / fmax(log1p((double)u), 1e-30));
+    for (float x = -20.0f; x < 20.0f; x += 1e-4f)
+        wt = fmax(wt, fabs((double)real_tanh(x) - tanh((double)x)) / fmax(fabs(tanh((double)x)), 1e-30));
+    printf("simd.h: largest relative error exp %.2e, log1p %.2e, tanh %.2e\n", we, wl, wt);
+    ck_assert_double_le(we, 4e-7);
+    ck_assert_double_le(wl, 4e-7);
+    ck_assert_double_le(wt, 4e-7);
+    ck_assert(real_exp(-1000.0f) >= 0 && isfinite(real_exp(1000.0f)));
+}
+END_TEST
+
 static Suite *policy_suite(void) {
     Suite *s = suite_create("policy");
     TCase *tc = test_case("forms, resets and batches");
@@ -652,6 +669,7 @@ static Suite *policy_suite(void) {
     tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);
     tcase_add_test(tc, the_cblas_and_plain_loop_paths_give_the_same_outputs_and_gradients);
     tcase_add_test(tc, the_vectorized_scan_backward_equals_the_plain_loop_reference);
+    tcase_add_test(tc, the_vectorizable_exp_log1p_and_tanh_are_within_a_few_ulp_of_libm);
     suite_add_tcase(s, tc);
     tc = test_case("creation, init and workspaces");
     tcase_add_test(tc, a_fresh_policy_has_entropy_within_one_percent_of_log_n_actions_and_unit_values);
