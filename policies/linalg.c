@@ -35,3 +35,5 @@ void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, re
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
 }
+
+void linalg_set_threads(int n) { openblas_set_num_threads(n); }

@@ -30,4 +30,9 @@ void linalg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, real alp
                        const real *A, int lda, const real *B, int ldb, real beta, real *C,
                        int ldc);
 
+/* Sets how many threads OpenBLAS may use for one product (openblas_set_num_threads). ppo uses
+ * 1: its rollout workers and the learner's data-parallel halves are the parallelism, and a
+ * threaded BLAS under several workers would oversubscribe the cores. */
+void linalg_set_threads(int n);
+
 #endif
