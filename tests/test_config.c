@@ -1,0 +1,144 @@
+/* test_config.c: configs load with documented defaults; every kind of bad input is refused
+ * with file, line, column and key; overrides and the resolved config behave. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "testutil.h"
+
+static int load(const char *text, TrainConfig *cfg, Err *err) {
+    return config_load_string(cfg, text, strlen(text), "t.yaml", NULL, 0, err);
+}
+
+/* Loads text expecting failure; checks that the message holds each of the given parts. */
+static void refused(const char *text, const char *a, const char *b) {
+    TrainConfig cfg;
+    Err err;
+    ck_assert_msg(load(text, &cfg, &err) == -1, "accepted:\n%s", text);
+    ck_assert_msg(strstr(err.msg, a), "'%s' not in: %s", a, err.msg);
+    if (b) ck_assert_msg(strstr(err.msg, b), "'%s' not in: %s", b, err.msg);
+}
+
+START_TEST(an_empty_config_gives_the_documented_defaults) {
+    TrainConfig cfg;
+    Err err;
+    ck_assert_msg(load("", &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(cfg.env.name, "cartpole");
+    ck_assert_double_eq(cfg.ppo.learning_rate, 2.5e-4);
+    ck_assert_double_eq(cfg.ppo.clip_coef, 0.2);
+    ck_assert_int_eq(cfg.ppo.update_epochs, 4);
+    ck_assert_int_eq(cfg.run.num_steps, 128);
+    ck_assert(cfg.ppo.anneal_lr);
+    ck_assert_msg(load("# only a comment\n", &cfg, &err) == 0, "%s", err.msg);
+}
+END_TEST
+
+START_TEST(keys_set_in_the_file_are_read_with_their_types) {
+    TrainConfig cfg;
+    Err err;
+    const char *text = "env:\n  name: cartpole-stateless\n  integrator: semi-implicit\n"
+                       "ppo:\n  gamma: 0.995\n  norm_adv: false\n  update_epochs: 7\n"
+                       "run:\n  seed: 42\n  run_name: \"my run\"\n  num_envs: 8\n";
+    ck_assert_msg(load(text, &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(cfg.env.name, "cartpole-stateless");
+    ck_assert_int_eq(cfg.env.integrator, ENV_INTEGRATOR_SEMI_IMPLICIT);
+    ck_assert_double_eq(cfg.ppo.gamma, 0.995);
+    ck_assert(!cfg.ppo.norm_adv);
+    ck_assert_int_eq(cfg.ppo.update_epochs, 7);
+    ck_assert_int_eq(cfg.run.seed, 42);
+    ck_assert_str_eq(cfg.run.run_name, "my run");
+}
+END_TEST
+
+START_TEST(bad_input_names_file_line_column_and_key) {
+    refused("ppo:\n  clip_coef: big\n", "t.yaml:2:14: ppo.clip_coef: 'big' is not a number", "allowed");
+    refused("ppo:\n  clip_coeff: 0.1\n", "t.yaml:2:3: ppo.clip_coeff: unknown key", "clip_coef");
+    refused("ppo:\n  gamma: 0.9\n  gamma: 0.8\n", "t.yaml:3:3: ppo.gamma: duplicate key", "line 2");
+    refused("ppo:\n  gamma: 1.5\n", "t.yaml:2:10: ppo.gamma: 1.5 is out of range", "[0, 1]");
+    refused("run:\n  num_envs: 2.5\n", "run.num_envs: '2.5' is not a whole number", NULL);
+    refused("ppo:\n  norm_adv: maybe\n", "ppo.norm_adv: 'maybe' is not a boolean", "true or false");
+    refused("env:\n  integrator: rk4\n", "env.integrator: unknown value 'rk4'", "semi-implicit");
+    refused("ppo: [1, 2]\n", "t.yaml:1:6: ppo: expected keys under the section, found a list", NULL);
+    refused("trainer:\n  x: 1\n", "trainer: unknown section", "env, policy, ppo, run");
+    refused("ppo:\n  gamma: [0.9]\n", "ppo.gamma: expected a single value, found a list", NULL);
+    refused("ppo:\n  gamma:\n", "t.yaml:2:9: ppo.gamma: missing value", NULL);
+    refused("ppo:\n  gamma: 0.9\n bad indent\n", "t.yaml:", "malformed YAML");
+    refused("ppo: {gamma: 0.9\n", "malformed YAML", NULL);
+    refused("- a\n- b\n", "t.yaml:1:1: expected sections", NULL);
+    refused("ppo:\n  gamma: 0.9\n---\nppo:\n  gamma: 0.8\n", "a second one", NULL);
+    refused("env:\n  name: cartpol\n", "t.yaml:2:9: env.name: unknown env 'cartpol'", "cartpole-stateless");
+}
+END_TEST
+
+START_TEST(fields_are_checked_against_each_other) {
+    refused("run:\n  num_envs: 6\nppo:\n  num_minibatches: 4\n", "t.yaml:4:20: ppo.num_minibatches: 4 does not divide run.num_envs 6", NULL);
+    refused("run:\n  num_envs: 2\n  workers: 3\n", "t.yaml:3:12: run.workers", NULL);
+    refused("run:\n  num_envs: 4\n  num_steps: 1\nppo:\n  num_minibatches: 4\n", "a minibatch would hold 1 sample", NULL);
+    refused("run:\n  total_timesteps: 10\n", "run.total_timesteps: 10 is less than one rollout", NULL);
+    refused("run:\n  run_name: a/b\n", "run.run_name", "no '/'");
+}
+END_TEST
+
+START_TEST(overrides_apply_in_order_and_are_validated_the_same_way) {
+    TrainConfig cfg;
+    Err err;
+    char *ok[] = {"ppo.gamma=0.9", "run.seed=7", "ppo.gamma=0.8"};
+    ck_assert_msg(config_load_string(&cfg, "", 0, "t.yaml", ok, 3, &err) == 0, "%s", err.msg);
+    ck_assert_double_eq(cfg.ppo.gamma, 0.8);
+    ck_assert_int_eq(cfg.run.seed, 7);
+    char *bad_value[] = {"ppo.gamma=2"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", bad_value, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "--set ppo.gamma=2: ppo.gamma: 2 is out of range"), "%s", err.msg);
+    char *bad_key[] = {"ppo.gama=0.9"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", bad_key, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "unknown key"), "%s", err.msg);
+    char *bad_form[] = {"gamma"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", bad_form, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "section.key=value"), "%s", err.msg);
+    char *cross[] = {"run.num_envs=6"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", cross, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "num_minibatches"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(the_resolved_config_reads_back_to_the_same_config) {
+    TrainConfig a, b;
+    Err err;
+    const char *text = "ppo:\n  learning_rate: 0.000333\n  ent_coef: 0.1\nrun:\n  run_name: \"x: y\"\n";
+    ck_assert_msg(load(text, &a, &err) == 0, "%s", err.msg);
+    char ya[1 << 16], yb[1 << 16];
+    ck_assert_int_gt(config_to_yaml(&a, ya, sizeof ya, &err), 0);
+    ck_assert_msg(config_load_string(&b, ya, strlen(ya), "resolved", NULL, 0, &err) == 0, "%s\n%s", err.msg, ya);
+    ck_assert_int_gt(config_to_yaml(&b, yb, sizeof yb, &err), 0);
+    ck_assert_str_eq(ya, yb);
+    ck_assert_double_eq(b.ppo.learning_rate, 0.000333);
+    ck_assert_str_eq(b.run.run_name, "x: y");
+    ck_assert_int_eq(config_to_yaml(&a, ya, 64, &err), -1);
+}
+END_TEST
+
+START_TEST(files_that_cannot_be_read_are_named) {
+    TrainConfig cfg;
+    Err err;
+    ck_assert_int_eq(config_load(&cfg, "no/such/file.yaml", NULL, 0, &err), -1);
+    ck_assert_msg(strstr(err.msg, "no/such/file.yaml") && strstr(err.msg, "No such file"), "%s", err.msg);
+    ck_assert_int_eq(config_load(&cfg, "configs", NULL, 0, &err), -1);
+    ck_assert_msg(strstr(err.msg, "configs"), "%s", err.msg);
+}
+END_TEST
+
+static Suite *config_suite(void) {
+    Suite *s = suite_create("config");
+    TCase *tc = test_case("load");
+    tcase_add_test(tc, an_empty_config_gives_the_documented_defaults);
+    tcase_add_test(tc, keys_set_in_the_file_are_read_with_their_types);
+    tcase_add_test(tc, bad_input_names_file_line_column_and_key);
+    tcase_add_test(tc, fields_are_checked_against_each_other);
+    tcase_add_test(tc, overrides_apply_in_order_and_are_validated_the_same_way);
+    tcase_add_test(tc, the_resolved_config_reads_back_to_the_same_config);
+    tcase_add_test(tc, files_that_cannot_be_read_are_named);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(config_suite)
