@@ -1,0 +1,268 @@
+/* gradcheck_ppo_loss.c (built with real = double): the hand-written gradient of the PPO loss
+ * (policy, value and entropy terms, with and without value clipping) matches central
+ * differences, and advantage normalization uses the unbiased std. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "ppo_loss.h"
+#include "rng.h"
+#include "testutil.h"
+
+enum { N = 24, A = 3 };
+
+typedef struct Batch {
+    double logits[N * A], values[N], old_logprobs[N], old_values[N], adv[N], ret[N];
+    int32_t actions[N];
+} Batch;
+
+static void make_batch(Batch *b, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed, 0);
+    for (int i = 0; i < N * A; i++) b->logits[i] = rng_normal(&r);
+    for (int i = 0; i < N; i++) {
+        b->actions[i] = (int32_t)rng_below(&r, A);
+        double logp[A];
+        ppo_log_softmax(A, b->logits + i * A, logp);
+        /* old log-probs near the new ones, so ratios fall on both sides of the clip range */
+        b->old_logprobs[i] = logp[b->actions[i]] + 0.4 * rng_normal(&r);
+        b->values[i] = rng_normal(&r);
+        b->old_values[i] = b->values[i] + 0.3 * rng_normal(&r);
+        b->adv[i] = rng_normal(&r);
+        b->ret[i] = rng_normal(&r);
+    }
+}
+
+static double loss_of(const Batch *b, const PPOLossCoefs *c) {
+    double dl[N * A], dv[N];
+    return ppo_loss(N, A, b->logits, b->values, b->actions, b->old_logprobs, b->old_values, b->adv,
+                    b->ret, c, dl, dv, NULL);
+}
+
+/* Relative error of the hand-written gradient against central differences, over each of the
+ * two tensors (logits, values): ||num - ana|| / max(||num||, ||ana||); the larger of the two.
+ * A per-tensor norm, because entries of order 1e-7 carry the rounding of the double loss
+ * divided by the step (about 1e-10), which no per-entry bound could ignore. */
+static double check(const PPOLossCoefs *c, uint64_t seed) {
+    Batch b;
+    make_batch(&b, seed);
+    double dl[N * A], dv[N];
+    ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, c, dl, dv, NULL);
+    const double h = 1e-6;
+    double diff2[2] = {0, 0}, num2[2] = {0, 0}, ana2[2] = {0, 0};
+    for (int i = 0; i < N * A + N; i++) {
+        int k = i < N * A ? 0 : 1;
+        double *x = k == 0 ? &b.logits[i] : &b.values[i - N * A];
+        double ana = k == 0 ? dl[i] : dv[i - N * A];
+        double keep = *x;
+        *x = keep + h;
+        double up = loss_of(&b, c);
+        *x = keep - h;
+        double down = loss_of(&b, c);
+        *x = keep;
+        double num = (up - down) / (2 * h);
+        diff2[k] += (num - ana) * (num - ana);
+        num2[k] += num * num;
+        ana2[k] += ana * ana;
+    }
+    double worst = 0;
+    for (int k = 0; k < 2; k++) {
+        double rel = sqrt(diff2[k]) / fmax(sqrt(fmax(num2[k], ana2[k])), 1e-300);
+        if (rel > worst) worst = rel;
+    }
+    return worst;
+}
+
+START_TEST(the_loss_gradient_matches_central_differences) {
+    const PPOLossCoefs with_clip = {0.2, true, 0.01, 0.5};
+    const PPOLossCoefs no_clip = {0.2, false, 0.05, 1.0};
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        double e1 = check(&with_clip, seed), e2 = check(&no_clip, seed);
+        ck_assert_msg(e1 <= 1e-6, "clip_vloss: max relative error %.3g (seed %llu)", e1, (unsigned long long)seed);
+        ck_assert_msg(e2 <= 1e-6, "no clip_vloss: max relative error %.3g (seed %llu)", e2, (unsigned long long)seed);
+    }
+}
+END_TEST
+
+START_TEST(every_term_contributes_to_the_gradient) {
+    /* A guard against a term silently dropped: each coefficient changes the gradient. */
+    Batch b;
+    make_batch(&b, 9);
+    double base_l[N * A], base_v[N], l2[N * A], v2[N];
+    const PPOLossCoefs c = {0.2, true, 0.01, 0.5}, more_ent = {0.2, true, 0.5, 0.5},
+                       more_vf = {0.2, true, 0.01, 2.0};
+    ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &c, base_l, base_v, NULL);
+    ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &more_ent, l2, v2, NULL);
+    double d = 0;
+    for (int i = 0; i < N * A; i++) d += fabs(l2[i] - base_l[i]);
+    ck_assert_double_gt(d, 1e-6);
+    ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &more_vf, l2, v2, NULL);
+    for (int i = 0; i < N; i++) ck_assert_double_eq_tol(v2[i], 4 * base_v[i], 1e-12);
+}
+END_TEST
+
+START_TEST(at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_score) {
+    Batch b;
+    make_batch(&b, 3);
+    for (int i = 0; i < N; i++) {
+        double logp[A];
+        ppo_log_softmax(A, b.logits + i * A, logp);
+        b.old_logprobs[i] = logp[b.actions[i]];
+    }
+    const PPOLossCoefs c = {0.2, false, 0.0, 0.0};
+    double dl[N * A], dv[N];
+    PPOLossStats st;
+    ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &c, dl, dv, &st);
+    ck_assert_double_eq_tol(st.approx_kl, 0.0, 1e-15);
+    ck_assert_double_eq(st.clipfrac, 0.0);
+    for (int i = 0; i < N; i++) {
+        double logp[A];
+        ppo_log_softmax(A, b.logits + i * A, logp);
+        for (int j = 0; j < A; j++) {
+            double score = (j == b.actions[i]) - exp(logp[j]);
+            ck_assert_double_eq_tol(dl[i * A + j], -b.adv[i] * score / N, 1e-15);
+        }
+    }
+}
+END_TEST
+
+START_TEST(advantages_are_normalized_with_the_unbiased_std) {
+    double a[4] = {1, 2, 3, 4};
+    ppo_normalize_advantages(4, a);
+    /* mean 2.5, unbiased std sqrt(5/3) */
+    double s = sqrt(5.0 / 3.0);
+    ck_assert_double_eq_tol(a[0], -1.5 / (s + 1e-8), 1e-12);
+    ck_assert_double_eq_tol(a[3], 1.5 / (s + 1e-8), 1e-12);
+    double one[1] = {7};
+    ppo_normalize_advantages(1, one);
+    ck_assert_double_eq(one[0], 7);
+    double same[3] = {2, 2, 2};
+    ppo_normalize_advantages(3, same);
+    for (int i = 0; i < 3; i++) ck_assert(isfinite(same[i]) && same[i] == 0.0);
+}
+END_TEST
+
+
+/* The whole PPO loss through the GLA policy: L(theta) = ppo_loss(policy_forward_sequence(theta)),
+ * on a [T, B] sequence with episode starts inside it and a non-zero initial state. Old
+ * log-probs and values sit either at the current ones (ratio 1) or far outside the clip range,
+ * so no finite-difference step crosses a kink of the clipped terms. Gradient by ppo_loss then
+ * policy_backward_sequence; numbers by the 4th-order central difference at h = 1e-4; error per
+ * tensor ||num - ana|| / max(||num||, ||ana||) over a sample of its entries. */
+typedef struct E2E {
+    Policy *p;
+    PolicyWork *w;
+    int T, B;
+    double *state0, *obs, *logits, *values, *old_logprobs, *old_values, *adv, *ret, *dl, *dv;
+    uint8_t *start;
+    int32_t *prev, *actions;
+} E2E;
+
+static double e2e_loss(E2E *e) {
+    policy_forward_sequence(e->p, e->w, e->T, e->B, e->state0, e->obs, e->start, e->prev, e->logits,
+                            e->values, NULL);
+    const PPOLossCoefs c = {0.2, true, 0.01, 0.5};
+    double L = ppo_loss(e->T * e->B, e->p->n_actions, e->logits, e->values, e->actions,
+                        e->old_logprobs, e->old_values, e->adv, e->ret, &c, e->dl, e->dv, NULL);
+    return L;
+}
+
+START_TEST(the_whole_ppo_loss_backpropagates_through_the_gla_policy) {
+    E2E e = {0};
+    e.T = 8;
+    e.B = 3;
+    const int T = e.T, B = e.B, O = 4, A = 3, n = T * B;
+    PolicyConfig cfg;
+    policy_config_defaults(&cfg);
+    cfg.prev_action = true;
+    Err err;
+    ck_assert_msg(policy_create(&e.p, &cfg, O, A, &err) == 0, "%s", err.msg);
+    e.w = policy_work_create(e.p, T, B);
+    Rng r;
+    rng_seed(&r, 11, 0);
+    policy_init(e.p, &r);
+    for (size_t i = 0; i < e.p->n_params; i++) e.p->params[i] += 0.3 * rng_normal(&r);
+    size_t S = e.p->state_size;
+    e.state0 = malloc(sizeof(double) * (S * B + 1));
+    e.obs = malloc(sizeof(double) * n * O);
+    e.logits = malloc(sizeof(double) * n * A);
+    e.dl = malloc(sizeof(double) * n * A);
+    e.values = malloc(sizeof(double) * n);
+    e.dv = malloc(sizeof(double) * n);
+    e.old_logprobs = malloc(sizeof(double) * n);
+    e.old_values = malloc(sizeof(double) * n);
+    e.adv = malloc(sizeof(double) * n);
+    e.ret = malloc(sizeof(double) * n);
+    e.start = calloc((size_t)n, 1);
+    e.prev = malloc(sizeof(int32_t) * n);
+    e.actions = malloc(sizeof(int32_t) * n);
+    for (size_t i = 0; i < S * B; i++) e.state0[i] = 0.5 * rng_normal(&r);
+    for (int i = 0; i < n * O; i++) e.obs[i] = rng_normal(&r);
+    for (int i = 0; i < n; i++) {
+        e.prev[i] = (int32_t)rng_below(&r, A);
+        e.actions[i] = (int32_t)rng_below(&r, A);
+        e.adv[i] = rng_normal(&r);
+        e.ret[i] = rng_normal(&r);
+    }
+    e.start[0] = 1;
+    e.start[4 * B + 1] = 1;
+    e.start[2 * B + 2] = 1;
+    policy_forward_sequence(e.p, e.w, T, B, e.state0, e.obs, e.start, e.prev, e.logits, e.values, NULL);
+    const double off[3] = {0.0, 0.6, -0.6};
+    for (int i = 0; i < n; i++) {
+        double logp[A];
+        ppo_log_softmax(A, e.logits + i * A, logp);
+        e.old_logprobs[i] = logp[e.actions[i]] + off[i % 3];
+        e.old_values[i] = e.values[i] + 3 * off[(i / 3) % 3];
+    }
+    double *grads = calloc(e.p->n_params, sizeof(double));
+    e2e_loss(&e);
+    policy_backward_sequence(e.p, e.w, e.dl, e.dv, grads);
+    const double h = 1e-4;
+    double worst = 0;
+    for (int ti = 0; ti < e.p->n_tensors; ti++) {
+        const ParamTensor *t = &e.p->tensors[ti];
+        double d2 = 0, n2 = 0, a2 = 0;
+        for (size_t k = 0; k < t->size && k < 6; k++) {
+            size_t at = t->offset + (k * 7919) % t->size;
+            double keep = e.p->params[at], f[4];
+            const double steps[4] = {-2 * h, -h, h, 2 * h};
+            for (int s2 = 0; s2 < 4; s2++) {
+                e.p->params[at] = keep + steps[s2];
+                f[s2] = e2e_loss(&e);
+            }
+            e.p->params[at] = keep;
+            double num = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h), ana = grads[at];
+            d2 += (num - ana) * (num - ana);
+            n2 += num * num;
+            a2 += ana * ana;
+        }
+        double rel = sqrt(d2) / fmax(sqrt(fmax(n2, a2)), 1e-300);
+        printf("gradcheck ppo loss through gla  %-24s max rel err %.2e\n", t->name, rel);
+        ck_assert_msg(rel <= 1e-6, "%s: relative error %.3g", t->name, rel);
+        if (rel > worst) worst = rel;
+    }
+    free(grads);
+    free(e.state0); free(e.obs); free(e.logits); free(e.dl); free(e.values); free(e.dv);
+    free(e.old_logprobs); free(e.old_values); free(e.adv); free(e.ret); free(e.start);
+    free(e.prev); free(e.actions);
+    policy_work_destroy(e.w);
+    policy_destroy(e.p);
+}
+END_TEST
+
+static Suite *loss_suite(void) {
+    Suite *s = suite_create("ppo_loss (double)");
+    TCase *tc = test_case("gradient");
+    tcase_add_test(tc, the_loss_gradient_matches_central_differences);
+    tcase_add_test(tc, every_term_contributes_to_the_gradient);
+    tcase_add_test(tc, at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_score);
+    tcase_add_test(tc, advantages_are_normalized_with_the_unbiased_std);
+    tcase_add_test(tc, the_whole_ppo_loss_backpropagates_through_the_gla_policy);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(loss_suite)
