@@ -5,17 +5,20 @@ BUILD := build
 OPT ?= -O2
 
 # pkg-config modules and the Debian package that provides each (for the hint when one is missing).
-PKGS := openblas sdl2 yaml-0.1 check
+PKGS := openblas sdl2 yaml-0.1 zlib check
 DEB_openblas := libopenblas-dev
 DEB_sdl2 := libsdl2-dev
 DEB_yaml-0.1 := libyaml-dev
+DEB_zlib := zlib1g-dev
 DEB_check := check
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 APP_LIBS := $(shell pkg-config --libs $(filter-out check,$(PKGS)) 2>/dev/null) -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-WARN := -Wall -Wextra -Werror
+# snprintf into bounded buffers truncates on purpose (messages, names); GCC's guess that it
+# might is not an error.
+WARN := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS_ALL := -std=c11 $(WARN) -D_DEFAULT_SOURCE -Isrc -Ienvs -Ipolicies -pthread $(PKG_CFLAGS) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -24,8 +27,15 @@ LIB_SRCS := $(filter-out $(APP_MAIN),$(wildcard src/*.c envs/*.c policies/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HELPERS := tests/testutil.c
 # Modules built again with `real` = double for the gradient checks (tests/gradcheck_*.c).
-REAL_SRCS := src/err.c src/rng.c $(wildcard policies/*.c)
+REAL_SRCS := src/err.c src/rng.c src/ppo_loss.c $(wildcard policies/*.c)
 GRAD_SRCS := $(wildcard tests/gradcheck_*.c)
+
+# `make V=1` prints the compiler commands; by default one short line per file.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 
 .PHONY: all deps libs test test-release test-asan bench clean train help
 .DEFAULT_GOAL := all
@@ -50,7 +60,7 @@ libs:
 	@command -v pkg-config >/dev/null 2>&1 || { echo "error: pkg-config is missing: apt-get install pkg-config (or run 'make deps')"; exit 1; }
 	@for p in $(PKGS); do \
 	  pkg-config --exists $$p || { \
-	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; yaml-0.1) d=$(DEB_yaml-0.1);; check) d=$(DEB_check);; *) d=$$p;; esac; \
+	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
 	done
 
@@ -58,10 +68,11 @@ libs:
 define variant
 $(BUILD)/$(1)/%.o: %.c | libs
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_ALL) $(2) -MMD -MP -c $$< -o $$@
+	@$(if $(Q),echo "  CC  $(1) $$<")
+	$(Q)$$(CC) $$(CFLAGS_ALL) $(2) -MMD -MP -c $$< -o $$@
 $(BUILD)/$(1)/libppo.a: $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(3))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$(Q)ar rcs $$@ $$^
 -include $$(patsubst %.c,$(BUILD)/$(1)/%.d,$(3) $(TEST_SRCS) $(TEST_HELPERS) $(GRAD_SRCS) $(APP_MAIN))
 endef
 
@@ -71,7 +82,7 @@ $(eval $(call variant,double,$(OPT) -DPPO_REAL_DOUBLE,$(REAL_SRCS)))
 $(eval $(call variant,double-asan,-O1 -g $(SAN) -DPPO_REAL_DOUBLE,$(REAL_SRCS)))
 
 ppo: $(BUILD)/release/src/main.o $(BUILD)/release/libppo.a
-	$(CC) $(CFLAGS_ALL) $(OPT) $^ $(APP_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(OPT) $^ $(APP_LIBS) -o $@
 
 REL_TESTS := $(patsubst tests/%.c,$(BUILD)/release/bin/%,$(TEST_SRCS))
 ASAN_TESTS := $(patsubst tests/%.c,$(BUILD)/asan/bin/%,$(TEST_SRCS))
@@ -80,23 +91,23 @@ ASAN_GRAD := $(patsubst tests/%.c,$(BUILD)/double-asan/bin/%,$(GRAD_SRCS))
 
 $(BUILD)/release/bin/%: $(BUILD)/release/tests/%.o $(BUILD)/release/tests/testutil.o $(BUILD)/release/libppo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $^ $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $^ $(TEST_LIBS) -o $@
 $(BUILD)/asan/bin/%: $(BUILD)/asan/tests/%.o $(BUILD)/asan/tests/testutil.o $(BUILD)/asan/libppo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SAN) $^ $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) $^ $(TEST_LIBS) -o $@
 $(BUILD)/double/bin/%: $(BUILD)/double/tests/%.o $(BUILD)/double/tests/testutil.o $(BUILD)/double/libppo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $^ $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $^ $(TEST_LIBS) -o $@
 $(BUILD)/double-asan/bin/%: $(BUILD)/double-asan/tests/%.o $(BUILD)/double-asan/tests/testutil.o $(BUILD)/double-asan/libppo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SAN) $^ $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) $^ $(TEST_LIBS) -o $@
 
 # Tests run from the top of the checkout; the CLI tests run this ./ppo (or the asan build of it).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 CK_VERBOSITY=normal
 ASAN_ENV := $(TEST_ENV) CK_TIMEOUT_MULTIPLIER=10 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 ppo-asan: $(BUILD)/asan/src/main.o $(BUILD)/asan/libppo.a
-	$(CC) $(CFLAGS_ALL) $(SAN) $^ $(APP_LIBS) -o $(BUILD)/asan/ppo
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) $^ $(APP_LIBS) -o $(BUILD)/asan/ppo
 
 test: deps
 	@$(MAKE) --no-print-directory test-release
@@ -113,7 +124,7 @@ test-asan: ppo-asan $(ASAN_TESTS) $(ASAN_GRAD)
 	  [ $$fail -eq 0 ] || { echo "FAILED: some sanitizer tests failed (see above)"; exit 1; }
 
 $(BUILD)/release/bench: $(BUILD)/release/tests/bench.o $(BUILD)/release/libppo.a
-	$(CC) $(CFLAGS_ALL) $(OPT) $^ $(APP_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(OPT) $^ $(APP_LIBS) -o $@
 
 bench: ppo $(BUILD)/release/bench
 	@OPENBLAS_NUM_THREADS=1 $(BUILD)/release/bench

@@ -10,6 +10,7 @@ pkg-config        finds the libraries below
 libopenblas-dev   cblas matrix products (policy forward and backward)
 libsdl2-dev       the live viewer window
 libyaml-dev       config files
+zlib1g-dev        CRC-32 of checkpoint files
 check             the unit-test framework
 "
 

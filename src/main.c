@@ -1,107 +1,33 @@
-/* main.c: the ppo command line. Parses the command and its options, calls the library, prints
- * errors with a hint and picks the exit code: 0 success, 1 a failure while running, 2 bad usage
- * or bad input (unknown command or option, bad config, bad file). */
-#include <getopt.h>
+/* main.c: the ppo command line: finds the command and runs it. The commands live in
+ * src/cli_*.c; the only process-wide state, the stop flag set by SIGINT / SIGTERM, lives here. */
+#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "env.h"
+#include "cli.h"
 
-#define EXIT_USAGE 2
+static volatile sig_atomic_t stop_requested;
 
-typedef struct Command {
-    const char *name;
-    const char *summary;
-    const char *usage; /* full help text of the command */
-    int (*run)(int argc, char **argv);
-} Command;
-
-/* Parses only --help / -h for commands that take no other option; returns 1 when help was
- * printed, 0 to go on, -1 on an unknown option (already reported). */
-static int parse_help_only(const Command *cmd, int argc, char **argv) {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(cmd->usage, stdout);
-            return 1;
-        }
-        fprintf(stderr, "ppo %s: unknown option '%s' (try 'ppo %s --help')\n", cmd->name,
-                argv[optind - 1], cmd->name);
-        return -1;
-    }
-    return 0;
+static void on_stop_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
 }
 
-static int cmd_train(int argc, char **argv);
-static int cmd_env(int argc, char **argv);
+/* The first SIGINT or SIGTERM asks for a clean stop; the handler then resets itself, so a
+ * second one ends the process at once. */
+static void catch_stop_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
-static const Command COMMANDS[] = {
-    {"train", "train a policy with PPO from a YAML config",
-     "usage: ppo train CONFIG\n"
-     "\n"
-     "Trains a policy with PPO as CONFIG (a YAML file, e.g. configs/cartpole.yaml) describes.\n"
-     "\n"
-     "options:\n"
-     "  -h, --help   show this help\n",
-     cmd_train},
-    {"env", "list the environments",
-     "usage: ppo env list\n"
-     "\n"
-     "  list         print every env name with its observation size and number of actions\n"
-     "\n"
-     "options:\n"
-     "  -h, --help   show this help\n",
-     cmd_env},
-};
+static const Command *const COMMANDS[] = {&CMD_TRAIN, &CMD_RESUME, &CMD_EVAL, &CMD_INFO,
+                                          &CMD_CONFIG, &CMD_ENV};
 #define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
-
-static const Command *find_command(const char *name) {
-    for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(COMMANDS[i].name, name) == 0) return &COMMANDS[i];
-    return NULL;
-}
-
-static int cmd_train(int argc, char **argv) {
-    const Command *cmd = find_command("train");
-    int h = parse_help_only(cmd, argc, argv);
-    if (h) return h > 0 ? 0 : EXIT_USAGE;
-    if (argc - optind != 1) {
-        fprintf(stderr, "ppo train: expected one CONFIG file (try 'ppo train --help')\n");
-        return EXIT_USAGE;
-    }
-    fprintf(stderr, "ppo train: training is not implemented yet; nothing was trained.\n");
-    return 1;
-}
-
-static int cmd_env(int argc, char **argv) {
-    const Command *cmd = find_command("env");
-    int h = parse_help_only(cmd, argc, argv);
-    if (h) return h > 0 ? 0 : EXIT_USAGE;
-    if (argc - optind != 1 || strcmp(argv[optind], "list") != 0) {
-        fprintf(stderr, "ppo env: expected 'list' (try 'ppo env --help')\n");
-        return EXIT_USAGE;
-    }
-    const char *names[256];
-    int n = env_names(names, 256);
-    printf("%-28s %8s %8s\n", "name", "obs_dim", "actions");
-    for (int i = 0; i < n && i < 256; i++) {
-        EnvConfig cfg = {0};
-        snprintf(cfg.name, sizeof cfg.name, "%s", names[i]);
-        Env *env;
-        Err err;
-        if (env_create(&env, &cfg, &err) != 0) {
-            fprintf(stderr, "ppo env: %s\n", err.msg);
-            return 1;
-        }
-        printf("%-28s %8d %8d\n", names[i], env->obs_dim, env->n_actions);
-        env_destroy(env);
-    }
-    return 0;
-}
 
 static void print_help(void) {
     printf("usage: ppo COMMAND [OPTIONS]\n"
@@ -109,7 +35,7 @@ static void print_help(void) {
            "ppo trains a gated-linear-attention policy with PPO on environments written in C.\n"
            "\n"
            "commands:\n");
-    for (int i = 0; i < N_COMMANDS; i++) printf("  %-8s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    for (int i = 0; i < N_COMMANDS; i++) printf("  %-8s %s\n", COMMANDS[i]->name, COMMANDS[i]->summary);
     printf("\n"
            "options:\n"
            "  -h, --help   show this help\n"
@@ -127,13 +53,14 @@ int main(int argc, char **argv) {
         print_help();
         return 0;
     }
-    const Command *cmd = find_command(name);
-    if (!cmd) {
-        if (name[0] == '-')
-            fprintf(stderr, "ppo: unknown option '%s' (try 'ppo --help')\n", name);
-        else
-            fprintf(stderr, "ppo: unknown command '%s' (try 'ppo --help')\n", name);
-        return EXIT_USAGE;
-    }
-    return cmd->run(argc - 1, argv + 1);
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(COMMANDS[i]->name, name) == 0) {
+            CliContext ctx = {&stop_requested, catch_stop_signals};
+            return COMMANDS[i]->run(COMMANDS[i], argc - 1, argv + 1, &ctx);
+        }
+    if (name[0] == '-')
+        fprintf(stderr, "ppo: unknown option '%s' (try 'ppo --help')\n", name);
+    else
+        fprintf(stderr, "ppo: unknown command '%s' (try 'ppo --help')\n", name);
+    return EXIT_USAGE;
 }

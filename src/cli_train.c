@@ -1,0 +1,198 @@
+/* cli_train.c: `ppo train CONFIG` and `ppo resume RUN_DIR`. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "config.h"
+#include "linalg.h"
+#include "trainer.h"
+
+#define MAX_SETS 256
+
+static int report(const TrainResult *res) {
+    if (res->stopped) printf("stopped on request after the current update\n");
+    printf("trained %ld steps in %.2f s (%.0f steps/s)", res->global_step, res->seconds,
+           res->seconds > 0 ? res->global_step / res->seconds : 0.0);
+    if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
+    printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
+    return 0;
+}
+
+static int run_training(const TrainConfig *cfg, TrainOptions *opts, CliContext *ctx) {
+    ctx->catch_stop_signals();
+    opts->stop = ctx->stop;
+    linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
+    TrainResult res;
+    Err err;
+    if (trainer_run(cfg, opts, &res, &err)) {
+        fprintf(stderr, "ppo train: %s\n", err.msg);
+        return 1;
+    }
+    return report(&res);
+}
+
+static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx) {
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},      {"set", required_argument, NULL, 's'},
+        {"run-name", required_argument, NULL, 'n'}, {"resume", required_argument, NULL, 'r'},
+        {"max-updates", required_argument, NULL, 'u'}, {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
+    char *sets[MAX_SETS + 1];
+    int n_sets = 0;
+    char run_name_set[200];
+    TrainOptions opts = {0};
+    const char *run_name = NULL;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "hs:n:r:u:q", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(self->usage, stdout);
+            return 0;
+        case 's':
+            if (n_sets == MAX_SETS) {
+                fprintf(stderr, "ppo train: more than %d --set options\n", MAX_SETS);
+                return EXIT_USAGE;
+            }
+            sets[n_sets++] = optarg;
+            break;
+        case 'n':
+            run_name = optarg;
+            break;
+        case 'r':
+            opts.resume = optarg;
+            break;
+        case 'u':
+            if (cli_parse_long(self, "--max-updates", optarg, 1, 1L << 40, &opts.max_updates))
+                return EXIT_USAGE;
+            break;
+        case 'q':
+            opts.quiet = true;
+            break;
+        default:
+            return cli_bad_option(self, argv[optind - 1], c);
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "ppo train: expected one CONFIG file (try 'ppo train --help')\n");
+        return EXIT_USAGE;
+    }
+    if (run_name) {
+        snprintf(run_name_set, sizeof run_name_set, "run.run_name=%s", run_name);
+        sets[n_sets++] = run_name_set;
+    }
+    opts.config_path = argv[optind];
+    TrainConfig cfg;
+    Err err;
+    if (config_load(&cfg, opts.config_path, sets, n_sets, &err)) {
+        fprintf(stderr, "ppo train: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    return run_training(&cfg, &opts, ctx);
+}
+
+static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ctx) {
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"checkpoint", required_argument, NULL, 'c'},
+                                             {"set", required_argument, NULL, 's'},
+                                             {"max-updates", required_argument, NULL, 'u'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {NULL, 0, NULL, 0}};
+    char *sets[MAX_SETS];
+    int n_sets = 0;
+    const char *ckpt = "latest.ckpt";
+    TrainOptions opts = {0};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "hc:s:u:q", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(self->usage, stdout);
+            return 0;
+        case 'c':
+            ckpt = optarg;
+            break;
+        case 's':
+            if (n_sets == MAX_SETS) {
+                fprintf(stderr, "ppo resume: more than %d --set options\n", MAX_SETS);
+                return EXIT_USAGE;
+            }
+            sets[n_sets++] = optarg;
+            break;
+        case 'u':
+            if (cli_parse_long(self, "--max-updates", optarg, 1, 1L << 40, &opts.max_updates))
+                return EXIT_USAGE;
+            break;
+        case 'q':
+            opts.quiet = true;
+            break;
+        default:
+            return cli_bad_option(self, argv[optind - 1], c);
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "ppo resume: expected one RUN_DIR (try 'ppo resume --help')\n");
+        return EXIT_USAGE;
+    }
+    const char *dir = argv[optind];
+    char config_path[2048], ckpt_path[2048];
+    snprintf(config_path, sizeof config_path, "%s/config.yaml", dir);
+    if (strchr(ckpt, '/'))
+        snprintf(ckpt_path, sizeof ckpt_path, "%s", ckpt);
+    else
+        snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoints/%s", dir, ckpt);
+    TrainConfig cfg;
+    Err err;
+    if (config_load(&cfg, config_path, sets, n_sets, &err)) {
+        fprintf(stderr, "ppo resume: %s (is %s a run folder made by ppo train?)\n", err.msg, dir);
+        return EXIT_USAGE;
+    }
+    Checkpoint probe;
+    if (checkpoint_read(&probe, ckpt_path, &err)) {
+        fprintf(stderr, "ppo resume: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    checkpoint_free(&probe);
+    opts.config_path = config_path;
+    opts.resume = ckpt_path;
+    return run_training(&cfg, &opts, ctx);
+}
+
+const Command CMD_TRAIN = {
+    "train", "train a policy with PPO from a YAML config",
+    "usage: ppo train CONFIG [OPTIONS]\n"
+    "\n"
+    "Trains a policy with PPO as CONFIG (a YAML file, e.g. configs/cartpole.yaml) says, in a new\n"
+    "folder runs/RUN_NAME/ holding config.yaml, progress.csv and checkpoints/.\n"
+    "Ctrl-C (or SIGTERM) finishes the current update, saves a checkpoint and exits 0.\n"
+    "\n"
+    "options:\n"
+    "  --set SECTION.KEY=VALUE  override a config key (repeatable), e.g. --set run.seed=3\n"
+    "  --run-name NAME          name of the run folder (default ENV__CONFIG__sSEED)\n"
+    "  --resume CHECKPOINT      continue the run a checkpoint was saved from, exactly\n"
+    "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
+    "  --quiet                  no status line\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "'ppo config' lists every key with its default.\n",
+    cmd_train};
+
+const Command CMD_RESUME = {
+    "resume", "continue an interrupted run from its latest checkpoint",
+    "usage: ppo resume RUN_DIR [OPTIONS]\n"
+    "\n"
+    "Continues the run in RUN_DIR (made by ppo train) from RUN_DIR/checkpoints/latest.ckpt with\n"
+    "its own config.yaml, bit for bit as if it had not stopped.\n"
+    "\n"
+    "options:\n"
+    "  --checkpoint FILE        another checkpoint (a name in RUN_DIR/checkpoints/ or a path)\n"
+    "  --set SECTION.KEY=VALUE  override a key that may change (e.g. run.total_timesteps)\n"
+    "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
+    "  --quiet                  no status line\n"
+    "  -h, --help               show this help\n",
+    cmd_resume};

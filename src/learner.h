@@ -1,0 +1,64 @@
+/* learner.h: one PPO update over a collected rollout (Schulman et al. 2017, Algorithm 1; the
+ * recurrent form of CleanRL's ppo_atari_lstm.py).
+ *
+ * For each of update_epochs epochs the env indices are shuffled and split into num_minibatches
+ * minibatches of whole env sequences. Each minibatch is replayed with the policy's sequence
+ * form from the envs' stored initial states (rollout state0) with the stored episode starts and
+ * previous actions, so the first minibatch of the first epoch reproduces the rollout's logits
+ * and values; then advantages are normalized per minibatch, the PPO loss and its gradient
+ * computed (ppo_loss.h), backpropagated through the policy, clipped by global norm, and applied
+ * with Adam. With target_kl > 0 the epochs stop once approx_kl of an epoch's last minibatch
+ * exceeds it (CleanRL). */
+#ifndef PPO_LEARNER_H
+#define PPO_LEARNER_H
+
+#include "config.h"
+#include "optim.h"
+#include "policy.h"
+#include "rng.h"
+#include "rollout.h"
+
+/* What one update logs (means over the minibatches it ran, except approx_kl and clipfrac of
+ * CleanRL's form: means too). */
+typedef struct UpdateStats {
+    double policy_loss, value_loss, entropy, approx_kl, clipfrac;
+    double explained_variance; /* 1 - Var(returns - values) / Var(returns) over the rollout */
+    double grad_norm;          /* mean global gradient norm before clipping */
+    double learning_rate;
+    int epochs_run;            /* < update_epochs when target_kl stopped the update */
+    int minibatches_run;
+    bool finite;               /* false when the loss or a gradient was NaN or Inf */
+} UpdateStats;
+
+typedef struct Learner {
+    Policy *policy; /* not owned */
+    Adam *adam;     /* owned */
+    PolicyWork *work;
+    int T, N, Bm;   /* steps, envs, envs per minibatch */
+    float *grads;   /* [P] */
+    int *perm;      /* [N] */
+    Rng rng;        /* minibatch shuffles */
+    /* one minibatch, gathered contiguous: [T, Bm, ...] */
+    float *obs, *logprobs, *values, *advantages, *returns, *state0;
+    uint8_t *episode_start;
+    int32_t *prev_action, *actions;
+    float *logits, *new_values, *dlogits, *dvalues;
+} Learner;
+
+/* Creates a learner for rollouts of num_steps x num_envs with num_minibatches minibatches and
+ * Adam(eps); the shuffle RNG is seeded from (seed, stream). */
+int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
+                   int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream, Err *err);
+void learner_destroy(Learner *l);
+
+/* Computes GAE over the rollout (into buf->advantages, buf->returns), then runs the update with
+ * learning rate lr. Fills stats. Stops early and reports finite = false when the loss or the
+ * gradient is not finite (the parameters are then left as they were before that minibatch). */
+void learner_update(Learner *l, RolloutBuffer *buf, const PPOConfig *ppo, double lr,
+                    UpdateStats *stats);
+
+/* The explained variance 1 - Var(y - x) / Var(y) of predictions x [n] for targets y [n]
+ * (NaN when Var(y) = 0), as CleanRL logs it. */
+double explained_variance(const float *x, const float *y, size_t n);
+
+#endif

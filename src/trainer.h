@@ -1,0 +1,42 @@
+/* trainer.h: a whole training run: rollouts, PPO updates, logging, checkpoints.
+ *
+ * trainer_run creates runs/<run_name>/ with config.yaml (the resolved config), progress.csv
+ * (one row per update; see PROGRESS_HEADER in trainer.c) and checkpoints/ (latest.ckpt,
+ * best.ckpt, update_NNNNNN.ckpt for the last keep_checkpoints intervals), and shows a one-line
+ * status on a terminal (plain log lines otherwise). It stops at total_timesteps, at
+ * stop_return, on NaN/Inf (exit with an error, the last good checkpoint kept), or when *stop
+ * becomes non-zero (SIGINT/SIGTERM: the current update finishes, a checkpoint is saved). */
+#ifndef PPO_TRAINER_H
+#define PPO_TRAINER_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "err.h"
+
+typedef struct TrainOptions {
+    const char *config_path;           /* the config as given (for the default run name) */
+    const char *resume;                /* checkpoint to resume from, or NULL */
+    bool quiet;                        /* no status line or log lines */
+    long max_updates;                  /* stop (and save) after this many updates; 0 = no limit */
+    volatile sig_atomic_t *stop;       /* set asynchronously to ask for a clean stop; may be NULL */
+} TrainOptions;
+
+/* What a finished run reports. */
+typedef struct TrainResult {
+    long global_step;
+    long updates;
+    double seconds;          /* wall-clock of this invocation */
+    double mean_return;      /* over the last 100 episodes (NaN if none) */
+    double first_solve_step; /* global step when stop_return was first reached (or -1) */
+    char run_dir[1024];
+    char checkpoint[1100];   /* latest.ckpt */
+    bool stopped;            /* ended by *stop */
+} TrainResult;
+
+/* Runs training as cfg says. Errors (message in err): the run folder exists or cannot be made,
+ * a checkpoint that does not match the config, NaN/Inf in training, a write failing. */
+int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *result, Err *err);
+
+#endif
