@@ -29,7 +29,7 @@ static int run_training(const TrainConfig *cfg, TrainOptions *opts, CliContext *
     Err err;
     if (trainer_run(cfg, opts, &res, &err)) {
         fprintf(stderr, "ppo train: %s\n", err.msg);
-        return 1;
+        return res.bad_input ? EXIT_USAGE : 1;
     }
     return report(&res);
 }

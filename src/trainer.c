@@ -77,7 +77,8 @@ static void default_run_name(const TrainConfig *cfg, const char *config_path, ch
     snprintf(out, cap, "%s__%s__s%ld", env, stem, cfg->run.seed);
 }
 
-/* Makes a new run folder; with a default name, adds -2, -3, ... rather than reuse one. */
+/* Makes a new run folder; with a default name, adds -2, -3, ... rather than reuse one.
+ * Returns 0, -1 on a failure, -2 when the given run name exists already. */
 static int make_run_dir(Trainer *tr, const char *config_path, Err *err) {
     RunConfig *run = &tr->cfg.run;
     if (mkdir_p(run->runs_dir, err)) return -1;
@@ -99,9 +100,11 @@ static int make_run_dir(Trainer *tr, const char *config_path, Err *err) {
             return 0;
         }
         if (errno != EEXIST) return err_set(err, "%s: cannot create the run folder: %s", tr->run_dir, strerror(errno));
-        if (given)
-            return err_set(err, "%s: the run folder already exists; choose another --run-name, or "
-                           "continue it with 'ppo resume %s'", tr->run_dir, tr->run_dir);
+        if (given) {
+            err_set(err, "%s: the run folder already exists; choose another --run-name, or "
+                    "continue it with 'ppo resume %s'", tr->run_dir, tr->run_dir);
+            return -2;
+        }
     }
     return err_set(err, "%s/%s: too many runs with this name", run->runs_dir, base);
 }
@@ -471,6 +474,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     Checkpoint ck = {0};
     bool resuming = opts->resume != NULL;
     if (resuming) {
+        result->bad_input = true;
         if (checkpoint_read(&ck, opts->resume, err)) goto fail;
         TrainConfig saved;
         if (config_load_string(&saved, ck.config_yaml, strlen(ck.config_yaml), opts->resume, NULL, 0, err))
@@ -486,9 +490,14 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
         struct stat st;
         if (stat(tr->run_dir, &st) != 0 || !S_ISDIR(st.st_mode))
             if (mkdir_p(tr->run_dir, err)) goto fail;
-    } else if (make_run_dir(tr, opts->config_path, err)) {
-        goto fail;
+    } else {
+        int rc = make_run_dir(tr, opts->config_path, err);
+        if (rc) {
+            result->bad_input = rc == -2;
+            goto fail;
+        }
     }
+    result->bad_input = false;
     snprintf(tr->ckpt_dir, sizeof tr->ckpt_dir, "%s/checkpoints", tr->run_dir);
     if (mkdir_p(tr->ckpt_dir, err)) goto fail;
     long yaml_len = config_to_yaml(&tr->cfg, tr->config_yaml, sizeof tr->config_yaml, err);
@@ -520,7 +529,10 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
         goto fail;
     }
     if (resuming) {
-        if (restore(tr, &ck, opts->resume, err)) goto fail;
+        if (restore(tr, &ck, opts->resume, err)) {
+            result->bad_input = true;
+            goto fail;
+        }
         checkpoint_free(&ck);
     }
     if (open_progress(tr, resuming ? tr->update : -1, err)) goto fail;

@@ -33,6 +33,8 @@ typedef struct TrainResult {
     char run_dir[1024];
     char checkpoint[1100];   /* latest.ckpt */
     bool stopped;            /* ended by *stop */
+    bool bad_input;          /* on error: the input was at fault (run folder exists, checkpoint
+                                unreadable or from another config), not the run */
 } TrainResult;
 
 /* Runs training as cfg says. Errors (message in err): the run folder exists or cannot be made,
