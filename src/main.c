@@ -93,9 +93,10 @@ static int cmd_env(int argc, char **argv) {
         snprintf(cfg.name, sizeof cfg.name, "%s", names[i]);
         Env *env;
         Err err;
+        /* A name that needs options of its own (gridworld/map needs env.map) is listed with why. */
         if (env_create(&env, &cfg, &err) != 0) {
-            fprintf(stderr, "ppo env: %s\n", err.msg);
-            return 1;
+            printf("%-28s %8s %8s   (%s)\n", names[i], "-", "-", err.msg);
+            continue;
         }
         printf("%-28s %8d %8d\n", names[i], env->obs_dim, env->n_actions);
         env_destroy(env);
