@@ -52,7 +52,8 @@
  * see-through (env.see_through: true, or the level's default) every view cell is seen.
  *
  * Map files (gridworld/map with env.map: PATH; `ppo env show` prints any level in this format, so
- * its output is itself a map file). Every cell is two characters, the object then its color
+ * its output is itself a map file; memory-s7's two ending cells are a rule of that level, not
+ * part of its map). Every cell is two characters, the object then its color
  * (or the object character again where the object has a fixed color):
  *     ..  empty          ##  wall (grey); #c a wall of color c
  *     GG  goal (green)   ~~  lava (red)
