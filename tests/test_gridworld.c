@@ -519,8 +519,12 @@ START_TEST(every_observation_has_148_ones_in_its_documented_places) {
             ck_assert_cell(held, v->carrying.type, v->carrying.color, v->carrying.state);
             for (int vx = 0; vx < GRID_VIEW; vx++)
                 for (int vy = 0; vy < GRID_VIEW; vy++) obs_cell(obs, vx, vy);
+            memset(obs, 0xff, sizeof obs); /* NaNs: every float must be written */
             Step s = step(env, (int)rng_below(&rng, GRID_N_ACTIONS));
-            if (s.term || s.trunc) env_reset(env, obs);
+            if (s.term || s.trunc) {
+                memset(obs, 0xff, sizeof obs);
+                env_reset(env, obs);
+            }
         }
         env_destroy(env);
     }
