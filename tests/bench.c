@@ -66,5 +66,7 @@ int main(int argc, char **argv) {
     if (seconds <= 0) seconds = 3.0;
     int rc = 0;
     rc |= bench_env("cartpole", 64, seconds);
+    rc |= bench_env("gridworld/empty-8x8", 64, seconds);
+    rc |= bench_env("gridworld/four-rooms", 64, seconds);
     return rc ? 1 : 0;
 }
