@@ -15,9 +15,6 @@ static const char *const GW_NAMES[] = {
     "gridworld/map",          NULL,
 };
 
-static const int DX[4] = {1, 0, -1, 0}; /* DIR_TO_VEC */
-static const int DY[4] = {0, 1, 0, -1};
-
 bool grid_cell_valid(GridCell c) {
     if (c.pad != 0 || c.color >= GRID_N_COLORS) return false;
     switch (c.type) {
@@ -165,7 +162,7 @@ static void gw_step(void *self, int action, float *obs, float *reward, bool *ter
     bool term = false;
     bool changed = true; /* whether what the agent sees may differ after this step */
     if (action == GRID_PICKUP && g->level->pickup_toggles) action = GRID_TOGGLE;
-    int fx = p->agent_x + DX[p->agent_dir], fy = p->agent_y + DY[p->agent_dir];
+    int fx = p->agent_x + GRID_DX[p->agent_dir], fy = p->agent_y + GRID_DY[p->agent_dir];
     /* Outside the level is the border of walls: nothing to enter, pick up, drop on or toggle. */
     GridCell *fwd = &g->cells[fy * p->stride + fx];
     switch (action) {

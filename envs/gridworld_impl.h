@@ -51,6 +51,10 @@ void grid_obs_write(const uint16_t ones[GRID_OBS_ONES], float *obs);
 /* The level table (gridworld_levels.c), terminated by an entry with name NULL. */
 extern const GridLevel gridworld_levels[];
 
+/* MiniGrid's DIR_TO_VEC: the step (dx, dy) of each direction, east, south, west, north. */
+static const int GRID_DX[4] = {1, 0, -1, 0};
+static const int GRID_DY[4] = {0, 1, 0, -1};
+
 /* Cell constructors. */
 static inline GridCell grid_cell(int type, int color, int state) {
     return (GridCell){(uint8_t)type, (uint8_t)color, (uint8_t)state, 0};

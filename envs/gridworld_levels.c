@@ -94,10 +94,7 @@ static void gen_empty_random(Gridworld *g) {
 static void gen_four_rooms(Gridworld *g) {
     int w = g->pub.width, h = g->pub.height;
     clear(g);
-    horz_wall(g, 0, 0, w);
-    horz_wall(g, 0, h - 1, w);
-    vert_wall(g, 0, 0, h);
-    vert_wall(g, w - 1, 0, h);
+    wall_rect(g, 0, 0, w, h); /* MiniGrid spells out the four walls: the same cells */
     int room_w = w / 2, room_h = h / 2;
     for (int j = 0; j < 2; j++)
         for (int i = 0; i < 2; i++) {
@@ -140,10 +137,7 @@ static void gen_door_key(Gridworld *g) {
 static void gen_memory(Gridworld *g) {
     int w = g->pub.width, h = g->pub.height;
     clear(g);
-    horz_wall(g, 0, 0, w);
-    horz_wall(g, 0, h - 1, w);
-    vert_wall(g, 0, 0, h);
-    vert_wall(g, w - 1, 0, h);
+    wall_rect(g, 0, 0, w, h); /* MiniGrid spells out the four walls: the same cells */
     int upper_room_wall = h / 2 - 2, lower_room_wall = h / 2 + 2;
     int hallway_end = w - 3;
     for (int i = 1; i < 5; i++) {

@@ -10,14 +10,10 @@
 #define HALF (GRID_VIEW / 2)  /* agent_view_size // 2 */
 #define ROW_BITS ((1u << VS) - 1u)
 
-/* DIR_TO_VEC: east, south, west, north. */
-static const int DX[4] = {1, 0, -1, 0};
-static const int DY[4] = {0, 1, 0, -1};
-
 static const GridCell OUTSIDE = {GRID_WALL, GRID_GREY, 0, 0}; /* Grid.slice's Wall() */
 
 bool gridworld_view_to_world(const GridView *v, int vx, int vy, int *x, int *y) {
-    int d = v->agent_dir, dx = DX[d], dy = DY[d], rx = -dy, ry = dx; /* right_vec = (-dy, dx) */
+    int d = v->agent_dir, dx = GRID_DX[d], dy = GRID_DY[d], rx = -dy, ry = dx; /* right_vec = (-dy, dx) */
     *x = v->agent_x + dx * (VS - 1 - vy) + rx * (vx - HALF);
     *y = v->agent_y + dy * (VS - 1 - vy) + ry * (vx - HALF);
     return *x >= 0 && *x < v->width && *y >= 0 && *y < v->height;
@@ -61,7 +57,7 @@ static void visibility(const uint32_t see[VS], const uint32_t see_m[VS], uint8_t
 }
 
 void gridworld_egocentric(const GridView *v, GridCell view[VS][VS], uint8_t vis[VS][VS]) {
-    const int d = v->agent_dir, dx = DX[d], dy = DY[d], rx = -dy, ry = dx;
+    const int d = v->agent_dir, dx = GRID_DX[d], dy = GRID_DY[d], rx = -dy, ry = dx;
     const int stride = v->stride;
     uint32_t see[VS], see_m[VS];
     /* View cell (vx, vy) is grid cell agent + f * (VS - 1 - vy) + r * (vx - HALF). Cells up to
