@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "cartpole.h"
+#include "gridworld.h"
 
-static const EnvClass *const REGISTRY[] = {&cartpole_class};
+static const EnvClass *const REGISTRY[] = {&cartpole_class, &gridworld_class};
 #define N_CLASSES (sizeof REGISTRY / sizeof REGISTRY[0])
 
 int env_names(const char **names, int max) {

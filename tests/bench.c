@@ -207,6 +207,8 @@ int main(int argc, char **argv) {
     if (seconds <= 0) seconds = 3.0;
     int rc = 0;
     rc |= bench_env("cartpole", 64, seconds);
+    rc |= bench_env("gridworld/empty-8x8", 64, seconds);
+    rc |= bench_env("gridworld/four-rooms", 64, seconds);
     double sg = bench_sgemm(512, seconds / 3);
     rc |= bench_step("gla", 64, seconds / 3);
     rc |= bench_train("gla", 128, 64, seconds, sg);

@@ -1,5 +1,6 @@
-/* test_cli.c: the ppo command line answers --help, and refuses unknown commands and options
- * with one line and exit code 2. */
+/* test_cli.c: the ppo command line answers --help, refuses unknown commands and options with one
+ * line and exit code 2, lists the envs and shows gridworld levels as map files, and trains,
+ * evaluates and inspects checkpoints as a user would. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,105 @@ END_TEST
 START_TEST(env_list_names_every_env_with_its_sizes) {
     ck_assert_int_eq(test_run_ppo("env list", out, sizeof out), 0);
     ck_assert_msg(strstr(out, "cartpole ") && strstr(out, "cartpole-stateless"), "%s", out);
+    const char *grid[] = {"gridworld/empty-8x8 ", "gridworld/empty-random-8x8 ", "gridworld/four-rooms ",
+                          "gridworld/door-key-5x5 ", "gridworld/door-key-8x8 ", "gridworld/memory-s7 "};
+    for (size_t i = 0; i < sizeof grid / sizeof grid[0]; i++) {
+        const char *line = strstr(out, grid[i]);
+        ck_assert_msg(line, "%s missing from:\n%s", grid[i], out);
+        ck_assert_msg(strncmp(strstr(line, "935"), "935        7", 12) == 0, "%s", line);
+    }
+    ck_assert_msg(strstr(out, "gridworld/map") && strstr(out, "env.map"), "%s", out);
+}
+END_TEST
+
+/* The grid rows of `env show` output: the lines that are neither comments nor directives. */
+static void grid_rows(const char *text, char *rows, size_t cap) {
+    size_t k = 0;
+    for (const char *line = text; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        if (line[0] != ';' && strncmp(line, "max_steps", 9) != 0 && strncmp(line, "see_through", 11) != 0 &&
+            k + n < cap) {
+            memcpy(rows + k, line, n);
+            k += n;
+        }
+        line += n;
+    }
+    rows[k] = '\0';
+}
+
+START_TEST(env_show_prints_a_level_as_a_map_with_its_legend) {
+    ck_assert_int_eq(test_run_ppo("env show gridworld/empty-8x8", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "; gridworld/empty-8x8, seed 0: 8x8 cells, max_steps 256, sees through walls\n"
+                              "max_steps 256\n"
+                              "see_through yes\n"
+                              "################\n"
+                              "##>>..........##\n"),
+                  "%s", out);
+    ck_assert_msg(strstr(out, "##..........GG##\n################\n; legend:"), "%s", out);
+    ck_assert_msg(strstr(out, "Lc  locked door") && strstr(out, "e grey"), "%s", out);
+    /* The same seed shows the same level; another seed another one. */
+    static char a[8192], b[8192], c[8192];
+    ck_assert_int_eq(test_run_ppo("env show gridworld/four-rooms --seed 7", out, sizeof out), 0);
+    grid_rows(out, a, sizeof a);
+    ck_assert_int_eq(test_run_ppo("env show --seed=7 gridworld/four-rooms", out, sizeof out), 0);
+    grid_rows(out, b, sizeof b);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/four-rooms --seed 8", out, sizeof out), 0);
+    grid_rows(out, c, sizeof c);
+    ck_assert_uint_eq(strlen(a), 19 * 39);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+}
+END_TEST
+
+START_TEST(env_show_output_is_a_map_file_of_the_same_level) {
+    char dir[256], cmd[1024];
+    static char shown[8192], again[8192];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "env show gridworld/door-key-8x8 --seed 11 > %s/dk.map", dir);
+    ck_assert_int_eq(test_run_ppo(cmd, out, sizeof out), 0);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/door-key-8x8 --seed 11", out, sizeof out), 0);
+    grid_rows(out, shown, sizeof shown);
+    ck_assert_msg(strstr(shown, "Ly") && strstr(shown, "Ky"), "%s", shown);
+    snprintf(cmd, sizeof cmd, "env show gridworld/map --map %s/dk.map", dir);
+    ck_assert_int_eq(test_run_ppo(cmd, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "max_steps 640\n"), "%s", out);
+    grid_rows(out, again, sizeof again);
+    ck_assert_str_eq(shown, again);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/map --map maps/lava-door.map", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "##..Ky....Ly~~..##"), "%s", out);
+}
+END_TEST
+
+START_TEST(env_show_refuses_bad_names_maps_and_options_with_exit_2) {
+    ck_assert_int_eq(test_run_ppo("env show gridworld/fourrooms", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "unknown env 'gridworld/fourrooms'") && strstr(out, "gridworld/four-rooms,"),
+                  "%s", out);
+    ck_assert_int_eq(test_run_ppo("env show cartpole", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "only gridworld"), "%s", out);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/map", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "env.map"), "%s", out);
+    char dir[256], path[512], cmd[1024];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/bad.map", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("; bad\n##########\n##>>..K?##\n##########\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "env show gridworld/map --map %s", path);
+    ck_assert_int_eq(test_run_ppo(cmd, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "bad.map:3:7: cell 'K?'"), "%s", out);
+    ck_assert_int_eq((int)(strchr(out, '\n') - out), (int)strlen(out) - 1);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/empty-8x8 --seed -1", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "--seed '-1'"), "%s", out);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/empty-8x8 --seed", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "needs a value"), "%s", out);
+    ck_assert_int_eq(test_run_ppo("env show gridworld/empty-8x8 --sed 3", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "unknown option '--sed'"), "%s", out);
+    ck_assert_int_eq(test_run_ppo("env show", out, sizeof out), 2);
+    ck_assert_int_eq(test_run_ppo("env frobnicate", out, sizeof out), 2);
+    ck_assert_int_eq(test_run_ppo("env --help", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "ppo env show gridworld/LEVEL") && strstr(out, "; legend:"), "%s", out);
 }
 END_TEST
 
@@ -162,6 +262,9 @@ static Suite *cli_suite(void) {
     tcase_add_test(tc, help_lists_the_commands_and_exits_0);
     tcase_add_test(tc, an_unknown_command_or_option_is_one_line_and_exit_2);
     tcase_add_test(tc, env_list_names_every_env_with_its_sizes);
+    tcase_add_test(tc, env_show_prints_a_level_as_a_map_with_its_legend);
+    tcase_add_test(tc, env_show_output_is_a_map_file_of_the_same_level);
+    tcase_add_test(tc, env_show_refuses_bad_names_maps_and_options_with_exit_2);
     suite_add_tcase(s, tc);
     tc = test_case("train, eval, info");
     tcase_add_test(tc, train_refuses_bad_configs_and_existing_run_names_with_exit_2);
