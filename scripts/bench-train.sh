@@ -1,0 +1,39 @@
+#!/bin/sh
+# bench-train.sh: time to solve a config over several seeds, and the final policies' scores.
+# For each seed: ppo train CONFIG (its run.stop_return ends the run once the mean return of the
+# last 100 episodes reaches it), then ppo eval of the final checkpoint over 100 episodes.
+# Prints per seed: steps and wall-clock seconds to the target (from progress.csv), SPS, eval
+# mean; then the median and range. Usage: scripts/bench-train.sh [CONFIG] [SEEDS] [TARGET]
+set -eu
+config=${1:-configs/cartpole.yaml}
+seeds=${2:-"1 2 3 4 5"}
+target=${3:-475}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+printf '%-6s %10s %10s %10s %12s\n' seed steps seconds SPS eval_mean
+for s in $seeds; do
+    ./ppo train "$config" --quiet --run-name "s$s" --set run.seed="$s" --set run.runs_dir="$dir" \
+        --set run.stop_return="$target" > "$dir/out$s" 2>&1 || { cat "$dir/out$s"; exit 1; }
+    # first row whose mean return over a full window of 100 episodes reaches the target
+    row=$(awk -F, -v t="$target" 'NR > 1 && $5 >= 100 && $6 != "" && $6 >= t { print $2, $3; exit }' \
+        "$dir/s$s/progress.csv")
+    [ -n "$row" ] || row="- -"
+    sps=$(awk -F, 'NR > 1 { steps = $2; secs = $3 } END { if (secs > 0) printf "%.0f", steps / secs }' \
+        "$dir/s$s/progress.csv")
+    ev=$(./ppo eval "$dir/s$s/checkpoints/latest.ckpt" --episodes 100 --seed "$s" |
+        awk '/^return/ { print $2 }')
+    set -- $row
+    printf '%-6s %10s %10s %10s %12s\n' "$s" "$1" "$2" "$sps" "$ev"
+    echo "$1 $2 $sps $ev" >> "$dir/rows"
+done
+awk -v target="$target" '
+    { steps[NR] = $1; secs[NR] = $2; sps[NR] = $3; ev[NR] = $4; if ($1 == "-") unsolved++ }
+    function median(a, n,    i, j, t, b) { for (i = 1; i <= n; i++) b[i] = a[i];
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] + 0 < b[i] + 0) { t = b[i]; b[i] = b[j]; b[j] = t }
+        return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2 }
+    function lo(a, n,    i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
+    function hi(a, n,    i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
+    END { n = NR
+        printf "to %s: median %s steps (range %s-%s), median %.2f s (range %.2f-%.2f); SPS median %.0f; eval mean min %.1f; unsolved %d of %d\n",
+            target, median(steps, n), lo(steps, n), hi(steps, n), median(secs, n), lo(secs, n), hi(secs, n),
+            median(sps, n), lo(ev, n), unsolved + 0, n }' "$dir/rows"
