@@ -123,7 +123,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     double mean = sum / episodes, var = sum2 / episodes - mean * mean;
     printf("env %s, %ld episodes, %s policy, seed %ld\n", cfg.env.name, episodes,
            deterministic ? "deterministic (argmax)" : "stochastic (sampled)", seed);
-    printf("return %.2f +- %.2f  (min %.2f, max %.2f)  mean length %.1f  %.1f episodes/s\n", mean,
+    printf("return %.4g +- %.3g  (min %.4g, max %.4g)  mean length %.1f  %.1f episodes/s\n", mean,
            sqrt(var > 0 ? var : 0), mn, mx, len / episodes, episodes / fmax(dt, 1e-9));
     if (csv && write_csv(csv, eps, (int)episodes)) rc = 1;
     free(eps);

@@ -12,8 +12,11 @@
 
 #define MAX_SETS 256
 
-static int report(const TrainResult *res) {
+static int report(const TrainConfig *cfg, const TrainResult *res) {
     if (res->stopped) printf("stopped on request after the current update\n");
+    if (res->first_solve_step >= 0)
+        printf("reached a mean return of %g over the last 100 episodes (run.stop_return) at step %.0f\n",
+               cfg->run.stop_return, res->first_solve_step);
     printf("trained %ld steps in %.2f s (%.0f steps/s)", res->global_step, res->seconds,
            res->seconds > 0 ? res->global_step / res->seconds : 0.0);
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
@@ -31,7 +34,7 @@ static int run_training(const TrainConfig *cfg, TrainOptions *opts, CliContext *
         fprintf(stderr, "ppo train: %s\n", err.msg);
         return res.bad_input ? EXIT_USAGE : 1;
     }
-    return report(&res);
+    return report(cfg, &res);
 }
 
 static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx) {

@@ -403,7 +403,7 @@ static void status_line(const Trainer *tr, double elapsed, double sps, bool tty,
     double eta = sps > 0 ? (total - tr->global_step) / sps : 0;
     char ret[32];
     if (isfinite(mean))
-        snprintf(ret, sizeof ret, "%.1f", mean);
+        snprintf(ret, sizeof ret, "%.4g", mean);
     else
         snprintf(ret, sizeof ret, "-");
     if (tty) {

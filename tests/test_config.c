@@ -1,5 +1,6 @@
 /* test_config.c: configs load with documented defaults; every kind of bad input is refused
  * with file, line, column and key; overrides and the resolved config behave. */
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,6 +128,20 @@ START_TEST(files_that_cannot_be_read_are_named) {
 }
 END_TEST
 
+
+START_TEST(every_shipped_config_loads) {
+    glob_t g;
+    ck_assert_int_eq(glob("configs/*.yaml", 0, NULL, &g), 0);
+    ck_assert_uint_ge(g.gl_pathc, 8);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        TrainConfig cfg;
+        Err err;
+        ck_assert_msg(config_load(&cfg, g.gl_pathv[i], NULL, 0, &err) == 0, "%s", err.msg);
+    }
+    globfree(&g);
+}
+END_TEST
+
 static Suite *config_suite(void) {
     Suite *s = suite_create("config");
     TCase *tc = test_case("load");
@@ -137,6 +152,7 @@ static Suite *config_suite(void) {
     tcase_add_test(tc, overrides_apply_in_order_and_are_validated_the_same_way);
     tcase_add_test(tc, the_resolved_config_reads_back_to_the_same_config);
     tcase_add_test(tc, files_that_cannot_be_read_are_named);
+    tcase_add_test(tc, every_shipped_config_loads);
     suite_add_tcase(s, tc);
     return s;
 }
