@@ -37,7 +37,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan bench clean train help
+.PHONY: all deps libs test test-release test-asan bench fuzz clean train help
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -50,6 +50,7 @@ help:
 	@echo "make test     deps + build + every test suite, then again with ASan and UBSan"
 	@echo "make train    deps + build + ./ppo train configs/cartpole.yaml"
 	@echo "make bench    speed benchmarks"
+	@echo "make fuzz     fuzz the checkpoint loader with libFuzzer (clang) for FUZZ_SECONDS (60)"
 	@echo "make clean    remove build outputs"
 
 deps:
@@ -130,6 +131,20 @@ bench: ppo $(BUILD)/release/bench
 	@OPENBLAS_NUM_THREADS=1 $(BUILD)/release/bench
 	@echo "== CartPole: time to a mean return of 475, seeds 1-5 (configs/cartpole.yaml)"
 	@scripts/bench-train.sh configs/cartpole.yaml "1 2 3 4 5" 475
+
+# libFuzzer on the checkpoint loader: clang, ASan + UBSan, the committed seed corpus in
+# tests/fuzz/corpus (new inputs go to build/fuzz/corpus, so the committed one stays small).
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := tests/fuzz/fuzz_checkpoint.c src/checkpoint.c src/err.c
+$(BUILD)/fuzz/fuzz_checkpoint: $(FUZZ_SRCS) src/checkpoint.h | libs
+	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus
+	$(Q)clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all $(FUZZ_SRCS) $$(pkg-config --libs zlib) -o $@
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { echo "error: make fuzz needs clang with libFuzzer: apt-get install clang"; exit 1; }
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_checkpoint
+	$(BUILD)/fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  $(BUILD)/fuzz/corpus tests/fuzz/corpus
 
 train: deps
 	@$(MAKE) --no-print-directory ppo
