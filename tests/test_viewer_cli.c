@@ -1,0 +1,220 @@
+/* test_viewer_cli.c: `ppo watch` and `ppo play` as a user runs them: off-screen screenshots, a
+ * real X window under Xvfb (started here, on a free display), one clear answer without a
+ * display. */
+#include <SDL_image.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char out[1 << 16];
+
+/* Runs ppo with args, the environment prefixed with `env` (e.g. "DISPLAY=:5"). */
+static int run(const char *env, const char *args) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s", args);
+    if (!env || !*env) return test_run_ppo(cmd, out, sizeof out);
+    /* test_run_ppo runs "PPO_BIN args" through /bin/sh: wrap it in env(1) */
+    char full[8500];
+    snprintf(full, sizeof full, "env %s %s %s 2>&1", env, test_ppo_bin(), args);
+    FILE *f = popen(full, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    int status = pclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Trains a few updates of CartPole into dir/runs/NAME; the checkpoint path goes into ckpt. */
+static void train_small(const char *dir, const char *name, const char *extra, char *ckpt, size_t cap) {
+    char args[2048];
+    snprintf(args, sizeof args,
+             "train configs/cartpole.yaml --set run.runs_dir=%s/runs --run-name %s --max-updates 4 --quiet %s",
+             dir, name, extra ? extra : "");
+    int rc = run("", args);
+    ck_assert_msg(rc == 0, "ppo %s: exit %d: %s", args, rc, out);
+    if (ckpt) snprintf(ckpt, cap, "%s/runs/%s/checkpoints/latest.ckpt", dir, name);
+}
+
+static void png_size(const char *path, int *w, int *h) {
+    SDL_Surface *s = IMG_Load(path);
+    ck_assert_msg(s != NULL, "%s is not a PNG SDL2_image can read: %s", path, IMG_GetError());
+    *w = s->w;
+    *h = s->h;
+    SDL_FreeSurface(s);
+}
+
+/* ---- Xvfb ------------------------------------------------------------------------------------ */
+
+typedef struct Xvfb {
+    pid_t pid;
+    int display;
+} Xvfb;
+
+/* Starts Xvfb on a free display (it picks one and writes its number to -displayfd); it dies
+ * with this test process. Fails the test, naming the package, when Xvfb is missing. */
+static Xvfb xvfb_start(void) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        close(fds[0]);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", fds[1]);
+        execlp("Xvfb", "Xvfb", "-displayfd", fd, "-screen", "0", "1024x768x24", "-nolisten", "tcp", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[32] = "";
+    size_t len = 0;
+    struct pollfd pfd = {fds[0], POLLIN, 0};
+    while (len < sizeof buf - 1 && !memchr(buf, '\n', len) && poll(&pfd, 1, 20000) > 0) {
+        ssize_t got = read(fds[0], buf + len, sizeof buf - 1 - len);
+        if (got <= 0) break;
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+    close(fds[0]);
+    ck_assert_msg(len > 0 && memchr(buf, '\n', len),
+                  "Xvfb did not start: is it installed? (apt-get install xvfb, or 'make deps')");
+    return (Xvfb){pid, atoi(buf)};
+}
+
+static void xvfb_stop(Xvfb x) {
+    kill(x.pid, SIGTERM);
+    waitpid(x.pid, NULL, 0);
+}
+
+/* ---- watch ----------------------------------------------------------------------------------- */
+
+START_TEST(watch_screenshot_writes_a_png_of_the_frame_without_a_display) {
+    char dir[512], ckpt[1024], args[2048], png[1024];
+    test_tmpdir(dir, sizeof dir);
+    train_small(dir, "a", NULL, ckpt, sizeof ckpt);
+    snprintf(png, sizeof png, "%s/shot.png", dir);
+    snprintf(args, sizeof args, "watch %s --screenshot %s --frames 25", ckpt, png);
+    int rc = run("-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", args);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "saved") && strstr(out, "frame 25"), "%s", out);
+    int w, h;
+    png_size(png, &w, &h);
+    ck_assert_int_eq(w, 600);
+    ck_assert_int_gt(h, 400);
+}
+END_TEST
+
+START_TEST(watch_plays_the_episodes_eval_plays) {
+    char dir[512], ckpt[1024], args[2048], csv[1024];
+    test_tmpdir(dir, sizeof dir);
+    train_small(dir, "a", NULL, ckpt, sizeof ckpt);
+    snprintf(csv, sizeof csv, "%s/eval.csv", dir);
+    snprintf(args, sizeof args, "eval %s --episodes 4 --num-envs 1 --stochastic --seed 9 --csv %s", ckpt, csv);
+    ck_assert_msg(run("", args) == 0, "%s", out);
+    snprintf(args, sizeof args, "watch %s --episodes 4 --stochastic --seed 9 --screenshot %s/x.png", ckpt, dir);
+    ck_assert_msg(run("", args) == 0, "%s", out);
+    FILE *f = fopen(csv, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[256];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header */
+    for (int e = 1; e <= 4; e++) {
+        int idx, len, term;
+        float ret;
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+        ck_assert_int_eq(sscanf(line, "%d,%f,%d,%d", &idx, &ret, &len, &term), 4);
+        char want[128];
+        snprintf(want, sizeof want, "episode %d: return %.2f, length %d", e, ret, len);
+        ck_assert_msg(strstr(out, want), "eval: '%s'; watch printed:\n%s", want, out);
+    }
+    fclose(f);
+}
+END_TEST
+
+START_TEST(watch_without_a_display_exits_2_with_a_hint) {
+    char dir[512], ckpt[1024], args[2048];
+    test_tmpdir(dir, sizeof dir);
+    train_small(dir, "a", NULL, ckpt, sizeof ckpt);
+    snprintf(args, sizeof args, "watch %s", ckpt);
+    int rc = run("-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", args);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "no display") && strstr(out, "--screenshot") &&
+                  strstr(out, "SDL_VIDEODRIVER=offscreen") && strstr(out, "Xvfb"), "%s", out);
+    ck_assert_int_eq((int)(strchr(out, '\n') - out), (int)strlen(out) - 1); /* one line */
+    ck_assert_int_eq(run("", "watch /nonexistent.ckpt"), 2);
+    ck_assert_msg(strstr(out, "/nonexistent.ckpt"), "%s", out);
+    snprintf(args, sizeof args, "watch %s --speed fast", ckpt);
+    ck_assert_int_eq(run("", args), 2);
+    ck_assert_msg(strstr(out, "--speed 'fast'"), "%s", out);
+}
+END_TEST
+
+START_TEST(watch_opens_a_real_window_under_xvfb_and_quits_cleanly) {
+    char dir[512], ckpt[1024], args[2048], env[128];
+    test_tmpdir(dir, sizeof dir);
+    train_small(dir, "a", NULL, ckpt, sizeof ckpt);
+    Xvfb x = xvfb_start();
+    snprintf(env, sizeof env, "-u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:%d", x.display);
+    /* --frames N ends with a quit event in the window's queue, as closing it does */
+    snprintf(args, sizeof args, "watch %s --frames 20 --speed 4", ckpt);
+    int rc = run(env, args);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "20 frames drawn (video driver x11)"), "%s", out);
+    /* SIGINT (one Ctrl-C) ends it cleanly too */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "env %s sh -c '%s watch %s & p=$!; sleep 2; kill -INT $p; wait $p' 2>&1", env,
+             test_ppo_bin(), ckpt);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    int status = pclose(f);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, out);
+    ck_assert_msg(strstr(out, "closed:") && strstr(out, "video driver x11"), "%s", out);
+    xvfb_stop(x);
+}
+END_TEST
+
+/* ---- play ----------------------------------------------------------------------------------- */
+
+START_TEST(play_screenshot_draws_the_first_frame_and_a_bad_env_is_refused) {
+    char dir[512], args[2048], png[1024];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(png, sizeof png, "%s/play.png", dir);
+    snprintf(args, sizeof args, "play cartpole --screenshot %s", png);
+    int rc = run("-u DISPLAY -u WAYLAND_DISPLAY", args);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    int w, h;
+    png_size(png, &w, &h);
+    ck_assert_int_eq(w, 600);
+    ck_assert_int_eq(run("", "play pong"), 2);
+    ck_assert_msg(strstr(out, "unknown env 'pong'"), "%s", out);
+    ck_assert_int_eq(run("-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", "play cartpole"), 2);
+    ck_assert_msg(strstr(out, "no display"), "%s", out);
+}
+END_TEST
+
+static Suite *viewer_cli_suite(void) {
+    Suite *s = suite_create("viewer_cli");
+    TCase *tw = test_case("watch");
+    tcase_add_test(tw, watch_screenshot_writes_a_png_of_the_frame_without_a_display);
+    tcase_add_test(tw, watch_plays_the_episodes_eval_plays);
+    tcase_add_test(tw, watch_without_a_display_exits_2_with_a_hint);
+    tcase_add_test(tw, watch_opens_a_real_window_under_xvfb_and_quits_cleanly);
+    tcase_add_test(tw, play_screenshot_draws_the_first_frame_and_a_bad_env_is_refused);
+    suite_add_tcase(s, tw);
+    return s;
+}
+
+TEST_MAIN(viewer_cli_suite)
