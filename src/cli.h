@@ -33,6 +33,6 @@ int cli_parse_long(const Command *cmd, const char *option, const char *text, lon
 
 /* The commands, defined in src/cli_*.c. */
 extern const Command CMD_TRAIN, CMD_RESUME, CMD_EVAL, CMD_INFO, CMD_CONFIG, CMD_ENV, CMD_WATCH,
-    CMD_PLAY;
+    CMD_PLAY, CMD_PLOT;
 
 #endif

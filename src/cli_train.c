@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "config.h"
 #include "linalg.h"
+#include "plot.h"
 #include "trainer.h"
 
 #define MAX_SETS 256
@@ -18,6 +19,15 @@ static int report(const TrainResult *res) {
            res->seconds > 0 ? res->global_step / res->seconds : 0.0);
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
+    /* the learning curve, runs/<run>/curve.png; a picture that fails is no failed training */
+    char curve[1100];
+    snprintf(curve, sizeof curve, "%s/curve.png", res->run_dir);
+    const char *dir = res->run_dir;
+    Err err;
+    if (plot_runs(&dir, 1, curve, &err))
+        fprintf(stderr, "ppo train: warning: curve.png not drawn: %s\n", err.msg);
+    else
+        printf("curve: %s\n", curve);
     return 0;
 }
 
@@ -168,7 +178,8 @@ const Command CMD_TRAIN = {
     "usage: ppo train CONFIG [OPTIONS]\n"
     "\n"
     "Trains a policy with PPO as CONFIG (a YAML file, e.g. configs/cartpole.yaml) says, in a new\n"
-    "folder runs/RUN_NAME/ holding config.yaml, progress.csv and checkpoints/.\n"
+    "folder runs/RUN_NAME/ holding config.yaml, progress.csv, checkpoints/ and, at the end, the\n"
+    "learning curve curve.png.\n"
     "Ctrl-C (or SIGTERM) finishes the current update, saves a checkpoint and exits 0.\n"
     "\n"
     "options:\n"

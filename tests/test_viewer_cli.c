@@ -1,6 +1,5 @@
-/* test_viewer_cli.c: `ppo watch` and `ppo play` as a user runs them: off-screen screenshots, a
- * real X window under Xvfb (started here, on a free display), one clear answer without a
- * display. */
+/* test_viewer_cli.c: `ppo watch`, `ppo play` and `ppo plot` as a user runs them: off-screen screenshots, a real X window under Xvfb (started here, on a free display),
+ * one clear answer without a display, and learning curves from a real progress.csv. */
 #include <SDL_image.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plot.h"
 #include "testutil.h"
 
 static char out[1 << 16];
@@ -205,6 +205,70 @@ START_TEST(play_screenshot_draws_the_first_frame_and_a_bad_env_is_refused) {
 }
 END_TEST
 
+/* ---- plot ---------------------------------------------------------------------------------- */
+
+START_TEST(plot_draws_a_png_from_real_progress_files) {
+    char dir[512], args[4096], png[1024];
+    test_tmpdir(dir, sizeof dir);
+    train_small(dir, "cp__s1", NULL, NULL, 0);
+    train_small(dir, "cp__s2", "--set run.seed=2", NULL, 0);
+    train_small(dir, "lr", "--set ppo.learning_rate=0.001", NULL, 0);
+    /* ppo train drew the run's own curve.png */
+    int w, h;
+    snprintf(png, sizeof png, "%s/runs/cp__s1/curve.png", dir);
+    png_size(png, &w, &h);
+    ck_assert_int_eq(w, PLOT_WIDTH);
+    ck_assert_int_eq(h, PLOT_HEIGHT);
+    /* one run, the default output */
+    unlink(png);
+    snprintf(args, sizeof args, "plot %s/runs/cp__s1", dir);
+    ck_assert_msg(run("", args) == 0, "%s", out);
+    png_size(png, &w, &h);
+    ck_assert_int_eq(w, PLOT_WIDTH);
+    /* three runs: two seeds of one config (a mean with a band) and another config */
+    snprintf(png, sizeof png, "%s/all.png", dir);
+    snprintf(args, sizeof args, "plot %s/runs/cp__s1 %s/runs/cp__s2 %s/runs/lr -o %s", dir, dir, dir, png);
+    ck_assert_msg(run("", args) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "3 runs"), "%s", out);
+    SDL_Surface *s = IMG_Load(png);
+    ck_assert_ptr_nonnull(s);
+    SDL_Surface *a = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_RGB888, 0);
+    /* both groups' colors (tab10 blue and orange) are drawn in the return panel */
+    int blue = 0, orange = 0;
+    for (int y = 50; y < 410; y++)
+        for (int x = 80; x < PLOT_WIDTH - 40; x++) {
+            uint32_t p = ((uint32_t *)((uint8_t *)a->pixels + y * a->pitch))[x] & 0xffffff;
+            blue += p == 0x1f77b4;
+            orange += p == 0xff7f0e;
+        }
+    ck_assert_msg(blue > 20 && orange > 20, "blue %d orange %d pixels", blue, orange);
+    SDL_FreeSurface(a);
+    SDL_FreeSurface(s);
+    /* a folder without progress.csv: exit 2 naming the file */
+    snprintf(args, sizeof args, "plot %s", dir);
+    ck_assert_int_eq(run("", args), 2);
+    ck_assert_msg(strstr(out, "progress.csv") && strstr(out, dir), "%s", out);
+}
+END_TEST
+
+START_TEST(plot_refuses_a_csv_without_the_columns) {
+    char dir[512], args[2048], path[1024];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/progress.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("update,global_step,return_mean\n1,100,5\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "plot %s", dir);
+    ck_assert_int_eq(run("", args), 2);
+    ck_assert_msg(strstr(out, "no column 'policy_loss'"), "%s", out);
+    f = fopen(path, "w");
+    fputs("update,global_step,return_mean,policy_loss,value_loss,entropy,approx_kl\n", f);
+    fclose(f);
+    ck_assert_int_eq(run("", args), 2);
+    ck_assert_msg(strstr(out, "no rows"), "%s", out);
+}
+END_TEST
+
 static Suite *viewer_cli_suite(void) {
     Suite *s = suite_create("viewer_cli");
     TCase *tw = test_case("watch");
@@ -214,6 +278,10 @@ static Suite *viewer_cli_suite(void) {
     tcase_add_test(tw, watch_opens_a_real_window_under_xvfb_and_quits_cleanly);
     tcase_add_test(tw, play_screenshot_draws_the_first_frame_and_a_bad_env_is_refused);
     suite_add_tcase(s, tw);
+    TCase *tp = test_case("plot");
+    tcase_add_test(tp, plot_draws_a_png_from_real_progress_files);
+    tcase_add_test(tp, plot_refuses_a_csv_without_the_columns);
+    suite_add_tcase(s, tp);
     return s;
 }
 
