@@ -1,12 +1,12 @@
 /* viewer.h: showing envs and policies: an SDL2 window (or an off-screen picture) that draws an
  * env as its reference renderer does, with a text panel under it; watching a policy play,
- * and playing by keyboard.
+ * playing by keyboard, and watching live while training runs.
  *
  * The viewer reads an env's state only through env_view(). Its files (src/viewer*.c) are the only
  * ones of ppo that include SDL2; this header names no SDL type. Everything SDL needs is created on
  * first use (the window and the font at the first frame) and belongs to one Viewer; there is no
  * global state of ours. SDL's video must be used from the main thread: every function here
- * runs on it.
+ * runs on it, except live_viewer_publish (any thread).
  *
  * Keys in a window: space pauses and resumes, right arrow steps once while paused, + and -
  * double and halve the speed, r restarts the episode, s saves a screenshot PNG, q or Esc (or
@@ -22,6 +22,7 @@
 #include "env.h"
 #include "err.h"
 #include "policy.h"
+#include "trainer.h"
 
 /* Returned (instead of -1) when no window can be opened because there is no display. */
 #define VIEWER_ERR_DISPLAY (-2)
@@ -143,5 +144,32 @@ int viewer_watch(const Policy *policy, const EnvConfig *env_cfg, const WatchOpti
  * page up picks up, shift or page down drops, enter is done). o->deterministic and o->seed's
  * sampler are unused. Errors as viewer_watch. */
 int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *res, Err *err);
+
+/* ---- live during training ----------------------------------------------------------------- */
+
+/* A window that plays episodes continuously with the latest parameters published by the
+ * trainer. The training runs on another thread and only ever waits for a copy of the
+ * parameters, skipped when the viewer is busy; closing the window never stops it. */
+typedef struct LiveViewer LiveViewer;
+
+/* Opens the window for cfg's env and policy on the calling (main) thread. Errors:
+ * VIEWER_ERR_DISPLAY (no display), -1 otherwise. */
+int live_viewer_open(LiveViewer **out, const TrainConfig *cfg, double speed, Err *err);
+
+/* A TrainUpdateFn (ctx is the LiveViewer): copies the parameters and figures, unless the
+ * viewer holds its lock at that moment (then the next update's are taken) or is closed. */
+void live_viewer_publish(void *ctx, const Policy *policy, const TrainProgress *progress);
+
+/* Tells the viewer that training has ended (from the training thread). */
+void live_viewer_finish(LiveViewer *lv);
+
+/* Plays and draws on the main thread until training ends, the window is closed (it closes at
+ * once; training goes on) or *stop is set. Errors: -1 (a frame could not be drawn; the window
+ * is closed and training goes on). */
+int live_viewer_run(LiveViewer *lv, volatile sig_atomic_t *stop, Err *err);
+
+/* Frees the viewer; only once no live_viewer_publish can run any more (the training thread
+ * has been joined). NULL is allowed. */
+void live_viewer_free(LiveViewer *lv);
 
 #endif

@@ -1,5 +1,5 @@
-/* viewer_session.c: episodes shown in a viewer: a policy watched (`ppo watch`) and a person
- * playing (`ppo play`) (see viewer.h).
+/* viewer_session.c: episodes shown in a viewer: a policy watched (`ppo watch`), a person playing
+ * (`ppo play`), and the live window of `ppo train --watch` (see viewer.h).
  *
  * A policy plays exactly as in evaluate.c: policy_step on the current observation (state wiped
  * where the episode starts, the previous action fed back), the action by argmax or sampled with
@@ -7,6 +7,7 @@
  * as soon as that state appears, so the panel shows the probabilities and value the next action
  * is drawn from. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,13 @@
 #define MAX_STEPS_PER_FRAME 16 /* at high speed several steps are drawn as one frame */
 #define FRAME_WAIT 0.016       /* s: longest sleep between two looks at the keyboard */
 #define NOTE_SECONDS 3.0       /* how long a note stays in the panel */
+#define LIVE_REDRAW 0.1        /* s: the training's figures alone redraw at most this often */
 
 static const char *const CARTPOLE_ACTIONS[] = {"left", "right"};
 /* MiniGrid's Actions, shortened to fit a line */
 static const char *const GRID_ACTIONS[] = {"left", "right", "fwd", "pickup", "drop", "toggle", "done"};
+
+typedef struct LiveViewer LiveViewer;
 
 typedef struct Session {
     const WatchOptions *o;
@@ -52,6 +56,7 @@ typedef struct Session {
     long frames, steps;
     char note[LINE_LEN];
     double note_until;
+    LiveViewer *live;      /* the training's figures, when live */
 } Session;
 
 static double now_seconds(void) {
@@ -74,9 +79,15 @@ static void set_note(Session *s, const char *note) {
     if (s->o->on_note) s->o->on_note(s->o->ctx, note);
 }
 
+/* ---- live parameters (defined with the live viewer below) ---- */
+static bool live_refresh(LiveViewer *lv, bool params);
+static void live_line(LiveViewer *lv, char *line, size_t cap);
+static bool live_finished(LiveViewer *lv);
+
 /* The policy's decision for the current observation: logits and value, state advanced. */
 static void decide(Session *s) {
     if (!s->policy) return;
+    if (s->live) live_refresh(s->live, true);
     policy_step(s->policy, s->work, 1, s->state, s->obs, &s->start, &s->prev, s->logits, &s->value);
 }
 
@@ -160,7 +171,9 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
                  s->last_action >= 0 && s->last_action < 7 ? names[s->last_action] : "-",
                  s->last_reward, last);
     }
-    if (s->policy)
+    if (s->live)
+        live_line(s->live, lines[2], LINE_LEN);
+    else if (s->policy)
         snprintf(lines[2], LINE_LEN, "%s policy  seed %llu  speed %gx",
                  s->o->deterministic ? "deterministic (argmax)" : "stochastic (sampled)",
                  (unsigned long long)s->o->seed, s->speed);
@@ -316,7 +329,7 @@ static int run_offscreen(Session *s, Err *err) {
 }
 
 /* In a window, at the env's pace times the speed, until quit, the episodes or frames are done,
- * or a stop is asked. */
+ * training has finished (live) or a stop is asked. */
 static int run_window(Session *s, Err *err) {
     bool turn_based = !s->policy && s->grid;
     if (!s->policy && !s->grid) {
@@ -324,8 +337,9 @@ static int run_window(Session *s, Err *err) {
         set_note(s, "press left or right to start pushing the cart");
     }
     bool dirty = true, quit_pushed = false;
+    double last_render = 0;
     double next = now_seconds() + 1.0 / (s->pace * s->speed);
-    while (!s->quit && !stop_asked(s)) {
+    while (!s->quit && !stop_asked(s) && !(s->live && live_finished(s->live))) {
         ViewerKey k;
         while ((k = viewer_poll(s->viewer)) != VIEWER_KEY_NONE) dirty |= on_key(s, k);
         if (s->quit) break;
@@ -340,6 +354,8 @@ static int run_window(Session *s, Err *err) {
             }
             if (now - next > 0.25) next = now; /* fell behind: go on from now, do not race */
         }
+        /* the training's figures move on: shown at most every LIVE_REDRAW s */
+        if (s->live && live_refresh(s->live, false) && now - last_render >= LIVE_REDRAW) dirty = true;
         if (s->note[0] && now >= s->note_until) {
             s->note[0] = '\0';
             dirty = true;
@@ -348,6 +364,7 @@ static int run_window(Session *s, Err *err) {
             int rc = render(s, err);
             if (rc) return rc;
             dirty = false;
+            last_render = now;
             if (s->o->frames > 0 && s->frames >= s->o->frames) {
                 viewer_push_quit(s->viewer); /* ends as closing the window does */
                 quit_pushed = true;
@@ -393,3 +410,124 @@ int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *re
     return run_session(env_cfg, NULL, o, title, res, err);
 }
 
+/* ---- live during training ------------------------------------------------------------------- */
+
+struct LiveViewer {
+    Session s;
+    WatchOptions o;
+    Policy *policy;          /* the viewer's own copy; written on the main thread only */
+    pthread_mutex_t mu;      /* guards what follows */
+    real *staged;            /* [P] the latest published parameters */
+    TrainProgress progress;  /* and figures */
+    long version;            /* bumped by each publish */
+    bool closed;             /* the window is gone: publish copies nothing */
+    bool finished;           /* training has ended */
+    long seen;               /* the version the viewer's policy holds (main thread) */
+    TrainProgress shown;     /* the figures in the panel (main thread) */
+};
+
+/* Takes the latest figures (and parameters, with params) into the viewer; returns whether the
+ * figures are of another update than those shown before. */
+static bool live_refresh(LiveViewer *lv, bool params) {
+    pthread_mutex_lock(&lv->mu);
+    bool moved = lv->shown.update != lv->progress.update;
+    lv->shown = lv->progress;
+    if (params && lv->version != lv->seen) {
+        memcpy(lv->policy->params, lv->staged, sizeof(real) * lv->policy->n_params);
+        lv->seen = lv->version;
+    }
+    pthread_mutex_unlock(&lv->mu);
+    return moved;
+}
+
+static bool live_finished(LiveViewer *lv) {
+    pthread_mutex_lock(&lv->mu);
+    bool f = lv->finished;
+    pthread_mutex_unlock(&lv->mu);
+    return f;
+}
+
+static void live_line(LiveViewer *lv, char *line, size_t cap) {
+    const TrainProgress *p = &lv->shown;
+    char ret[32] = "-";
+    if (isfinite(p->mean_return)) snprintf(ret, sizeof ret, "%.1f", p->mean_return);
+    snprintf(line, cap, "training  step %ld/%ld  %.0f SPS  mean return %s  update %ld/%ld", p->global_step,
+             p->total_steps, p->sps, ret, p->update, p->num_updates);
+}
+
+int live_viewer_open(LiveViewer **out, const TrainConfig *cfg, double speed, Err *err) {
+    *out = NULL;
+    LiveViewer *lv = calloc(1, sizeof *lv);
+    if (!lv) return err_set(err, "out of memory for the viewer");
+    if (pthread_mutex_init(&lv->mu, NULL) != 0) {
+        free(lv);
+        return err_set(err, "cannot make the viewer's lock");
+    }
+    lv->o.deterministic = true;
+    lv->o.seed = (uint64_t)cfg->run.seed;
+    lv->o.speed = speed;
+    lv->shown.mean_return = lv->progress.mean_return = NAN;
+    lv->seen = lv->version = 0;
+    Env *probe;
+    if (env_create(&probe, &cfg->env, err)) goto fail;
+    int obs_dim = probe->obs_dim, n_actions = probe->n_actions;
+    env_destroy(probe);
+    if (policy_create(&lv->policy, &cfg->policy, obs_dim, n_actions, err)) goto fail;
+    lv->staged = calloc(lv->policy->n_params, sizeof(real));
+    if (!lv->staged) {
+        err_set(err, "out of memory for the viewer");
+        goto fail;
+    }
+    char title[ENV_NAME_LEN + 32];
+    snprintf(title, sizeof title, "ppo train: %s", cfg->env.name);
+    if (session_init(&lv->s, &cfg->env, lv->policy, &lv->o, title, err)) goto fail;
+    lv->s.live = lv;
+    /* the window opens now, on this thread: the first frame (parameters still zero) */
+    new_episode(&lv->s);
+    int rc = render(&lv->s, err);
+    if (rc) {
+        live_viewer_free(lv);
+        return rc;
+    }
+    *out = lv;
+    return 0;
+fail:
+    live_viewer_free(lv);
+    return -1;
+}
+
+void live_viewer_publish(void *ctx, const Policy *policy, const TrainProgress *progress) {
+    LiveViewer *lv = ctx;
+    if (pthread_mutex_trylock(&lv->mu) != 0) return; /* the viewer is copying: take the next */
+    if (!lv->closed && policy->n_params == lv->policy->n_params) {
+        memcpy(lv->staged, policy->params, sizeof(real) * policy->n_params);
+        lv->progress = *progress;
+        lv->version++;
+    }
+    pthread_mutex_unlock(&lv->mu);
+}
+
+void live_viewer_finish(LiveViewer *lv) {
+    pthread_mutex_lock(&lv->mu);
+    lv->finished = true;
+    pthread_mutex_unlock(&lv->mu);
+}
+
+int live_viewer_run(LiveViewer *lv, volatile sig_atomic_t *stop, Err *err) {
+    lv->o.stop = stop;
+    int rc = run_window(&lv->s, err);
+    pthread_mutex_lock(&lv->mu);
+    lv->closed = true;
+    pthread_mutex_unlock(&lv->mu);
+    viewer_close_window(lv->s.viewer);
+    return rc;
+}
+
+void live_viewer_free(LiveViewer *lv) {
+    if (!lv) return;
+    if (lv->s.env) session_free(&lv->s);
+    policy_destroy(lv->policy);
+    free(lv->staged);
+    pthread_mutex_destroy(&lv->mu);
+    free(lv);
+}

@@ -1,5 +1,6 @@
 /* test_viewer.c: the viewer draws what the env's state says (CartPole as Gymnasium, gridworld
- * tiles as MiniGrid), saves valid PNGs of the frame's size, and answers its keys. Everything here runs
+ * tiles as MiniGrid), saves valid PNGs of the frame's size, answers its keys, and the live
+ * viewer takes published parameters without ever holding training up. Everything here runs
  * without a display: off-screen pictures, or SDL's "offscreen" video driver for windows. */
 #include <SDL_image.h>
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "evaluate.h"
@@ -514,6 +516,75 @@ START_TEST(the_viewer_refuses_an_env_it_cannot_draw_and_a_missing_font) {
 }
 END_TEST
 
+/* ---- live ---------------------------------------------------------------------------------- */
+
+typedef struct FakeTraining {
+    LiveViewer *lv;
+    Policy *policy;
+    int updates;
+    double max_publish_seconds;
+    bool close_window; /* push a quit event half way */
+} FakeTraining;
+
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Publishes `updates` parameter sets as a training thread does, timing each call. */
+static void *fake_training(void *arg) {
+    FakeTraining *f = arg;
+    for (int u = 0; u <= f->updates; u++) {
+        for (size_t i = 0; i < f->policy->n_params; i++) f->policy->params[i] += 1e-4f;
+        TrainProgress pr = {u, f->updates, (long)u * 2048, (long)f->updates * 2048, 1e5, 20.0 + u, 10L * u};
+        double t0 = seconds_now();
+        live_viewer_publish(f->lv, f->policy, &pr);
+        double dt = seconds_now() - t0;
+        if (dt > f->max_publish_seconds) f->max_publish_seconds = dt;
+        if (f->close_window && u == f->updates / 2) {
+            SDL_Event e;
+            memset(&e, 0, sizeof e);
+            e.type = SDL_QUIT;
+            SDL_PushEvent(&e);
+        }
+        SDL_Delay(10);
+    }
+    live_viewer_finish(f->lv);
+    return NULL;
+}
+
+static void live_run(bool close_window) {
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    TrainConfig cfg;
+    Err err;
+    ck_assert_msg(config_load(&cfg, "configs/cartpole.yaml", NULL, 0, &err) == 0, "%s", err.msg);
+    LiveViewer *lv;
+    ck_assert_msg(live_viewer_open(&lv, &cfg, 4.0, &err) == 0, "%s", err.msg);
+    FakeTraining f = {lv, make_policy(4, 2), 60, 0, close_window};
+    pthread_t th;
+    double t0 = seconds_now();
+    ck_assert_int_eq(pthread_create(&th, NULL, fake_training, &f), 0);
+    volatile sig_atomic_t stop = 0;
+    ck_assert_msg(live_viewer_run(lv, &stop, &err) == 0, "%s", err.msg);
+    double ran = seconds_now() - t0;
+    pthread_join(th, NULL);
+    /* training ran to its end either way; with the window closed, the viewer left early */
+    if (close_window)
+        ck_assert_msg(ran < 0.6 * 60 * 0.010 + 0.3, "the viewer ran %.2f s after its window closed", ran);
+    else
+        ck_assert_msg(ran >= 60 * 0.010, "the viewer ended after %.2f s, before training did", ran);
+    ck_assert_msg(f.max_publish_seconds < 0.05, "a publish took %.3f s", f.max_publish_seconds);
+    live_viewer_free(lv);
+    policy_destroy(f.policy);
+}
+
+START_TEST(the_live_viewer_plays_until_training_ends) { live_run(false); }
+END_TEST
+
+START_TEST(closing_the_live_window_lets_training_go_on) { live_run(true); }
+END_TEST
+
 static Suite *viewer_suite(void) {
     Suite *s = suite_create("viewer");
     TCase *tc = test_case("drawing");
@@ -532,6 +603,8 @@ static Suite *viewer_suite(void) {
     tcase_add_test(ts, keys_pause_step_screenshot_and_quit_a_window);
     tcase_add_test(ts, frames_end_a_window_with_a_quit_event);
     tcase_add_test(ts, without_a_display_a_window_is_refused_with_its_own_code);
+    tcase_add_test(ts, the_live_viewer_plays_until_training_ends);
+    tcase_add_test(ts, closing_the_live_window_lets_training_go_on);
     suite_add_tcase(s, ts);
     return s;
 }

@@ -1,4 +1,5 @@
-/* test_viewer_cli.c: `ppo watch`, `ppo play` and `ppo plot` as a user runs them: off-screen screenshots, a real X window under Xvfb (started here, on a free display),
+/* test_viewer_cli.c: `ppo watch`, `ppo play`, `ppo plot` and `ppo train --watch` as a user runs
+ * them: off-screen screenshots, a real X window under Xvfb (started here, on a free display),
  * one clear answer without a display, and learning curves from a real progress.csv. */
 #include <SDL_image.h>
 #include <fcntl.h>
@@ -7,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,7 +94,27 @@ static Xvfb xvfb_start(void) {
     close(fds[0]);
     ck_assert_msg(len > 0 && memchr(buf, '\n', len),
                   "Xvfb did not start: is it installed? (apt-get install xvfb, or 'make deps')");
-    return (Xvfb){pid, atoi(buf)};
+    Xvfb x = {pid, atoi(buf)};
+    /* it said so; check that its socket takes connections before anyone relies on it */
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof addr.sun_path, "/tmp/.X11-unix/X%d", x.display);
+    bool up = false;
+    for (int i = 0; i < 200 && !up; i++) {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        up = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+        if (fd >= 0) close(fd);
+        if (!up) usleep(50000);
+    }
+    int status;
+    ck_assert_msg(up, "Xvfb :%d does not take connections on %s (Xvfb %s)", x.display, addr.sun_path,
+                  waitpid(pid, &status, WNOHANG) == pid ? "has exited" : "still runs");
+    return x;
+}
+
+/* For failure messages: whether the Xvfb still runs. */
+static const char *xvfb_state(Xvfb x) {
+    int status;
+    return waitpid(x.pid, &status, WNOHANG) == x.pid ? "Xvfb has exited" : "Xvfb still runs";
 }
 
 static void xvfb_stop(Xvfb x) {
@@ -169,7 +193,7 @@ START_TEST(watch_opens_a_real_window_under_xvfb_and_quits_cleanly) {
     /* --frames N ends with a quit event in the window's queue, as closing it does */
     snprintf(args, sizeof args, "watch %s --frames 20 --speed 4", ckpt);
     int rc = run(env, args);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(rc == 0, "exit %d (display :%d, %s): %s", rc, x.display, xvfb_state(x), out);
     ck_assert_msg(strstr(out, "20 frames drawn (video driver x11)"), "%s", out);
     /* SIGINT (one Ctrl-C) ends it cleanly too */
     char cmd[4096];
@@ -183,6 +207,61 @@ START_TEST(watch_opens_a_real_window_under_xvfb_and_quits_cleanly) {
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, out);
     ck_assert_msg(strstr(out, "closed:") && strstr(out, "video driver x11"), "%s", out);
     xvfb_stop(x);
+}
+END_TEST
+
+/* ---- train --watch ------------------------------------------------------------------------ */
+
+START_TEST(train_watch_without_a_display_warns_once_and_trains) {
+    char dir[512], args[2048];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(args, sizeof args,
+             "train configs/cartpole.yaml --set run.runs_dir=%s/runs --run-name w --max-updates 3 --quiet --watch",
+             dir);
+    int rc = run("-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", args);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    const char *w = strstr(out, "warning: --watch: no display");
+    ck_assert_msg(w && !strstr(w + 1, "warning"), "%s", out);
+    ck_assert_msg(strstr(out, "trained 6144 steps"), "%s", out);
+}
+END_TEST
+
+START_TEST(train_watch_under_xvfb_trains_exactly_as_without) {
+    char dir[512], env[128];
+    test_tmpdir(dir, sizeof dir);
+    Xvfb x = xvfb_start();
+    snprintf(env, sizeof env, "-u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:%d", x.display);
+    char args[2048];
+    snprintf(args, sizeof args,
+             "train configs/cartpole.yaml --set run.runs_dir=%s/runs --run-name watched --max-updates 6 --quiet --watch",
+             dir);
+    int rc = run(env, args);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+    ck_assert_msg(!strstr(out, "warning"), "display :%d, %s: %s", x.display, xvfb_state(x), out);
+    xvfb_stop(x);
+    snprintf(args, sizeof args,
+             "train configs/cartpole.yaml --set run.runs_dir=%s/runs --run-name plain6 --max-updates 6 --quiet", dir);
+    ck_assert_msg(run("", args) == 0, "%s", out);
+    /* the viewer only reads the parameters: the two runs' parameters are the same */
+    char a[1024], b[1024], cmd[2200];
+    snprintf(a, sizeof a, "%s/runs/watched/checkpoints/latest.ckpt", dir);
+    snprintf(b, sizeof b, "%s/runs/plain6/checkpoints/latest.ckpt", dir);
+    snprintf(cmd, sizeof cmd, "info %s", a);
+    ck_assert_int_eq(run("", cmd), 0);
+    ck_assert_msg(strstr(out, "update 6,"), "%s", out);
+    snprintf(cmd, sizeof cmd, "eval %s --episodes 20 --seed 3", a);
+    ck_assert_int_eq(run("", cmd), 0);
+    char ra[256];
+    snprintf(ra, sizeof ra, "%s", strstr(out, "return ") ? strstr(out, "return ") : "");
+    *strchr(ra, '(') = '\0';
+    snprintf(cmd, sizeof cmd, "eval %s --episodes 20 --seed 3", b);
+    ck_assert_int_eq(run("", cmd), 0);
+    ck_assert_msg(strstr(out, ra), "watched run: '%s'; plain run: %s", ra, out);
+    char curve[1100];
+    snprintf(curve, sizeof curve, "%s/runs/watched/curve.png", dir);
+    int w, h;
+    png_size(curve, &w, &h);
+    ck_assert_int_eq(w, PLOT_WIDTH);
 }
 END_TEST
 
@@ -278,6 +357,10 @@ static Suite *viewer_cli_suite(void) {
     tcase_add_test(tw, watch_opens_a_real_window_under_xvfb_and_quits_cleanly);
     tcase_add_test(tw, play_screenshot_draws_the_first_frame_and_a_bad_env_is_refused);
     suite_add_tcase(s, tw);
+    TCase *tt = test_case("train");
+    tcase_add_test(tt, train_watch_without_a_display_warns_once_and_trains);
+    tcase_add_test(tt, train_watch_under_xvfb_trains_exactly_as_without);
+    suite_add_tcase(s, tt);
     TCase *tp = test_case("plot");
     tcase_add_test(tp, plot_draws_a_png_from_real_progress_files);
     tcase_add_test(tp, plot_refuses_a_csv_without_the_columns);
