@@ -462,6 +462,56 @@ START_TEST(keys_pause_step_screenshot_and_quit_a_window) {
 }
 END_TEST
 
+START_TEST(cartpole_play_waits_for_the_first_push_then_runs_in_real_time) {
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    EnvConfig ec = {0};
+    snprintf(ec.name, sizeof ec.name, "cartpole");
+    WatchOptions o = {0};
+    o.seed = 1;
+    o.speed = 1;
+    /* nothing for 0.3 s (waiting), a push, 0.3 s of play (~15 steps at 50 steps/s), quit */
+    const SDL_Keycode keys[] = {SDLK_RIGHT, SDLK_q};
+    Typist t = {keys, 2, 0.3};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, type_keys, &t), 0);
+    WatchResult res;
+    Err err;
+    int rc = viewer_play(&ec, &o, &res, &err);
+    pthread_join(th, NULL);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_msg(res.steps >= 3 && res.steps <= 40, "steps %ld", res.steps);
+}
+END_TEST
+
+#if VIEWER_HAS_GRIDWORLD
+START_TEST(gridworld_play_takes_one_step_per_key_as_minigrid_manual_control) {
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    EnvConfig ec = {0};
+    snprintf(ec.name, sizeof ec.name, "gridworld/empty-8x8");
+    Seen seen = {0};
+    WatchOptions o = {0};
+    o.seed = 1;
+    o.speed = 1;
+    o.on_episode = seen_episode;
+    o.ctx = &seen;
+    /* from (1, 1) facing east to the goal at (6, 6): 5 forward, turn right, 5 forward */
+    const SDL_Keycode keys[] = {SDLK_UP, SDLK_UP, SDLK_UP, SDLK_UP, SDLK_UP, SDLK_RIGHT,
+                                SDLK_UP, SDLK_UP, SDLK_UP, SDLK_UP, SDLK_UP, SDLK_q};
+    Typist t = {keys, 12, 0.05};
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, type_keys, &t), 0);
+    WatchResult res;
+    Err err;
+    int rc = viewer_play(&ec, &o, &res, &err);
+    pthread_join(th, NULL);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_int_eq(res.steps, 11);
+    ck_assert_int_eq(seen.episodes, 1);
+    ck_assert_msg(fabsf(seen.returns[0] - (1.0f - 0.9f * 11 / 256)) < 1e-5f, "return %g", seen.returns[0]);
+}
+END_TEST
+#endif
+
 START_TEST(frames_end_a_window_with_a_quit_event) {
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     Policy *p = make_policy(4, 2);
@@ -602,6 +652,10 @@ static Suite *viewer_suite(void) {
     tcase_add_test(ts, watch_offscreen_plays_the_same_episodes_as_evaluate);
     tcase_add_test(ts, keys_pause_step_screenshot_and_quit_a_window);
     tcase_add_test(ts, frames_end_a_window_with_a_quit_event);
+    tcase_add_test(ts, cartpole_play_waits_for_the_first_push_then_runs_in_real_time);
+#if VIEWER_HAS_GRIDWORLD
+    tcase_add_test(ts, gridworld_play_takes_one_step_per_key_as_minigrid_manual_control);
+#endif
     tcase_add_test(ts, without_a_display_a_window_is_refused_with_its_own_code);
     tcase_add_test(ts, the_live_viewer_plays_until_training_ends);
     tcase_add_test(ts, closing_the_live_window_lets_training_go_on);
