@@ -5,9 +5,11 @@ BUILD := build
 OPT ?= -O2
 
 # pkg-config modules and the Debian package that provides each (for the hint when one is missing).
-PKGS := openblas sdl2 yaml-0.1 zlib check
+PKGS := openblas sdl2 SDL2_ttf SDL2_image yaml-0.1 zlib check
 DEB_openblas := libopenblas-dev
 DEB_sdl2 := libsdl2-dev
+DEB_SDL2_ttf := libsdl2-ttf-dev
+DEB_SDL2_image := libsdl2-image-dev
 DEB_yaml-0.1 := libyaml-dev
 DEB_zlib := zlib1g-dev
 DEB_check := check
@@ -61,7 +63,7 @@ libs:
 	@command -v pkg-config >/dev/null 2>&1 || { echo "error: pkg-config is missing: apt-get install pkg-config (or run 'make deps')"; exit 1; }
 	@for p in $(PKGS); do \
 	  pkg-config --exists $$p || { \
-	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; *) d=$$p;; esac; \
+	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
 	done
 
@@ -105,7 +107,7 @@ $(BUILD)/double-asan/bin/%: $(BUILD)/double-asan/tests/%.o $(BUILD)/double-asan/
 
 # Tests run from the top of the checkout; the CLI tests run this ./ppo (or the asan build of it).
 TEST_ENV := OPENBLAS_NUM_THREADS=1 CK_VERBOSITY=normal
-ASAN_ENV := $(TEST_ENV) CK_TIMEOUT_MULTIPLIER=10 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ASAN_ENV := $(TEST_ENV) CK_TIMEOUT_MULTIPLIER=10 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 ppo-asan: $(BUILD)/asan/src/main.o $(BUILD)/asan/libppo.a
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) $^ $(APP_LIBS) -o $(BUILD)/asan/ppo

@@ -9,6 +9,11 @@ PACKAGES="
 pkg-config        finds the libraries below
 libopenblas-dev   cblas matrix products (policy forward and backward)
 libsdl2-dev       the live viewer window
+libsdl2-ttf-dev   text in the viewer and in plots
+libsdl2-image-dev PNG screenshots and plots
+fonts-dejavu-core the font of that text
+xvfb              a virtual display for the viewer's window test
+xauth             xvfb-run (Xvfb from the command line)
 libyaml-dev       config files
 zlib1g-dev        CRC-32 of checkpoint files
 check             the unit-test framework

@@ -32,6 +32,7 @@ int cli_parse_long(const Command *cmd, const char *option, const char *text, lon
                    long *out);
 
 /* The commands, defined in src/cli_*.c. */
-extern const Command CMD_TRAIN, CMD_RESUME, CMD_EVAL, CMD_INFO, CMD_CONFIG, CMD_ENV;
+extern const Command CMD_TRAIN, CMD_RESUME, CMD_EVAL, CMD_INFO, CMD_CONFIG, CMD_ENV, CMD_WATCH,
+    CMD_PLAY, CMD_PLOT;
 
 #endif

@@ -1,6 +1,7 @@
 /* cli_train.c: `ppo train CONFIG` and `ppo resume RUN_DIR`. */
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,9 @@
 #include "cli.h"
 #include "config.h"
 #include "linalg.h"
+#include "plot.h"
 #include "trainer.h"
+#include "viewer.h"
 
 #define MAX_SETS 256
 
@@ -21,20 +24,78 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
            res->seconds > 0 ? res->global_step / res->seconds : 0.0);
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
+    /* the learning curve, runs/<run>/curve.png; a picture that fails is no failed training */
+    char curve[1100];
+    snprintf(curve, sizeof curve, "%s/curve.png", res->run_dir);
+    const char *dir = res->run_dir;
+    Err err;
+    if (plot_runs(&dir, 1, curve, &err))
+        fprintf(stderr, "ppo train: warning: curve.png not drawn: %s\n", err.msg);
+    else
+        printf("curve: %s\n", curve);
     return 0;
 }
 
-static int run_training(const TrainConfig *cfg, TrainOptions *opts, CliContext *ctx) {
+/* trainer_run on its own thread (while the live viewer has the main one). */
+typedef struct TrainJob {
+    const TrainConfig *cfg;
+    const TrainOptions *opts;
+    LiveViewer *viewer; /* told when training ends; may be NULL */
+    TrainResult res;
+    Err err;
+    int rc;
+} TrainJob;
+
+static void *train_job(void *arg) {
+    TrainJob *job = arg;
+    job->rc = trainer_run(job->cfg, job->opts, &job->res, &job->err);
+    if (job->viewer) live_viewer_finish(job->viewer);
+    return NULL;
+}
+
+/* With --watch: the live viewer on this (main) thread, training on a second one. Without a
+ * display, or when the window fails, training goes on alone after one warning. */
+static void train_watched(TrainJob *job, TrainOptions *opts, CliContext *ctx) {
+    Err err;
+    LiveViewer *lv;
+    if (live_viewer_open(&lv, job->cfg, 1.0, &err)) {
+        fprintf(stderr, "ppo train: warning: --watch: %s; training goes on without the window\n", err.msg);
+        train_job(job);
+        return;
+    }
+    opts->on_update = live_viewer_publish;
+    opts->on_update_ctx = lv;
+    job->viewer = lv;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, train_job, job) != 0) {
+        fprintf(stderr, "ppo train: warning: --watch: cannot start the training thread; training goes "
+                "on without the window\n");
+        opts->on_update = NULL;
+        job->viewer = NULL;
+        live_viewer_free(lv);
+        train_job(job);
+        return;
+    }
+    if (live_viewer_run(lv, ctx->stop, &err))
+        fprintf(stderr, "\nppo train: warning: --watch: %s; the window is closed, training goes on\n", err.msg);
+    pthread_join(thread, NULL);
+    live_viewer_free(lv);
+}
+
+static int run_training(const TrainConfig *cfg, TrainOptions *opts, bool watch, CliContext *ctx) {
     ctx->catch_stop_signals();
     opts->stop = ctx->stop;
     linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
-    TrainResult res;
-    Err err;
-    if (trainer_run(cfg, opts, &res, &err)) {
-        fprintf(stderr, "ppo train: %s\n", err.msg);
-        return res.bad_input ? EXIT_USAGE : 1;
+    TrainJob job = {cfg, opts, NULL, {0}, {{0}}, 0};
+    if (watch)
+        train_watched(&job, opts, ctx);
+    else
+        train_job(&job);
+    if (job.rc) {
+        fprintf(stderr, "ppo train: %s\n", job.err.msg);
+        return job.res.bad_input ? EXIT_USAGE : 1;
     }
-    return report(cfg, &res);
+    return report(cfg, &job.res);
 }
 
 static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -42,12 +103,13 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         {"help", no_argument, NULL, 'h'},      {"set", required_argument, NULL, 's'},
         {"run-name", required_argument, NULL, 'n'}, {"resume", required_argument, NULL, 'r'},
         {"max-updates", required_argument, NULL, 'u'}, {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0}};
+        {"watch", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
     char *sets[MAX_SETS + 1];
     int n_sets = 0;
     char run_name_set[200];
     TrainOptions opts = {0};
     const char *run_name = NULL;
+    bool watch = false;
     opterr = 0;
     optind = 1;
     int c;
@@ -76,6 +138,9 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         case 'q':
             opts.quiet = true;
             break;
+        case 'w':
+            watch = true;
+            break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
         }
@@ -95,7 +160,7 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         fprintf(stderr, "ppo train: %s\n", err.msg);
         return EXIT_USAGE;
     }
-    return run_training(&cfg, &opts, ctx);
+    return run_training(&cfg, &opts, watch, ctx);
 }
 
 static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -163,7 +228,7 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
     checkpoint_free(&probe);
     opts.config_path = config_path;
     opts.resume = ckpt_path;
-    return run_training(&cfg, &opts, ctx);
+    return run_training(&cfg, &opts, false, ctx);
 }
 
 const Command CMD_TRAIN = {
@@ -171,7 +236,8 @@ const Command CMD_TRAIN = {
     "usage: ppo train CONFIG [OPTIONS]\n"
     "\n"
     "Trains a policy with PPO as CONFIG (a YAML file, e.g. configs/cartpole.yaml) says, in a new\n"
-    "folder runs/RUN_NAME/ holding config.yaml, progress.csv and checkpoints/.\n"
+    "folder runs/RUN_NAME/ holding config.yaml, progress.csv, checkpoints/ and, at the end, the\n"
+    "learning curve curve.png.\n"
     "Ctrl-C (or SIGTERM) finishes the current update, saves a checkpoint and exits 0.\n"
     "\n"
     "options:\n"
@@ -180,6 +246,9 @@ const Command CMD_TRAIN = {
     "  --resume CHECKPOINT      continue the run a checkpoint was saved from, exactly\n"
     "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
     "  --quiet                  no status line\n"
+    "  --watch                  show episodes of the latest policy live in a window while it\n"
+    "                           trains (closing the window does not stop training; without a\n"
+    "                           display, one warning and training goes on)\n"
     "  -h, --help               show this help\n"
     "\n"
     "'ppo config' lists every key with its default.\n",

@@ -420,6 +420,17 @@ static void status_line(const Trainer *tr, double elapsed, double sps, bool tty,
     fflush(stdout);
 }
 
+/* Hands the policy and the figures to opts->on_update, when there is one. */
+static void notify_update(const Trainer *tr, const TrainOptions *opts, double elapsed) {
+    if (!opts->on_update) return;
+    double mn, mx, len;
+    const long batch = (long)tr->cfg.run.num_envs * tr->cfg.run.num_steps;
+    TrainProgress p = {tr->update, tr->num_updates, tr->global_step, tr->num_updates * batch,
+                       elapsed > 0 ? tr->global_step / (elapsed + tr->seconds_before) : 0,
+                       recent_mean(tr, &mn, &mx, &len), tr->episodes};
+    opts->on_update(opts->on_update_ctx, tr->policy, &p);
+}
+
 static void trainer_free(Trainer *tr) {
     if (tr->progress_fd > 0) close(tr->progress_fd);
     rollout_destroy(tr->rollout);
@@ -543,6 +554,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     double last_print = -1;
     long updates_this_run = 0;
     const PPOConfig *ppo = &tr->cfg.ppo;
+    notify_update(tr, opts, 0);
     while (tr->update < tr->num_updates) {
         double tu = now_seconds();
         rollout_collect(tr->rollout);
@@ -568,6 +580,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
         tr->seconds = tr->seconds_before + elapsed;
         updates_this_run++;
         if (write_progress_row(tr, tr->seconds_before + elapsed, sps, &st, err)) goto fail;
+        notify_update(tr, opts, elapsed);
         double mn, mx, len, mean = recent_mean(tr, &mn, &mx, &len);
         bool solved = run->stop_return != 0 && tr->n_recent >= CKPT_RECENT && mean >= run->stop_return;
         if (solved && result->first_solve_step < 0) result->first_solve_step = (double)tr->global_step;

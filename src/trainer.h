@@ -14,6 +14,22 @@
 
 #include "config.h"
 #include "err.h"
+#include "policy.h"
+
+/* Where training stands, as shown to an on_update callback. */
+typedef struct TrainProgress {
+    long update, num_updates; /* updates done (0 before the first one) and planned in all */
+    long global_step;         /* env steps so far, over all envs */
+    long total_steps;         /* env steps planned in all */
+    double sps;               /* env steps per second of training so far */
+    double mean_return;       /* over the last 100 episodes (NaN before any) */
+    long episodes;            /* finished so far */
+} TrainProgress;
+
+/* Called on the training thread once before the first update (with the initial or resumed
+ * parameters) and after every update, with the policy whose parameters it may read (copy)
+ * during the call and no longer. It must return quickly: training waits for it. */
+typedef void (*TrainUpdateFn)(void *ctx, const Policy *policy, const TrainProgress *progress);
 
 typedef struct TrainOptions {
     const char *config_path;           /* the config as given (for the default run name) */
@@ -21,6 +37,8 @@ typedef struct TrainOptions {
     bool quiet;                        /* no status line or log lines */
     long max_updates;                  /* stop (and save) after this many updates; 0 = no limit */
     volatile sig_atomic_t *stop;       /* set asynchronously to ask for a clean stop; may be NULL */
+    TrainUpdateFn on_update;           /* e.g. the live viewer's; may be NULL */
+    void *on_update_ctx;               /* passed to on_update */
 } TrainOptions;
 
 /* What a finished run reports. */
