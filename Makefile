@@ -39,7 +39,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan bench fuzz clean train help
+.PHONY: all deps libs test test-release test-asan bench fuzz clean train help install uninstall
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -53,6 +53,7 @@ help:
 	@echo "make train    deps + build + ./ppo train configs/cartpole.yaml"
 	@echo "make bench    speed benchmarks"
 	@echo "make fuzz     fuzz the checkpoint loader with libFuzzer (clang) for FUZZ_SECONDS (60)"
+	@echo "make install  put ppo in $(PREFIX)/bin (PREFIX=/usr/local by default)"
 	@echo "make clean    remove build outputs"
 
 deps:
@@ -151,6 +152,14 @@ fuzz:
 train: deps
 	@$(MAKE) --no-print-directory ppo
 	./ppo train configs/cartpole.yaml
+
+PREFIX ?= /usr/local
+install: ppo
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 ppo $(DESTDIR)$(PREFIX)/bin/ppo
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ppo
 
 clean:
 	rm -rf $(BUILD) ppo

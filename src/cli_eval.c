@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "checkpoint.h"
 #include "cli.h"
@@ -154,12 +155,17 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
         return EXIT_USAGE;
     }
     size_t params = 0;
+    uLong crc = crc32(0L, Z_NULL, 0); /* of the parameters, to compare checkpoints at a glance */
     for (int i = 0; i < ck.n_tensors; i++)
-        if (strncmp(ck.tensors[i].name, "params/", 7) == 0) params += ck.tensors[i].size;
+        if (strncmp(ck.tensors[i].name, "params/", 7) == 0) {
+            params += ck.tensors[i].size;
+            crc = crc32_z(crc, (const Bytef *)ck.tensors[i].data, ck.tensors[i].size * sizeof(float));
+        }
     printf("checkpoint:   %s (format version %u)\n", argv[optind], ck.version);
     printf("env:          %s (obs %d, %d actions, %d envs)\n", ck.env_name, ck.obs_dim, ck.n_actions, ck.num_envs);
     printf("policy:       %s (%zu parameters, recurrent state %llu floats per env)\n", ck.policy_kind,
            params, (unsigned long long)ck.state_size);
+    printf("params crc:   %08lx (CRC-32 of the parameter tensors, in file order)\n", (unsigned long)crc);
     printf("progress:     update %lld, step %lld, %lld episodes, %.1f s of training\n",
            (long long)ck.update, (long long)ck.global_step, (long long)ck.episodes, ck.train_seconds);
     printf("return:       %.2f mean of the last %d episodes at save time (best %.2f)\n",
