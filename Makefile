@@ -12,6 +12,17 @@ DEB_yaml-0.1 := libyaml-dev
 DEB_zlib := zlib1g-dev
 DEB_check := check
 
+# MPI (data-parallel training, src/dist.c): built in when pkg-config finds Open MPI's ompi-c
+# (libopenmpi-dev), left out with MPI=0; MPI=1 insists and stops with the install hint when it
+# is missing. Only src/dist.c is compiled with -DPPO_MPI; without MPI it is a one-process world.
+ifeq ($(origin MPI),undefined)
+MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+endif
+ifeq ($(MPI),1)
+PKGS += ompi-c
+DEB_ompi-c := libopenmpi-dev
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 APP_LIBS := $(shell pkg-config --libs $(filter-out check,$(PKGS)) 2>/dev/null) -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
@@ -60,7 +71,7 @@ libs:
 	@command -v pkg-config >/dev/null 2>&1 || { echo "error: pkg-config is missing: apt-get install pkg-config (or run 'make deps')"; exit 1; }
 	@for p in $(PKGS); do \
 	  pkg-config --exists $$p || { \
-	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; *) d=$$p;; esac; \
+	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
 	done
 
@@ -75,6 +86,14 @@ $(BUILD)/$(1)/libppo.a: $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(3))
 	$(Q)ar rcs $$@ $$^
 -include $$(patsubst %.c,$(BUILD)/$(1)/%.d,$(3) $(TEST_SRCS) $(TEST_HELPERS) $(GRAD_SRCS) $(APP_MAIN))
 endef
+
+# dist.o is rebuilt (and everything relinked) when MPI changes: the stamp holds the last value.
+MPI_STAMP := $(BUILD)/mpi-setting
+$(shell mkdir -p $(BUILD); [ "$$(cat $(MPI_STAMP) 2>/dev/null)" = "$(MPI)" ] || echo "$(MPI)" > $(MPI_STAMP))
+$(BUILD)/release/src/dist.o $(BUILD)/asan/src/dist.o: $(MPI_STAMP)
+ifeq ($(MPI),1)
+$(BUILD)/%/src/dist.o: CFLAGS_ALL += -DPPO_MPI
+endif
 
 $(eval $(call variant,release,$(OPT),$(LIB_SRCS)))
 $(eval $(call variant,asan,-O1 -g $(SAN),$(LIB_SRCS)))

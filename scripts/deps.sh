@@ -12,6 +12,8 @@ libsdl2-dev       the live viewer window
 libyaml-dev       config files
 zlib1g-dev        CRC-32 of checkpoint files
 check             the unit-test framework
+openmpi-bin       mpirun, to train over several processes or machines (MPI)
+libopenmpi-dev    the MPI library and headers ppo is built with when present
 "
 
 names=$(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }')
