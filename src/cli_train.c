@@ -7,6 +7,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "config.h"
+#include "dist.h"
 #include "linalg.h"
 #include "trainer.h"
 
@@ -21,17 +22,36 @@ static int report(const TrainResult *res) {
     return 0;
 }
 
+/* Trains, as one process or as one rank of an MPI job (mpirun -np N ppo train ...: dist.h);
+ * under MPI rank 0 reports, and another rank prints only an error of its own. */
 static int run_training(const TrainConfig *cfg, TrainOptions *opts, CliContext *ctx) {
-    ctx->catch_stop_signals();
-    opts->stop = ctx->stop;
-    linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
-    TrainResult res;
     Err err;
-    if (trainer_run(cfg, opts, &res, &err)) {
+    Dist *dist;
+    if (dist_init(&dist, &err)) {
         fprintf(stderr, "ppo train: %s\n", err.msg);
-        return res.bad_input ? EXIT_USAGE : 1;
+        return 1;
     }
-    return report(&res);
+    ctx->catch_stop_signals(); /* after MPI_Init, so these handlers are the ones in force */
+    opts->stop = ctx->stop;
+    opts->dist = dist;
+    linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
+    const int rank = dist_rank(dist), ranks = dist_size(dist);
+    if (ranks > 1 && rank == 0 && !opts->quiet) {
+        char what[256];
+        dist_describe(dist, what, sizeof what);
+        printf("MPI: %s, %d envs each (%d in all)\n", what, cfg->run.num_envs, ranks * cfg->run.num_envs);
+    }
+    TrainResult res;
+    int code;
+    if (trainer_run(cfg, opts, &res, &err)) {
+        code = res.bad_input ? EXIT_USAGE : 1;
+        char who[48] = "";
+        if (rank > 0) snprintf(who, sizeof who, "rank %d of %d: ", rank, ranks);
+        if (!res.quiet_error) fprintf(stderr, "ppo train: %s%s\n", who, err.msg);
+    } else {
+        code = rank == 0 ? report(&res) : 0;
+    }
+    return dist_finalize(dist, code);
 }
 
 static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -39,7 +59,7 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         {"help", no_argument, NULL, 'h'},      {"set", required_argument, NULL, 's'},
         {"run-name", required_argument, NULL, 'n'}, {"resume", required_argument, NULL, 'r'},
         {"max-updates", required_argument, NULL, 'u'}, {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0}};
+        {"check-ranks", no_argument, NULL, 'k'},   {NULL, 0, NULL, 0}};
     char *sets[MAX_SETS + 1];
     int n_sets = 0;
     char run_name_set[200];
@@ -73,6 +93,9 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         case 'q':
             opts.quiet = true;
             break;
+        case 'k':
+            opts.check_ranks = true;
+            break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
         }
@@ -101,6 +124,7 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
                                              {"set", required_argument, NULL, 's'},
                                              {"max-updates", required_argument, NULL, 'u'},
                                              {"quiet", no_argument, NULL, 'q'},
+                                             {"check-ranks", no_argument, NULL, 'k'},
                                              {NULL, 0, NULL, 0}};
     char *sets[MAX_SETS];
     int n_sets = 0;
@@ -130,6 +154,9 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
             break;
         case 'q':
             opts.quiet = true;
+            break;
+        case 'k':
+            opts.check_ranks = true;
             break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
@@ -177,7 +204,12 @@ const Command CMD_TRAIN = {
     "  --resume CHECKPOINT      continue the run a checkpoint was saved from, exactly\n"
     "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
     "  --quiet                  no status line\n"
+    "  --check-ranks            under MPI, compare a hash of the parameters over the ranks\n"
+    "                           after every update and stop on a mismatch (a debug check)\n"
     "  -h, --help               show this help\n"
+    "\n"
+    "Data-parallel over MPI: mpirun -np N ppo train CONFIG runs N ranks of run.num_envs envs\n"
+    "each, averaging gradients; rank 0 writes the run folder (README \"Several machines\").\n"
     "\n"
     "'ppo config' lists every key with its default.\n",
     cmd_train};
@@ -194,5 +226,9 @@ const Command CMD_RESUME = {
     "  --set SECTION.KEY=VALUE  override a key that may change (e.g. run.total_timesteps)\n"
     "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
     "  --quiet                  no status line\n"
-    "  -h, --help               show this help\n",
+    "  --check-ranks            under MPI, compare the parameters over the ranks every update\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "A run trained by mpirun -np N resumes with mpirun -np N (the run folder must be readable\n"
+    "on every host).\n",
     cmd_resume};
