@@ -48,7 +48,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan bench clean train help
+.PHONY: all deps libs test test-release test-asan mpi-required bench clean train help
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -132,12 +132,19 @@ test: deps
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
 
-test-release: ppo $(REL_TESTS) $(REL_GRAD)
+# make test runs the MPI tests (tests/test_dist.c under mpirun): it stops when MPI was not found
+# after make deps installed it, rather than skip them; make test MPI=0 leaves them out on purpose.
+mpi-required:
+ifeq ($(MPI)$(origin MPI),0file)
+	@echo "error: make test runs the MPI tests, but pkg-config does not find ompi-c: apt-get install libopenmpi-dev openmpi-bin (or run 'make deps'), or leave them out with 'make test MPI=0'"; exit 1
+endif
+
+test-release: mpi-required ppo $(REL_TESTS) $(REL_GRAD)
 	@echo "== tests (release build)"
 	@fail=0; for t in $(REL_TESTS) $(REL_GRAD); do $(TEST_ENV) PPO_BIN=./ppo $$t || fail=1; done; \
 	  [ $$fail -eq 0 ] || { echo "FAILED: some release tests failed (see above)"; exit 1; }
 
-test-asan: ppo-asan $(ASAN_TESTS) $(ASAN_GRAD)
+test-asan: mpi-required ppo-asan $(ASAN_TESTS) $(ASAN_GRAD)
 	@echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
 	@fail=0; for t in $(ASAN_TESTS) $(ASAN_GRAD); do $(ASAN_ENV) PPO_BIN=$(BUILD)/asan/ppo $$t || fail=1; done; \
 	  [ $$fail -eq 0 ] || { echo "FAILED: some sanitizer tests failed (see above)"; exit 1; }
