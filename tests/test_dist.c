@@ -483,6 +483,62 @@ START_TEST(a_two_rank_run_resumes_bit_for_bit_and_refuses_another_rank_count) {
 }
 END_TEST
 
+/* The columns of progress.csv row `update` (1-based) of run_dir into v [cap]; returns how many. */
+static int progress_row(const char *run_dir, int update, double *v, int cap) {
+    char path[1200], line[4096];
+    snprintf(path, sizeof path, "%s/progress.csv", run_dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    int n = 0;
+    for (int row = 0; fgets(line, sizeof line, f); row++) {
+        if (row != update) continue;
+        for (char *c = line; n < cap; c++) {
+            v[n++] = *c == ',' || *c == '\n' ? NAN : strtod(c, &c);
+            if (*c != ',') break;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+START_TEST(two_ranks_of_n_envs_train_as_one_process_of_2n_envs) {
+    /* With one minibatch per epoch the shuffles cannot differ: 2 ranks x 4 envs see the same
+     * envs (streams 0..7), the same data and the same minibatch as 1 process x 8 envs, and
+     * differ only in float summation order. */
+    char dir[512], args[4096], path[1200], one[1200];
+    test_tmpdir(dir, sizeof dir);
+    const char *same = "--set ppo.num_minibatches=1 --set ppo.update_epochs=1 --set run.total_timesteps=2048";
+    small_run(args, sizeof args, dir, "two", same);
+    mpirun2(args, 0);
+    char extra[512];
+    snprintf(extra, sizeof extra, "%s --set run.num_envs=8", same);
+    small_run(args, sizeof args, dir, "one", extra);
+    int rc = run_env("", args, RUN_SECONDS, out, sizeof out);
+    ck_assert_msg(rc == 0, "%s: exit code %d\n%s", args, rc, tail());
+    snprintf(path, sizeof path, "%s/two", dir);
+    snprintf(one, sizeof one, "%s/one", dir);
+    const char *names[] = {"update", "global_step", "seconds", "sps", "episodes", "return_mean",
+                           "return_min", "return_max", "length_mean", "policy_loss", "value_loss",
+                           "entropy", "approx_kl", "clipfrac", "explained_variance",
+                           "learning_rate", "grad_norm"};
+    double worst = 0;
+    for (int u = 1; u <= 8; u++) {
+        double a[32], b[32];
+        int na = progress_row(path, u, a, 32), nb = progress_row(one, u, b, 32);
+        ck_assert_int_eq(na, 17);
+        ck_assert_int_eq(nb, 17);
+        for (int k = 0; k < 17; k++) {
+            if (k == 2 || k == 3 || k == 9 || k == 12) continue; /* clock; losses that are ~1e-10 */
+            if (isnan(a[k]) && isnan(b[k])) continue;
+            double rel = fabs(a[k] - b[k]) / fmax(fabs(b[k]), 1e-3);
+            worst = fmax(worst, rel);
+            ck_assert_msg(rel <= 1e-4, "update %d %s: 2 ranks %.9g, 1 process %.9g", u, names[k], a[k], b[k]);
+        }
+    }
+    printf("2 ranks x 4 envs and 1 process x 8 envs: 8 updates alike, largest relative difference %.2g\n", worst);
+}
+END_TEST
+
 START_TEST(when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads) {
     char dir[512], args[4096], cmd[8192], path[1200], pidfile[700];
     test_tmpdir(dir, sizeof dir);
@@ -553,6 +609,7 @@ static Suite *dist_suite(void) {
     tc = test_case("mpirun ppo");
     tcase_set_timeout(tc, RUN_SECONDS * 3);
     tcase_add_test(tc, a_two_rank_run_resumes_bit_for_bit_and_refuses_another_rank_count);
+    tcase_add_test(tc, two_ranks_of_n_envs_train_as_one_process_of_2n_envs);
     tcase_add_test(tc, when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads);
     suite_add_tcase(s, tc);
     return s;
