@@ -48,7 +48,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan mpi-required bench clean train help
+.PHONY: all deps libs test test-release test-asan mpi-required bench bench-mpi clean train help
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -61,6 +61,7 @@ help:
 	@echo "make test     deps + build + every test suite, then again with ASan and UBSan"
 	@echo "make train    deps + build + ./ppo train configs/cartpole.yaml"
 	@echo "make bench    speed benchmarks"
+	@echo "make bench-mpi  2 MPI ranks against 1 process (scripts/bench-mpi.sh)"
 	@echo "make clean    remove build outputs"
 
 deps:
@@ -154,6 +155,10 @@ $(BUILD)/release/bench: $(BUILD)/release/tests/bench.o $(BUILD)/release/libppo.a
 
 bench: ppo $(BUILD)/release/bench
 	@OPENBLAS_NUM_THREADS=1 $(BUILD)/release/bench
+
+# 2 MPI ranks against 1 process with the same total envs, and time to 475 with 2 ranks.
+bench-mpi: ppo
+	@scripts/bench-mpi.sh configs/cartpole.yaml 2
 
 train: deps
 	@$(MAKE) --no-print-directory ppo
