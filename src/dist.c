@@ -133,6 +133,12 @@ int dist_init(Dist **out, Err *err) {
      * chose otherwise (mpirun --mca mpi_yield_when_idle 0 sets this variable): the rank waited
      * for may need that core, and on a shared machine spinning made 2 ranks 3x slower. */
     setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+    /* Open MPI 4's shared-memory transport copies large messages between processes with
+     * process_vm_readv, which containers (Docker without CAP_SYS_PTRACE) forbid: every such
+     * message then fails with "Read -1, expected ..., errno = 1" (open-mpi/ompi#4948). ppo's
+     * messages are small (a gradient, a checkpoint's envs), so copying through the shared
+     * segment instead costs nothing measurable; a user's own setting wins. */
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     int provided = 0, rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
     if (rc != MPI_SUCCESS) {
         free(d);

@@ -13,7 +13,10 @@
  * daemon for nothing).
  *
  * Only the thread that called dist_init calls MPI (MPI_THREAD_FUNNELED): the rollout worker
- * threads never communicate.
+ * threads never communicate. Unless the user set them, dist_init sets two Open MPI defaults: a
+ * rank waiting in a collective yields its core (mpi_yield_when_idle), and shared-memory
+ * messages are not copied with process_vm_readv (btl_vader_single_copy_mechanism none), which
+ * containers forbid.
  *
  * Errors: communication runs on a private duplicate of MPI_COMM_WORLD with MPI_ERRORS_RETURN, so
  * a failed collective returns -1 with MPI's own error string instead of aborting inside MPI.
@@ -55,7 +58,7 @@ int dist_size(const Dist *d); /* number of ranks (1 without MPI) */
 /* The message of the first failed collective, or NULL when none failed. */
 const char *dist_error(const Dist *d);
 
-/* One line for logs, e.g. "2 ranks (Open MPI v4.1.4) on 1 host" or "1 process (no MPI)". */
+/* One line for logs, e.g. "2 ranks (Open MPI v4.1.4)" or "1 process (built without MPI)". */
 void dist_describe(const Dist *d, char *buf, size_t cap);
 
 /* In-place element-wise sums over the ranks (MPI_Allreduce with MPI_SUM): afterwards every
