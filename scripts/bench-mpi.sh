@@ -56,13 +56,15 @@ for s in $seeds; do
     echo "$1 $2 $ev" >> "$dir/rows"
 done
 awk -v target="$target" '
-    { steps[NR] = $1; secs[NR] = $2; ev[NR] = $3; if ($1 == "-") unsolved++ }
+    $1 == "-" { unsolved++; ev[++m] = $3; next }
+    { k++; steps[k] = $1; secs[k] = $2; ev[++m] = $3 }
     function median(a, n,    i, j, t, b) { for (i = 1; i <= n; i++) b[i] = a[i];
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] + 0 < b[i] + 0) { t = b[i]; b[i] = b[j]; b[j] = t }
         return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2 }
-    function lo(a, n,    i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
-    function hi(a, n,    i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
-    END { n = NR
-        printf "to %s: median %s steps (range %s-%s), median %.2f s (range %.2f-%.2f); eval mean min %.1f; unsolved %d of %d\n",
-            target, median(steps, n), lo(steps, n), hi(steps, n), median(secs, n), lo(secs, n), hi(secs, n),
-            lo(ev, n), unsolved + 0, n }' "$dir/rows"
+    function lo(a, n,    i, x) { x = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < x + 0) x = a[i]; return x }
+    function hi(a, n,    i, x) { x = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > x + 0) x = a[i]; return x }
+    END {
+        if (k) printf "to %s: %d of %d seeds; over those, median %s steps (range %s-%s), median %.2f s (range %.2f-%.2f)", target,
+            k, k + unsolved, median(steps, k), lo(steps, k), hi(steps, k), median(secs, k), lo(secs, k), hi(secs, k)
+        else printf "to %s: no seed reached it", target
+        printf "; eval mean min %.1f\n", lo(ev, m) }' "$dir/rows"
