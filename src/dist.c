@@ -38,50 +38,36 @@ int dist_agree(Dist *d, int code, int *n_failed, Err *err) {
         if (n_failed) *n_failed = code != 0;
         return code;
     }
-    /* One max over [code, failed(rank 0), ..., failed(rank size-1)], a flag per rank. */
+    /* The largest code, and how many ranks failed: two tiny collectives, no allocation (that
+     * could fail on one rank and leave the others waiting). */
     Err scratch; /* keeps a failing rank's own message in err */
     Err *e = code ? &scratch : err;
-    int *v = calloc((size_t)size + 1, sizeof *v);
-    if (!v) {
-        err_set(e, "out of memory");
-        return code ? code : 1;
-    }
-    v[0] = code;
-    v[1 + dist_rank(d)] = code != 0;
-    if (dist_max_int(d, v, (size_t)size + 1, e)) {
-        free(v);
-        return code ? code : 1;
-    }
-    int failed = 0;
-    for (int r = 0; r < size; r++) failed += v[1 + r];
-    if (n_failed) *n_failed = failed;
-    code = v[0];
-    free(v);
-    return code;
+    int worst = code;
+    double failed = code != 0;
+    if (dist_max_int(d, &worst, 1, e) || dist_sum_double(d, &failed, 1, e)) return code ? code : 1;
+    if (n_failed) *n_failed = (int)failed;
+    return worst;
 }
 
 int dist_check_same(Dist *d, uint64_t value, const char *what, Err *err) {
     const int size = dist_size(d);
     if (size == 1) return 0;
-    uint64_t *all = calloc((size_t)size, sizeof *all);
-    if (!all) return err_set(err, "out of memory comparing %s over %d ranks", what, size);
-    if (dist_allgather(d, &value, sizeof value, all, err)) {
-        free(all);
-        return -1;
-    }
-    int bad = 0;
-    for (int r = 1; r < size; r++) bad |= all[r] != all[0];
-    if (bad) {
-        char list[ERR_LEN / 2];
+    /* All equal iff max == min for both 32-bit halves; min(x) = ~max(~x) in two's complement. */
+    int32_t hi = (int32_t)(uint32_t)(value >> 32), lo = (int32_t)(uint32_t)value;
+    int v[4] = {hi, lo, ~hi, ~lo};
+    if (dist_max_int(d, v, 4, err)) return -1;
+    if (v[0] == ~v[2] && v[1] == ~v[3]) return 0;
+    /* They differ (every rank knows it): name the values, for up to 64 ranks. */
+    uint64_t all[64];
+    char list[ERR_LEN / 2] = "";
+    if (size <= 64) {
+        if (dist_allgather(d, &value, sizeof value, all, err)) return -1;
         size_t used = 0;
         for (int r = 0; r < size && used + 40 < sizeof list; r++)
             used += (size_t)snprintf(list + used, sizeof list - used, "%s rank %d %016" PRIx64,
-                                     r ? "," : "", r, all[r]);
-        free(all);
-        return err_set(err, "%s differ between the ranks:%s", what, list);
+                                     r ? "," : ":", r, all[r]);
     }
-    free(all);
-    return 0;
+    return err_set(err, "%s differ between the ranks%s", what, list);
 }
 
 /* Whether a launcher started this process (see dist.h). */
@@ -251,16 +237,25 @@ int dist_allgatherv(Dist *d, const void *send, size_t bytes, void *recv, size_t 
     }
     if (check(d, bytes, "MPI_Allgatherv", err)) return -1;
     const int size = d->size;
-    int *cnt = calloc((size_t)size, sizeof *cnt), *displ = calloc((size_t)size, sizeof *displ);
-    if (!cnt || !displ) {
-        free(cnt);
-        free(displ);
-        return err_set(err, "out of memory");
+    /* On the stack up to 256 ranks, so that no rank can fail alone here and leave the others
+     * waiting in the collective. */
+    int cnt_local[256], displ_local[256];
+    int *cnt = cnt_local, *displ = displ_local;
+    if (size > 256) {
+        cnt = calloc((size_t)size, sizeof *cnt);
+        displ = calloc((size_t)size, sizeof *displ);
+        if (!cnt || !displ) {
+            free(cnt);
+            free(displ);
+            return err_set(err, "out of memory");
+        }
     }
     int mine = (int)bytes, rc = MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, d->comm);
     if (rc != MPI_SUCCESS) {
-        free(cnt);
-        free(displ);
+        if (size > 256) {
+            free(cnt);
+            free(displ);
+        }
         return fail(d, rc, "MPI_Allgather", err);
     }
     size_t sum = 0;
@@ -269,15 +264,19 @@ int dist_allgatherv(Dist *d, const void *send, size_t bytes, void *recv, size_t 
         sum += (size_t)cnt[r];
     }
     if (sum > cap || sum > INT_MAX) {
-        free(cnt);
-        free(displ);
+        if (size > 256) {
+            free(cnt);
+            free(displ);
+        }
         return err_set(err, "rank %d: %zu bytes gathered from %d ranks exceed the room of %zu", d->rank,
                        sum, size, cap);
     }
     *total = sum;
     rc = MPI_Allgatherv(send, mine, MPI_BYTE, recv, cnt, displ, MPI_BYTE, d->comm);
-    free(cnt);
-    free(displ);
+    if (size > 256) {
+        free(cnt);
+        free(displ);
+    }
     return rc == MPI_SUCCESS ? 0 : fail(d, rc, "MPI_Allgatherv", err);
 }
 
