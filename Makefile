@@ -14,6 +14,17 @@ DEB_yaml-0.1 := libyaml-dev
 DEB_zlib := zlib1g-dev
 DEB_check := check
 
+# MPI (data-parallel training, src/dist.c): built in when pkg-config finds Open MPI's ompi-c
+# (libopenmpi-dev), left out with MPI=0; MPI=1 insists and stops with the install hint when it
+# is missing. Only src/dist.c is compiled with -DPPO_MPI; without MPI it is a one-process world.
+ifeq ($(origin MPI),undefined)
+MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+endif
+ifeq ($(MPI),1)
+PKGS += ompi-c
+DEB_ompi-c := libopenmpi-dev
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 APP_LIBS := $(shell pkg-config --libs $(filter-out check,$(PKGS)) 2>/dev/null) -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
@@ -39,7 +50,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan bench fuzz clean train help install uninstall
+.PHONY: all deps libs test test-release test-asan mpi-required bench bench-mpi fuzz clean train help install uninstall
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -54,6 +65,7 @@ help:
 	@echo "make bench    speed benchmarks"
 	@echo "make fuzz     fuzz the checkpoint loader with libFuzzer (clang) for FUZZ_SECONDS (60)"
 	@echo "make install  put ppo in $(PREFIX)/bin (PREFIX=/usr/local by default)"
+	@echo "make bench-mpi  2 MPI ranks against 1 process (scripts/bench-mpi.sh)"
 	@echo "make clean    remove build outputs"
 
 deps:
@@ -64,7 +76,7 @@ libs:
 	@command -v pkg-config >/dev/null 2>&1 || { echo "error: pkg-config is missing: apt-get install pkg-config (or run 'make deps')"; exit 1; }
 	@for p in $(PKGS); do \
 	  pkg-config --exists $$p || { \
-	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; *) d=$$p;; esac; \
+	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
 	done
 
@@ -79,6 +91,14 @@ $(BUILD)/$(1)/libppo.a: $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(3))
 	$(Q)ar rcs $$@ $$^
 -include $$(patsubst %.c,$(BUILD)/$(1)/%.d,$(3) $(TEST_SRCS) $(TEST_HELPERS) $(GRAD_SRCS) $(APP_MAIN))
 endef
+
+# dist.o is rebuilt (and everything relinked) when MPI changes: the stamp holds the last value.
+MPI_STAMP := $(BUILD)/mpi-setting
+$(shell mkdir -p $(BUILD); [ "$$(cat $(MPI_STAMP) 2>/dev/null)" = "$(MPI)" ] || echo "$(MPI)" > $(MPI_STAMP))
+$(BUILD)/release/src/dist.o $(BUILD)/asan/src/dist.o: $(MPI_STAMP)
+ifeq ($(MPI),1)
+$(BUILD)/%/src/dist.o: CFLAGS_ALL += -DPPO_MPI
+endif
 
 $(eval $(call variant,release,$(OPT),$(LIB_SRCS)))
 $(eval $(call variant,asan,-O1 -g $(SAN),$(LIB_SRCS)))
@@ -117,12 +137,19 @@ test: deps
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
 
-test-release: ppo $(REL_TESTS) $(REL_GRAD)
+# make test runs the MPI tests (tests/test_dist.c under mpirun): it stops when MPI was not found
+# after make deps installed it, rather than skip them; make test MPI=0 leaves them out on purpose.
+mpi-required:
+ifeq ($(MPI)$(origin MPI),0file)
+	@echo "error: make test runs the MPI tests, but pkg-config does not find ompi-c: apt-get install libopenmpi-dev openmpi-bin (or run 'make deps'), or leave them out with 'make test MPI=0'"; exit 1
+endif
+
+test-release: mpi-required ppo $(REL_TESTS) $(REL_GRAD)
 	@echo "== tests (release build)"
 	@fail=0; for t in $(REL_TESTS) $(REL_GRAD); do $(TEST_ENV) PPO_BIN=./ppo $$t || fail=1; done; \
 	  [ $$fail -eq 0 ] || { echo "FAILED: some release tests failed (see above)"; exit 1; }
 
-test-asan: ppo-asan $(ASAN_TESTS) $(ASAN_GRAD)
+test-asan: mpi-required ppo-asan $(ASAN_TESTS) $(ASAN_GRAD)
 	@echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"
 	@fail=0; for t in $(ASAN_TESTS) $(ASAN_GRAD); do $(ASAN_ENV) PPO_BIN=$(BUILD)/asan/ppo $$t || fail=1; done; \
 	  [ $$fail -eq 0 ] || { echo "FAILED: some sanitizer tests failed (see above)"; exit 1; }
@@ -148,6 +175,10 @@ fuzz:
 	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_checkpoint
 	$(BUILD)/fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	  $(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+# 2 MPI ranks against 1 process with the same total envs, and time to 475 with 2 ranks.
+bench-mpi: ppo
+	@scripts/bench-mpi.sh configs/cartpole.yaml 2
 
 train: deps
 	@$(MAKE) --no-print-directory ppo

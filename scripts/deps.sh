@@ -17,6 +17,8 @@ xauth             xvfb-run (Xvfb from the command line)
 libyaml-dev       config files
 zlib1g-dev        CRC-32 of checkpoint files
 check             the unit-test framework
+openmpi-bin       mpirun, to train over several processes or machines (MPI)
+libopenmpi-dev    the MPI library and headers ppo is built with when present
 "
 
 names=$(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }')

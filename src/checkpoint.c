@@ -422,8 +422,9 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
     return 0;
 }
 
-int checkpoint_read(Checkpoint *ck, const char *path, Err *err) {
-    memset(ck, 0, sizeof *ck);
+int checkpoint_read_file(const char *path, uint8_t **data_out, size_t *len_out, Err *err) {
+    *data_out = NULL;
+    *len_out = 0;
     struct stat st;
     if (stat(path, &st) != 0)
         return err_set(err, "%s: cannot open the checkpoint: %s", path, strerror(errno));
@@ -447,6 +448,16 @@ int checkpoint_read(Checkpoint *ck, const char *path, Err *err) {
         free(data);
         return err_set(err, "%s: could not read the whole file", path);
     }
+    *data_out = data;
+    *len_out = len;
+    return 0;
+}
+
+int checkpoint_read(Checkpoint *ck, const char *path, Err *err) {
+    memset(ck, 0, sizeof *ck);
+    uint8_t *data;
+    size_t len;
+    if (checkpoint_read_file(path, &data, &len, err)) return -1;
     int rc = checkpoint_parse(ck, data, len, path, err);
     free(data);
     return rc;

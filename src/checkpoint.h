@@ -2,6 +2,9 @@
  * training bit for bit. Written atomically (a temp file in the same folder, fsync, rename,
  * fsync of the folder), so a crash leaves the old file or the new one, never a torn one.
  *
+ * A run over MPI ranks (dist.h) saves one file for all of them (checkpoint_dist.h): num_envs is
+ * then ranks x run.num_envs of its config, env r * run.num_envs + i being env i of rank r.
+ *
  * Format (version 1), all integers and floats little-endian:
  *   "PPO-CKPT"                      8-byte magic
  *   u32 format version, u32 0
@@ -88,6 +91,11 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err);
  * file, a directory, too short, wrong magic, newer version, CRC mismatch, inconsistent or
  * truncated sections. */
 int checkpoint_read(Checkpoint *ck, const char *path, Err *err);
+
+/* The bytes of the file at path, for checkpoint_parse (e.g. read by MPI rank 0 and broadcast to
+ * the others): *data [*len] is allocated (free it). Errors: those of checkpoint_read before
+ * parsing (missing file, a directory, too large, unreadable). */
+int checkpoint_read_file(const char *path, uint8_t **data, size_t *len, Err *err);
 
 /* As checkpoint_read, from bytes in memory (for tests and the fuzzer); `name` stands for the
  * file in messages. */

@@ -161,8 +161,16 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
             params += ck.tensors[i].size;
             crc = crc32_z(crc, (const Bytef *)ck.tensors[i].data, ck.tensors[i].size * sizeof(float));
         }
+    /* A run over MPI ranks saves every rank's envs (checkpoint_dist.h). */
+    char envs[96];
+    snprintf(envs, sizeof envs, "%d envs", ck.num_envs);
+    TrainConfig cfg;
+    if (config_load_string(&cfg, ck.config_yaml, strlen(ck.config_yaml), argv[optind], NULL, 0, &err) == 0 &&
+        ck.num_envs != cfg.run.num_envs && ck.num_envs % cfg.run.num_envs == 0)
+        snprintf(envs, sizeof envs, "%d envs: %d MPI ranks x %d", ck.num_envs,
+                 ck.num_envs / cfg.run.num_envs, cfg.run.num_envs);
     printf("checkpoint:   %s (format version %u)\n", argv[optind], ck.version);
-    printf("env:          %s (obs %d, %d actions, %d envs)\n", ck.env_name, ck.obs_dim, ck.n_actions, ck.num_envs);
+    printf("env:          %s (obs %d, %d actions, %s)\n", ck.env_name, ck.obs_dim, ck.n_actions, envs);
     printf("policy:       %s (%zu parameters, recurrent state %llu floats per env)\n", ck.policy_kind,
            params, (unsigned long long)ck.state_size);
     printf("params crc:   %08lx (CRC-32 of the parameter tensors, in file order)\n", (unsigned long)crc);

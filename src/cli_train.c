@@ -8,6 +8,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "config.h"
+#include "dist.h"
 #include "linalg.h"
 #include "plot.h"
 #include "trainer.h"
@@ -82,20 +83,48 @@ static void train_watched(TrainJob *job, TrainOptions *opts, CliContext *ctx) {
     live_viewer_free(lv);
 }
 
+/* Trains, as one process or as one rank of an MPI job (mpirun -np N ppo train ...: dist.h);
+ * under MPI rank 0 reports, and another rank prints only an error of its own. With --watch
+ * (one process only) the live viewer has the main thread and training runs on a second one. */
 static int run_training(const TrainConfig *cfg, TrainOptions *opts, bool watch, CliContext *ctx) {
-    ctx->catch_stop_signals();
+    Err err;
+    Dist *dist;
+    if (dist_init(&dist, &err)) {
+        fprintf(stderr, "ppo train: %s\n", err.msg);
+        return 1;
+    }
+    ctx->catch_stop_signals(); /* after MPI_Init, so these handlers are the ones in force */
     opts->stop = ctx->stop;
+    opts->dist = dist;
     linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
+    const int rank = dist_rank(dist), ranks = dist_size(dist);
+    if (ranks > 1 && rank == 0 && !opts->quiet) {
+        char what[256];
+        dist_describe(dist, what, sizeof what);
+        printf("MPI: %s, %d envs each (%d in all)\n", what, cfg->run.num_envs, ranks * cfg->run.num_envs);
+    }
+    if (watch && ranks > 1) {
+        /* MPI is started single-threaded: training must stay on the main thread. */
+        if (rank == 0)
+            fprintf(stderr, "ppo train: warning: --watch is not available under MPI; training goes on "
+                    "without the window (watch a checkpoint with ppo watch)\n");
+        watch = false;
+    }
     TrainJob job = {cfg, opts, NULL, {0}, {{0}}, 0};
     if (watch)
         train_watched(&job, opts, ctx);
     else
         train_job(&job);
+    int code;
     if (job.rc) {
-        fprintf(stderr, "ppo train: %s\n", job.err.msg);
-        return job.res.bad_input ? EXIT_USAGE : 1;
+        code = job.res.bad_input ? EXIT_USAGE : 1;
+        char who[48] = "";
+        if (rank > 0) snprintf(who, sizeof who, "rank %d of %d: ", rank, ranks);
+        if (!job.res.quiet_error) fprintf(stderr, "ppo train: %s%s\n", who, job.err.msg);
+    } else {
+        code = rank == 0 ? report(cfg, &job.res) : 0;
     }
-    return report(cfg, &job.res);
+    return dist_finalize(dist, code);
 }
 
 static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -103,7 +132,8 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         {"help", no_argument, NULL, 'h'},      {"set", required_argument, NULL, 's'},
         {"run-name", required_argument, NULL, 'n'}, {"resume", required_argument, NULL, 'r'},
         {"max-updates", required_argument, NULL, 'u'}, {"quiet", no_argument, NULL, 'q'},
-        {"watch", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+        {"watch", no_argument, NULL, 'w'},     {"check-ranks", no_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0}};
     char *sets[MAX_SETS + 1];
     int n_sets = 0;
     char run_name_set[200];
@@ -141,6 +171,9 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         case 'w':
             watch = true;
             break;
+        case 'k':
+            opts.check_ranks = true;
+            break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
         }
@@ -169,6 +202,7 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
                                              {"set", required_argument, NULL, 's'},
                                              {"max-updates", required_argument, NULL, 'u'},
                                              {"quiet", no_argument, NULL, 'q'},
+                                             {"check-ranks", no_argument, NULL, 'k'},
                                              {NULL, 0, NULL, 0}};
     char *sets[MAX_SETS];
     int n_sets = 0;
@@ -198,6 +232,9 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
             break;
         case 'q':
             opts.quiet = true;
+            break;
+        case 'k':
+            opts.check_ranks = true;
             break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
@@ -249,7 +286,12 @@ const Command CMD_TRAIN = {
     "  --watch                  show episodes of the latest policy live in a window while it\n"
     "                           trains (closing the window does not stop training; without a\n"
     "                           display, one warning and training goes on)\n"
+    "  --check-ranks            under MPI, compare a hash of the parameters over the ranks\n"
+    "                           after every update and stop on a mismatch (a debug check)\n"
     "  -h, --help               show this help\n"
+    "\n"
+    "Data-parallel over MPI: mpirun -np N ppo train CONFIG runs N ranks of run.num_envs envs\n"
+    "each, averaging gradients; rank 0 writes the run folder (README \"Several machines\").\n"
     "\n"
     "'ppo config' lists every key with its default.\n",
     cmd_train};
@@ -266,5 +308,9 @@ const Command CMD_RESUME = {
     "  --set SECTION.KEY=VALUE  override a key that may change (e.g. run.total_timesteps)\n"
     "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
     "  --quiet                  no status line\n"
-    "  -h, --help               show this help\n",
+    "  --check-ranks            under MPI, compare the parameters over the ranks every update\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "A run trained by mpirun -np N resumes with mpirun -np N (the run folder must be readable\n"
+    "on every host).\n",
     cmd_resume};

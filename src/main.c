@@ -13,8 +13,9 @@ static void on_stop_signal(int sig) {
     stop_requested = 1;
 }
 
-/* The first SIGINT or SIGTERM asks for a clean stop; the handler then resets itself, so a
- * second one ends the process at once. */
+/* The first SIGINT, SIGTERM or SIGUSR1 asks for a clean stop; the handler then resets itself,
+ * so a second one ends the process at once. (mpirun forwards SIGUSR1 to every rank but answers
+ * SIGINT and SIGTERM by killing the job a second later: README "Several machines".) */
 static void catch_stop_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -23,6 +24,7 @@ static void catch_stop_signals(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 static const Command *const COMMANDS[] = {&CMD_TRAIN, &CMD_RESUME, &CMD_EVAL, &CMD_INFO,

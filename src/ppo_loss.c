@@ -21,7 +21,10 @@ void ppo_normalize_advantages(int n, real *adv) {
     mean /= n;
     double var = 0.0;
     for (int i = 0; i < n; i++) var += ((double)adv[i] - mean) * ((double)adv[i] - mean);
-    double std = sqrt(var / (n - 1));
+    ppo_normalize_advantages_by(n, adv, mean, sqrt(var / (n - 1)));
+}
+
+void ppo_normalize_advantages_by(int n, real *adv, double mean, double std) {
     for (int i = 0; i < n; i++) adv[i] = (real)(((double)adv[i] - mean) / (std + 1e-8));
 }
 

@@ -38,6 +38,10 @@ typedef struct PPOLossStats {
  * SB3). n = 1 leaves the one value as it is (its std is undefined). */
 void ppo_normalize_advantages(int n, real *adv);
 
+/* The same with the moments given: adv = (adv - mean) / (std + 1e-8), for a minibatch spread
+ * over MPI ranks whose mean and unbiased std were summed over all of them (learner.c). */
+void ppo_normalize_advantages_by(int n, real *adv, double mean, double std);
+
 /* Computes the loss of the top of this file; writes dlogits [n, A] and dvalues [n], the
  * gradients of `loss` (stats->loss, also returned) with respect to logits and values. */
 double ppo_loss(int n, int A, const real *logits, const real *values, const int32_t *actions,

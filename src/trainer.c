@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "checkpoint_dist.h"
 #include "learner.h"
 #include "rollout.h"
 
@@ -24,6 +25,9 @@
 
 typedef struct Trainer {
     TrainConfig cfg;
+    Dist *dist;            /* not owned; NULL: one process */
+    int rank, ranks;       /* this process's rank and the number of ranks (0 and 1 without MPI) */
+    TrainResult *result;
     Policy *policy;
     Rollout *rollout;
     Learner *learner;
@@ -38,6 +42,7 @@ typedef struct Trainer {
     double seconds;        /* trained so far, this invocation included */
     Episode *finished;     /* [N * T + 16] drained after each rollout */
     int finished_cap;
+    Episode *all_finished; /* [ranks * finished_cap] the episodes of every rank, rank by rank */
     char config_yaml[CONFIG_TEXT_MAX];
 } Trainer;
 
@@ -45,6 +50,32 @@ static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Makes a step that may fail on some ranks only (a file on rank 0, memory) fail on every rank.
+ * code: 0 done, 1 failed, 2 failed because of the input (bad_input). Returns 0 when every rank
+ * has 0; else -1, with result->quiet_error set where another rank reports the error: on ranks
+ * that did not fail, and on ranks other than 0 when every rank failed alike. */
+static int agree(Trainer *tr, int code, Err *err) {
+    int n_failed = 0, worst = dist_agree(tr->dist, code, &n_failed, err);
+    if (worst == 0) return 0;
+    tr->result->bad_input = worst == 2;
+    if (dist_error(tr->dist)) return -1; /* the agreement itself failed: every rank says so */
+    if (code == 0) {
+        err_set(err, "stopped because another rank failed (its message says why)");
+        tr->result->quiet_error = true;
+    } else if (n_failed == tr->ranks && tr->rank != 0) {
+        tr->result->quiet_error = true;
+    }
+    return -1;
+}
+
+/* FNV-1a (64 bit) over the parameter bytes: equal on ranks with bit-identical parameters. */
+static uint64_t params_hash(const Policy *p) {
+    const uint8_t *b = (const uint8_t *)p->params;
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < sizeof(real) * p->n_params; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
 }
 
 /* ---- run folder ----------------------------------------------------------------------------- */
@@ -297,42 +328,63 @@ static void prune_checkpoints(const Trainer *tr, int keep) {
     }
 }
 
-/* Saves latest.ckpt (and the periodic copy, and best.ckpt when the mean return improved). */
+/* Saves latest.ckpt (and the periodic copy, and best.ckpt when the mean return improved).
+ * Collective: rank 0 gathers every rank's envs (checkpoint_dist.h) and writes; a failure on
+ * any rank fails every rank. */
 static int save_checkpoint(Trainer *tr, bool periodic, char *saved, size_t saved_cap, Err *err) {
-    Checkpoint ck;
-    if (snapshot(tr, &ck, err)) return -1;
-    char path[1400];
-    int rc = 0;
-    bool better = isfinite(ck.mean_return) && (!isfinite(tr->best_return) || ck.mean_return > tr->best_return);
-    if (better) ck.best_return = tr->best_return = ck.mean_return;
-    snprintf(path, sizeof path, "%s/latest.ckpt", tr->ckpt_dir);
-    rc = checkpoint_write(&ck, path, err);
-    if (!rc && saved) snprintf(saved, saved_cap, "%s", path);
-    if (!rc && better) {
-        snprintf(path, sizeof path, "%s/best.ckpt", tr->ckpt_dir);
-        rc = checkpoint_write(&ck, path, err);
+    Checkpoint local, ck;
+    int rc = snapshot(tr, &local, err) ? 1 : 0;
+    if (agree(tr, rc, err)) {
+        if (!rc) snapshot_free(&local);
+        return -1;
     }
-    if (!rc && periodic && tr->cfg.run.keep_checkpoints > 0) {
-        snprintf(path, sizeof path, "%s/update_%06ld.ckpt", tr->ckpt_dir, tr->update);
-        rc = checkpoint_write(&ck, path, err);
-        if (!rc) prune_checkpoints(tr, tr->cfg.run.keep_checkpoints);
+    if (checkpoint_gather(tr->dist, &local, &ck, err)) {
+        snapshot_free(&local);
+        return -1;
     }
-    snapshot_free(&ck);
-    return rc;
+    bool better = isfinite(local.mean_return) &&
+                  (!isfinite(tr->best_return) || local.mean_return > tr->best_return);
+    if (better) ck.best_return = tr->best_return = local.mean_return;
+    if (tr->rank == 0) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/latest.ckpt", tr->ckpt_dir);
+        rc = checkpoint_write(&ck, path, err);
+        if (!rc && saved) snprintf(saved, saved_cap, "%s", path);
+        if (!rc && better) {
+            snprintf(path, sizeof path, "%s/best.ckpt", tr->ckpt_dir);
+            rc = checkpoint_write(&ck, path, err);
+        }
+        if (!rc && periodic && tr->cfg.run.keep_checkpoints > 0) {
+            snprintf(path, sizeof path, "%s/update_%06ld.ckpt", tr->ckpt_dir, tr->update);
+            rc = checkpoint_write(&ck, path, err);
+            if (!rc) prune_checkpoints(tr, tr->cfg.run.keep_checkpoints);
+        }
+    }
+    checkpoint_gather_free(&ck);
+    snapshot_free(&local);
+    return agree(tr, rc ? 1 : 0, err);
 }
 
-/* Restores the trainer from a checkpoint made by the same config. */
+/* Restores the trainer from a checkpoint made by the same config (with as many ranks: this
+ * rank's envs are the slice rank * N .. rank * N + N - 1 of the checkpoint's). */
 static int restore(Trainer *tr, const Checkpoint *ck, const char *path, Err *err) {
     Policy *p = tr->policy;
     Rollout *r = tr->rollout;
     RolloutBuffer *b = &r->buf;
+    const size_t first = (size_t)tr->rank * b->N; /* this rank's first env in the checkpoint */
     if (ck->obs_dim != b->O || ck->n_actions != b->A || ck->state_size != b->S ||
-        ck->n_params != p->n_params || ck->num_envs != b->N)
+        ck->n_params != p->n_params || ck->num_envs % b->N != 0)
         return err_set(err, "%s: the checkpoint's sizes (obs %d, actions %d, state %llu, params %llu, "
                        "envs %d) do not fit this config (obs %d, actions %d, state %zu, params %zu, "
                        "envs %d)", path, ck->obs_dim, ck->n_actions,
                        (unsigned long long)ck->state_size, (unsigned long long)ck->n_params,
                        ck->num_envs, b->O, b->A, b->S, p->n_params, b->N);
+    if (ck->num_envs != tr->ranks * b->N)
+        return err_set(err, "%s: the checkpoint was saved by a run of %d rank%s x %d envs and this run "
+                       "has %d rank%s x %d envs; resume it with as many ranks (mpirun -np %d, or "
+                       "without mpirun for 1): each rank continues its own envs", path,
+                       ck->num_envs / b->N, ck->num_envs / b->N == 1 ? "" : "s", b->N, tr->ranks,
+                       tr->ranks == 1 ? "" : "s", b->N, ck->num_envs / b->N);
     const char *prefix[3] = {"params", "adam_m", "adam_v"};
     float *base[3] = {p->params, tr->learner->adam->m, tr->learner->adam->v};
     for (int k = 0; k < 3; k++)
@@ -347,7 +399,7 @@ static int restore(Trainer *tr, const Checkpoint *ck, const char *path, Err *err
         }
     tr->learner->adam->step = ck->adam_step;
     tr->learner->rng = ck->learner_rng;
-    memcpy(r->sample_rng, ck->sample_rngs, sizeof(Rng) * (size_t)b->N);
+    memcpy(r->sample_rng, ck->sample_rngs + first, sizeof(Rng) * (size_t)b->N);
     Env *e0 = rollout_vecenv(r, 0)->envs[0];
     if (ck->env_state_bytes != env_state_size(e0))
         return err_set(err, "%s: env states of %llu bytes do not fit env %s (%zu bytes)", path,
@@ -356,16 +408,17 @@ static int restore(Trainer *tr, const Checkpoint *ck, const char *path, Err *err
         VecEnv *v = rollout_vecenv(r, w);
         int n0 = rollout_worker_first(r, w);
         for (int i = 0; i < v->n; i++) {
-            if (env_state_load(v->envs[i], ck->env_states + (size_t)(n0 + i) * ck->env_state_bytes, err))
-                return err_prefix(err, "%s: env %d", path, n0 + i);
-            v->ep_return[i] = ck->ep_return[n0 + i];
-            v->ep_length[i] = ck->ep_length[n0 + i];
+            size_t e = first + (size_t)(n0 + i);
+            if (env_state_load(v->envs[i], ck->env_states + e * ck->env_state_bytes, err))
+                return err_prefix(err, "%s: env %zu", path, e);
+            v->ep_return[i] = ck->ep_return[e];
+            v->ep_length[i] = ck->ep_length[e];
         }
     }
-    memcpy(b->state, ck->state, sizeof(float) * b->S * (size_t)b->N);
-    memcpy(b->obs, ck->obs, sizeof(float) * (size_t)b->O * b->N);
-    memcpy(b->episode_start, ck->episode_start, (size_t)b->N);
-    memcpy(b->prev_action, ck->prev_action, sizeof(int32_t) * (size_t)b->N);
+    memcpy(b->state, ck->state + first * b->S, sizeof(float) * b->S * (size_t)b->N);
+    memcpy(b->obs, ck->obs + first * (size_t)b->O, sizeof(float) * (size_t)b->O * b->N);
+    memcpy(b->episode_start, ck->episode_start + first, (size_t)b->N);
+    memcpy(b->prev_action, ck->prev_action + first, sizeof(int32_t) * (size_t)b->N);
     rollout_mark_fresh(r);
     tr->global_step = ck->global_step;
     tr->update = ck->update;
@@ -380,24 +433,36 @@ static int restore(Trainer *tr, const Checkpoint *ck, const char *path, Err *err
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
-static void record_episodes(Trainer *tr) {
+/* Adds the episodes that ended in the last rollout, of every rank in rank order, to the recent
+ * ones (so every rank keeps the same window). Returns -1 when the gathering failed. */
+static int record_episodes(Trainer *tr, Err *err) {
     int k = rollout_drain_episodes(tr->rollout, tr->finished, tr->finished_cap);
+    const Episode *all = tr->finished;
+    if (tr->ranks > 1) {
+        size_t cap = sizeof(Episode) * (size_t)tr->ranks * tr->finished_cap, bytes;
+        if (dist_allgatherv(tr->dist, tr->finished, sizeof(Episode) * (size_t)k, tr->all_finished,
+                            cap, &bytes, err))
+            return -1;
+        all = tr->all_finished;
+        k = (int)(bytes / sizeof(Episode));
+    }
     for (int i = 0; i < k; i++) {
         if (tr->n_recent == CKPT_RECENT) {
             memmove(tr->recent_returns, tr->recent_returns + 1, sizeof(float) * (CKPT_RECENT - 1));
             memmove(tr->recent_lengths, tr->recent_lengths + 1, sizeof(int32_t) * (CKPT_RECENT - 1));
             tr->n_recent--;
         }
-        tr->recent_returns[tr->n_recent] = tr->finished[i].ret;
-        tr->recent_lengths[tr->n_recent] = tr->finished[i].length;
+        tr->recent_returns[tr->n_recent] = all[i].ret;
+        tr->recent_lengths[tr->n_recent] = all[i].length;
         tr->n_recent++;
         tr->episodes++;
     }
+    return 0;
 }
 
 static void status_line(const Trainer *tr, double elapsed, double sps, bool tty, bool last) {
     double mn, mx, len, mean = recent_mean(tr, &mn, &mx, &len);
-    long total = tr->num_updates * (long)tr->cfg.run.num_envs * tr->cfg.run.num_steps;
+    long total = tr->num_updates * tr->ranks * (long)tr->cfg.run.num_envs * tr->cfg.run.num_steps;
     double frac = total > 0 ? (double)tr->global_step / total : 1.0;
     if (frac > 1) frac = 1;
     double eta = sps > 0 ? (total - tr->global_step) / sps : 0;
@@ -424,7 +489,7 @@ static void status_line(const Trainer *tr, double elapsed, double sps, bool tty,
 static void notify_update(const Trainer *tr, const TrainOptions *opts, double elapsed) {
     if (!opts->on_update) return;
     double mn, mx, len;
-    const long batch = (long)tr->cfg.run.num_envs * tr->cfg.run.num_steps;
+    const long batch = (long)tr->ranks * tr->cfg.run.num_envs * tr->cfg.run.num_steps;
     TrainProgress p = {tr->update, tr->num_updates, tr->global_step, tr->num_updates * batch,
                        elapsed > 0 ? tr->global_step / (elapsed + tr->seconds_before) : 0,
                        recent_mean(tr, &mn, &mx, &len), tr->episodes};
@@ -437,6 +502,7 @@ static void trainer_free(Trainer *tr) {
     learner_destroy(tr->learner);
     policy_destroy(tr->policy);
     free(tr->finished);
+    free(tr->all_finished);
     free(tr);
 }
 
@@ -477,79 +543,108 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     Trainer *tr = calloc(1, sizeof *tr);
     if (!tr) return err_set(err, "out of memory");
     tr->cfg = *cfg;
+    tr->dist = opts->dist;
+    tr->rank = dist_rank(tr->dist);
+    tr->ranks = dist_size(tr->dist);
+    tr->result = result;
     tr->best_return = NAN;
     tr->progress_fd = -1;
     const RunConfig *run = &tr->cfg.run;
-    const long batch = (long)run->num_envs * run->num_steps;
+    const bool root = tr->rank == 0; /* writes the run folder and shows the status */
+    /* env steps per update, over every rank */
+    const long batch = (long)tr->ranks * run->num_envs * run->num_steps;
     tr->num_updates = run->total_timesteps / batch;
     Checkpoint ck = {0};
+    uint8_t *ck_bytes = NULL;
     bool resuming = opts->resume != NULL;
     if (resuming) {
-        result->bad_input = true;
-        if (checkpoint_read(&ck, opts->resume, err)) goto fail;
+        /* Rank 0 reads the file (the only rank sure to see it); every rank parses the same bytes. */
+        size_t len = 0;
+        if (agree(tr, root && checkpoint_read_file(opts->resume, &ck_bytes, &len, err) ? 2 : 0, err))
+            goto fail;
+        uint64_t len64 = len;
+        if (dist_bcast(tr->dist, &len64, sizeof len64, err)) goto fail;
+        len = (size_t)len64;
+        if (!root) ck_bytes = malloc(len ? len : 1);
+        if (agree(tr, ck_bytes ? 0 : (err_set(err, "out of memory for a checkpoint of %zu bytes", len), 1), err))
+            goto fail;
+        if (dist_bcast(tr->dist, ck_bytes, len, err)) goto fail;
+        int rc = checkpoint_parse(&ck, ck_bytes, len, opts->resume, err) ? 2 : 0;
+        free(ck_bytes);
+        ck_bytes = NULL;
+        if (agree(tr, rc, err)) goto fail;
         TrainConfig saved;
-        if (config_load_string(&saved, ck.config_yaml, strlen(ck.config_yaml), opts->resume, NULL, 0, err))
+        if (agree(tr, config_load_string(&saved, ck.config_yaml, strlen(ck.config_yaml), opts->resume, NULL, 0, err) ? 2 : 0, err))
             goto fail;
         char now_yaml[CONFIG_TEXT_MAX];
         TrainConfig probe = tr->cfg;
         snprintf(probe.run.run_name, sizeof probe.run.run_name, "%s", saved.run.run_name);
-        if (config_to_yaml(&probe, now_yaml, sizeof now_yaml, err) < 0) goto fail;
-        if (same_training(ck.config_yaml, now_yaml, opts->resume, err)) goto fail;
+        rc = config_to_yaml(&probe, now_yaml, sizeof now_yaml, err) < 0 ||
+             same_training(ck.config_yaml, now_yaml, opts->resume, err) ? 2 : 0;
+        if (agree(tr, rc, err)) goto fail;
         /* Continue in the checkpoint's own run folder. */
         snprintf(tr->cfg.run.run_name, sizeof tr->cfg.run.run_name, "%s", saved.run.run_name);
         snprintf(tr->run_dir, sizeof tr->run_dir, "%s/%s", saved.run.runs_dir, saved.run.run_name);
         struct stat st;
-        if (stat(tr->run_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-            if (mkdir_p(tr->run_dir, err)) goto fail;
+        rc = 0;
+        if (root && (stat(tr->run_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+            rc = mkdir_p(tr->run_dir, err) ? 2 : 0;
+        if (agree(tr, rc, err)) goto fail;
     } else {
-        int rc = make_run_dir(tr, opts->config_path, err);
-        if (rc) {
-            result->bad_input = rc == -2;
-            goto fail;
-        }
+        int rc = root ? make_run_dir(tr, opts->config_path, err) : 0;
+        if (agree(tr, rc == -2 ? 2 : rc ? 1 : 0, err)) goto fail;
     }
-    result->bad_input = false;
     snprintf(tr->ckpt_dir, sizeof tr->ckpt_dir, "%s/checkpoints", tr->run_dir);
-    if (mkdir_p(tr->ckpt_dir, err)) goto fail;
     long yaml_len = config_to_yaml(&tr->cfg, tr->config_yaml, sizeof tr->config_yaml, err);
-    if (yaml_len < 0) goto fail;
-    char path[1200];
-    snprintf(path, sizeof path, "%s/config.yaml", tr->run_dir);
-    if (write_file_atomic(path, tr->config_yaml, (size_t)yaml_len, err)) goto fail;
+    int rc = yaml_len < 0;
+    if (!rc && root) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/config.yaml", tr->run_dir);
+        rc = mkdir_p(tr->ckpt_dir, err) || write_file_atomic(path, tr->config_yaml, (size_t)yaml_len, err);
+    }
+    if (agree(tr, rc, err)) goto fail;
 
     Env *probe_env;
-    if (env_create(&probe_env, &tr->cfg.env, err)) goto fail;
-    int obs_dim = probe_env->obs_dim, n_actions = probe_env->n_actions;
-    env_destroy(probe_env);
-    if (policy_create(&tr->policy, &tr->cfg.policy, obs_dim, n_actions, err)) goto fail;
-    /* Streams: envs 0..N-1 and their samplers (rollout.h), init 2^41, shuffles 2^41 + 1. */
+    int obs_dim = 0, n_actions = 0;
+    rc = env_create(&probe_env, &tr->cfg.env, err);
+    if (!rc) {
+        obs_dim = probe_env->obs_dim;
+        n_actions = probe_env->n_actions;
+        env_destroy(probe_env);
+        rc = policy_create(&tr->policy, &tr->cfg.policy, obs_dim, n_actions, err);
+    }
+    if (agree(tr, rc ? 1 : 0, err)) goto fail;
+    /* Streams: envs 0..N-1 of each rank offset by rank * N, and their samplers (rollout.h),
+     * init 2^41, shuffles 2^41 + 1 (the same on every rank). */
     Rng init_rng;
     rng_seed(&init_rng, (uint64_t)run->seed, 1ull << 41);
     policy_init(tr->policy, &init_rng);
-    if (rollout_create(&tr->rollout, &tr->cfg.env, tr->policy, run->num_envs, run->num_steps,
-                       run->workers, (uint64_t)run->seed, 0, err))
-        goto fail;
-    if (learner_create(&tr->learner, tr->policy, run->num_steps, run->num_envs,
-                       tr->cfg.ppo.num_minibatches, tr->cfg.ppo.adam_eps, (uint64_t)run->seed,
-                       (1ull << 41) + 1, err))
-        goto fail;
-    tr->finished_cap = (int)batch + 16;
-    tr->finished = calloc((size_t)tr->finished_cap, sizeof *tr->finished);
-    if (!tr->finished) {
-        err_set(err, "out of memory");
-        goto fail;
+    rc = rollout_create(&tr->rollout, &tr->cfg.env, tr->policy, run->num_envs, run->num_steps,
+                        run->workers, (uint64_t)run->seed, (uint64_t)tr->rank * run->num_envs, err) ||
+         learner_create(&tr->learner, tr->policy, run->num_steps, run->num_envs,
+                        tr->cfg.ppo.num_minibatches, tr->cfg.ppo.adam_eps, (uint64_t)run->seed,
+                        (1ull << 41) + 1, err);
+    if (!rc) {
+        learner_set_dist(tr->learner, tr->dist);
+        tr->finished_cap = run->num_envs * run->num_steps + 16;
+        tr->finished = calloc((size_t)tr->finished_cap, sizeof *tr->finished);
+        if (tr->ranks > 1)
+            tr->all_finished = calloc((size_t)tr->ranks * tr->finished_cap, sizeof *tr->all_finished);
+        if (!tr->finished || (tr->ranks > 1 && !tr->all_finished)) rc = err_set(err, "out of memory");
     }
+    if (agree(tr, rc ? 1 : 0, err)) goto fail;
     if (resuming) {
-        if (restore(tr, &ck, opts->resume, err)) {
-            result->bad_input = true;
-            goto fail;
-        }
+        rc = restore(tr, &ck, opts->resume, err) ? 2 : 0;
         checkpoint_free(&ck);
+        if (agree(tr, rc, err)) goto fail;
+    } else if (dist_bcast(tr->dist, tr->policy->params, sizeof(real) * tr->policy->n_params, err)) {
+        goto fail; /* every rank starts from rank 0's parameters */
     }
-    if (open_progress(tr, resuming ? tr->update : -1, err)) goto fail;
-    snprintf(result->run_dir, sizeof result->run_dir, "%s", tr->run_dir);
+    if (agree(tr, root && open_progress(tr, resuming ? tr->update : -1, err) ? 1 : 0, err)) goto fail;
+    if (root) snprintf(result->run_dir, sizeof result->run_dir, "%s", tr->run_dir);
 
     const bool tty = isatty(STDOUT_FILENO) && !opts->quiet;
+    const bool show = root && !opts->quiet;
     const double t0 = now_seconds();
     double last_print = -1;
     long updates_this_run = 0;
@@ -558,35 +653,50 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     while (tr->update < tr->num_updates) {
         double tu = now_seconds();
         rollout_collect(tr->rollout);
-        record_episodes(tr);
+        if (record_episodes(tr, err)) goto fail;
         tr->update++;
         tr->global_step += batch;
         double frac = 1.0 - (double)(tr->update - 1) / (double)tr->num_updates;
         double lr = ppo->anneal_lr ? frac * ppo->learning_rate : ppo->learning_rate;
         UpdateStats st;
-        learner_update(tr->learner, &tr->rollout->buf, ppo, lr, &st);
-        if (!st.finite) {
+        if (learner_update(tr->learner, &tr->rollout->buf, ppo, lr, &st)) {
+            err_set(err, "%s", dist_error(tr->dist) ? dist_error(tr->dist) : "a collective failed");
+            goto fail;
+        }
+        if (!st.finite) { /* the same on every rank: rank 0 reports it */
             char last[1400];
             snprintf(last, sizeof last, "%s/latest.ckpt", tr->ckpt_dir);
             err_set(err, "the loss or the parameters became NaN or Inf at update %ld (step %ld); "
                     "training stopped and this update was not saved; the last good checkpoint is %s "
                     "(if it exists); try a lower ppo.learning_rate or ppo.max_grad_norm",
                     tr->update, tr->global_step, last);
+            result->quiet_error = !root;
             goto fail;
+        }
+        if (opts->check_ranks) {
+            char what[64];
+            snprintf(what, sizeof what, "the parameters after update %ld", tr->update);
+            if (dist_check_same(tr->dist, params_hash(tr->policy), what, err)) {
+                result->quiet_error = !root && !dist_error(tr->dist);
+                goto fail;
+            }
         }
         double now = now_seconds();
         double elapsed = now - t0;
         double sps = (double)batch / (now - tu);
         tr->seconds = tr->seconds_before + elapsed;
         updates_this_run++;
-        if (write_progress_row(tr, tr->seconds_before + elapsed, sps, &st, err)) goto fail;
+        if (agree(tr, root && write_progress_row(tr, tr->seconds_before + elapsed, sps, &st, err), err))
+            goto fail;
         notify_update(tr, opts, elapsed);
         double mn, mx, len, mean = recent_mean(tr, &mn, &mx, &len);
         bool solved = run->stop_return != 0 && tr->n_recent >= CKPT_RECENT && mean >= run->stop_return;
         if (solved && result->first_solve_step < 0) result->first_solve_step = (double)tr->global_step;
-        bool stop_now = (opts->stop && *opts->stop) || solved ||
+        int asked = opts->stop && *opts->stop; /* a stop asked on any rank stops every rank */
+        if (dist_max_int(tr->dist, &asked, 1, err)) goto fail;
+        bool stop_now = asked || solved ||
                         (opts->max_updates > 0 && updates_this_run >= opts->max_updates);
-        if (!opts->quiet && (now - last_print >= (tty ? 0.1 : 1.0) || stop_now || tr->update == tr->num_updates)) {
+        if (show && (now - last_print >= (tty ? 0.1 : 1.0) || stop_now || tr->update == tr->num_updates)) {
             status_line(tr, elapsed, tr->global_step / fmax(elapsed + tr->seconds_before, 1e-9), tty,
                         stop_now || tr->update == tr->num_updates);
             last_print = now;
@@ -595,25 +705,26 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
         if (periodic && !stop_now && tr->update < tr->num_updates)
             if (save_checkpoint(tr, true, NULL, 0, err)) goto fail;
         if (stop_now) {
-            result->stopped = opts->stop && *opts->stop;
+            result->stopped = asked;
             break;
         }
     }
     double elapsed = now_seconds() - t0;
     if (save_checkpoint(tr, run->checkpoint_interval > 0, result->checkpoint, sizeof result->checkpoint, err))
         goto fail;
-    if (fsync(tr->progress_fd) != 0) {
-        err_set(err, "%s/progress.csv: fsync failed: %s", tr->run_dir, strerror(errno));
-        goto fail;
-    }
+    rc = root && fsync(tr->progress_fd) != 0;
+    if (rc) err_set(err, "%s/progress.csv: fsync failed: %s", tr->run_dir, strerror(errno));
+    if (agree(tr, rc, err)) goto fail;
     double mn, mx, len;
     result->global_step = tr->global_step;
     result->updates = updates_this_run;
     result->seconds = elapsed;
     result->mean_return = recent_mean(tr, &mn, &mx, &len);
+    result->params_hash = params_hash(tr->policy);
     trainer_free(tr);
     return 0;
 fail:
+    free(ck_bytes);
     checkpoint_free(&ck);
     trainer_free(tr);
     return -1;

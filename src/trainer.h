@@ -5,14 +5,26 @@
  * best.ckpt, update_NNNNNN.ckpt for the last keep_checkpoints intervals), and shows a one-line
  * status on a terminal (plain log lines otherwise). It stops at total_timesteps, at
  * stop_return, on NaN/Inf (exit with an error, the last good checkpoint kept), or when *stop
- * becomes non-zero (SIGINT/SIGTERM: the current update finishes, a checkpoint is saved). */
+ * becomes non-zero (SIGINT/SIGTERM: the current update finishes, a checkpoint is saved).
+ *
+ * Over MPI (opts->dist with several ranks; every rank calls trainer_run with the same config):
+ * each rank steps run.num_envs envs of its own (rank r's env i is env r * num_envs + i of the
+ * run: its RNG streams, rollout.h), the learner averages gradients over the ranks (learner.h),
+ * and an update is num_envs x num_steps x ranks env steps, which total_timesteps and
+ * global_step count. Parameters start as rank 0's (broadcast). Episode statistics (the recent
+ * returns, stop_return) cover the episodes of every rank. Rank 0 alone writes the run folder
+ * (config.yaml, progress.csv, checkpoints holding every rank's envs: checkpoint_dist.h) and
+ * shows the status. A step that fails on one rank (a file on rank 0, memory) fails on all, so
+ * no rank is left waiting; a stop request seen by any rank stops all after the same update. */
 #ifndef PPO_TRAINER_H
 #define PPO_TRAINER_H
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config.h"
+#include "dist.h"
 #include "err.h"
 #include "policy.h"
 
@@ -39,6 +51,9 @@ typedef struct TrainOptions {
     volatile sig_atomic_t *stop;       /* set asynchronously to ask for a clean stop; may be NULL */
     TrainUpdateFn on_update;           /* e.g. the live viewer's; may be NULL */
     void *on_update_ctx;               /* passed to on_update */
+    Dist *dist;                        /* the MPI ranks training together; NULL: one process */
+    bool check_ranks;                  /* after every update, compare a hash of the parameters
+                                          over the ranks and stop with an error on a mismatch */
 } TrainOptions;
 
 /* What a finished run reports. */
@@ -53,6 +68,9 @@ typedef struct TrainResult {
     bool stopped;            /* ended by *stop */
     bool bad_input;          /* on error: the input was at fault (run folder exists, checkpoint
                                 unreadable or from another config), not the run */
+    bool quiet_error;        /* on error under MPI: another rank reports it (it failed there, or
+                                every rank failed alike and rank 0 reports it); print nothing */
+    uint64_t params_hash;    /* FNV-1a hash of the final parameters (equal on every rank) */
 } TrainResult;
 
 /* Runs training as cfg says. Errors (message in err): the run folder exists or cannot be made,
