@@ -8,6 +8,7 @@
 
 #include "checkpoint.h"
 #include "config.h"
+#include "evaluate.h"
 #include "learner.h"
 #include "linalg.h"
 #include "ppo_loss.h"
@@ -257,6 +258,51 @@ START_TEST(a_nan_stops_the_update_before_adam_touches_the_parameters) {
 }
 END_TEST
 
+
+START_TEST(eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole) {
+    /* A recurrent policy (prev action and start flag fed) on position-only CartPole: rollout
+     * workers and `ppo eval` (stochastic) seed env j and its sampler from the same streams, so
+     * if eval carries the state through each episode exactly as rollouts do, env j's k-th
+     * episode has the same return in both. */
+    enum { B = 4, T = 64 };
+    char *sets[] = {"env.name=cartpole-stateless", "policy.prev_action=true", "policy.start_flag=true",
+                    "run.num_envs=4", "run.num_steps=64", "run.workers=1", "ppo.num_minibatches=1"};
+    TrainConfig cfg;
+    Err err;
+    ck_assert_msg(config_load_string(&cfg, "", 0, "test", sets, 7, &err) == 0, "%s", err.msg);
+    Policy *p;
+    ck_assert_int_eq(policy_create(&p, &cfg.policy, 2, 2, &err), 0);
+    Rng rng;
+    rng_seed(&rng, 8, 0);
+    policy_init(p, &rng);
+    for (size_t i = 0; i < p->n_params; i++) p->params[i] += 0.3f * (float)rng_normal(&rng);
+    Rollout *r;
+    ck_assert_int_eq(rollout_create(&r, &cfg.env, p, B, T, 1, 77, 0, &err), 0);
+    for (int i = 0; i < 4; i++) rollout_collect(r);
+    Episode eps[B * T * 4];
+    int n = rollout_drain_episodes(r, eps, B * T * 4);
+    int per_env[B] = {0};
+    float ret[B][64];
+    for (int i = 0; i < n; i++) {
+        int j = eps[i].env_index;
+        if (per_env[j] < 64) ret[j][per_env[j]++] = eps[i].ret;
+    }
+    int k = per_env[0];
+    for (int j = 1; j < B; j++)
+        if (per_env[j] < k) k = per_env[j];
+    ck_assert_int_ge(k, 2); /* at least two whole episodes per env: the reset in between too */
+    EvalEpisode *ev = calloc((size_t)(B * k), sizeof *ev);
+    EvalOptions eo = {B * k, 77, false, B};
+    ck_assert_msg(evaluate(p, &cfg.env, &eo, ev, &err) == 0, "%s", err.msg);
+    for (int e = 0; e < B * k; e++)
+        ck_assert_msg(ev[e].ret == ret[e % B][e / B], "episode %d (env %d, #%d): eval %g, rollout %g", e,
+                      e % B, e / B, ev[e].ret, ret[e % B][e / B]);
+    free(ev);
+    rollout_destroy(r);
+    policy_destroy(p);
+}
+END_TEST
+
 static Suite *trainer_suite(void) {
     linalg_set_threads(1);
     Suite *s = suite_create("trainer");
@@ -268,6 +314,7 @@ static Suite *trainer_suite(void) {
     tcase_add_test(tc, the_learners_replay_reproduces_the_rollouts_logprobs_and_values);
     tcase_add_test(tc, a_truncated_episode_is_bootstrapped_from_its_own_state);
     tcase_add_test(tc, a_nan_stops_the_update_before_adam_touches_the_parameters);
+    tcase_add_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole);
     suite_add_tcase(s, tc);
     return s;
 }
