@@ -176,10 +176,12 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Run r's column c at step x, linearly interpolated between its rows; NaN outside its range or
- * next to an empty value. */
+/* Run r's column c at step x, linearly interpolated between its rows; NaN before its first row
+ * or next to an empty value. Past its last row: the return (c = 0) holds its last value, since a
+ * run that ended early (run.stop_return) ended on the return it reached; other columns are NaN. */
 static double run_at(const Run *r, int c, double x) {
-    if (x < r->step[0] || x > r->step[r->n - 1]) return NAN;
+    if (x > r->step[r->n - 1]) return c == 0 ? r->col[c][r->n - 1] : NAN;
+    if (x < r->step[0]) return NAN;
     int lo = 0, hi = r->n - 1;
     while (hi - lo > 1) {
         int mid = (lo + hi) / 2;
@@ -206,8 +208,9 @@ static void group_label(Series *s, Run *runs, const int *members, int k) {
         prefix[j] = '\0';
     }
     size_t l = strlen(prefix);
-    while (l > 0 && strchr("_-s.", prefix[l - 1])) prefix[--l] = '\0';
-    snprintf(s->label, sizeof s->label, "%s: mean of %d runs, band min..max",
+    if (l >= 2 && prefix[l - 1] == 's' && strchr("_-", prefix[l - 2])) prefix[--l] = '\0';
+    while (l > 0 && strchr("_-.", prefix[l - 1])) prefix[--l] = '\0';
+    snprintf(s->label, sizeof s->label, "%s: mean of %d runs, band min..max (a run that ended holds its last return)",
              l ? prefix : runs[members[0]].name, k);
 }
 
