@@ -15,7 +15,7 @@ static int cmd_config(const Command *self, int argc, char **argv, CliContext *ct
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "hs:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hs:", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(self->usage, stdout);
             return 0;

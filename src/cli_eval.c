@@ -1,10 +1,14 @@
 /* cli_eval.c: `ppo eval CHECKPOINT` and `ppo info CHECKPOINT`. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "checkpoint.h"
@@ -18,19 +22,44 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Checks before any episode is played that a --csv FILE can be written: not a directory, and
+ * a file can be made beside it (where the atomic write puts its temporary). Prints the problem
+ * and returns -1. */
+static int csv_writable(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ppo eval: --csv %s is a directory\n", path);
+        return -1;
+    }
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "ppo eval: --csv %s: cannot write there: %s\n", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    return 0;
+}
+
+/* Writes one row per episode (episode,return,length,terminated) to path, atomically. */
 static int write_csv(const char *path, const EvalEpisode *eps, int n) {
-    FILE *f = fopen(path, "w");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
-        perror(path);
+        fprintf(stderr, "ppo eval: out of memory for --csv\n");
         return -1;
     }
     fprintf(f, "episode,return,length,terminated\n");
     for (int i = 0; i < n; i++) fprintf(f, "%d,%.9g,%d,%d\n", i, eps[i].ret, eps[i].length, eps[i].terminated);
-    if (fclose(f) != 0) {
-        perror(path);
-        return -1;
-    }
-    return 0;
+    fclose(f);
+    Err err;
+    int rc = write_file_atomic(path, text, len, &err);
+    free(text);
+    if (rc) fprintf(stderr, "ppo eval: --csv: %s\n", err.msg);
+    return rc;
 }
 
 static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -47,7 +76,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "he:s:E:c:n:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":he:s:E:c:n:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -82,6 +111,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
+    if (csv && csv_writable(csv)) return EXIT_USAGE;
     linalg_set_threads(1);
     Checkpoint ck;
     Err err;
@@ -137,7 +167,7 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(self->usage, stdout);
             return 0;

@@ -15,7 +15,7 @@ static int cmd_plot(const Command *self, int argc, char **argv, CliContext *ctx)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);

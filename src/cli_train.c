@@ -1,9 +1,13 @@
 /* cli_train.c: `ppo train CONFIG` and `ppo resume RUN_DIR`. */
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "cli.h"
@@ -21,8 +25,16 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
     if (res->first_solve_step >= 0)
         printf("reached a mean return of %g over the last 100 episodes (run.stop_return) at step %.0f\n",
                cfg->run.stop_return, res->first_solve_step);
-    printf("trained %ld steps in %.2f s (%.0f steps/s)", res->global_step, res->seconds,
-           res->seconds > 0 ? res->global_step / res->seconds : 0.0);
+    if (res->updates == 0)
+        printf("the run was already complete at step %ld (run.total_timesteps %ld); nothing trained "
+               "(raise it with --set run.total_timesteps=N to train on)", res->global_step,
+               cfg->run.total_timesteps);
+    else if (res->steps != res->global_step)
+        printf("trained %ld more steps in %.2f s (%.0f steps/s), %ld in all", res->steps, res->seconds,
+               res->seconds > 0 ? res->steps / res->seconds : 0.0, res->global_step);
+    else
+        printf("trained %ld steps in %.2f s (%.0f steps/s)", res->steps, res->seconds,
+               res->seconds > 0 ? res->steps / res->seconds : 0.0);
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
     /* the learning curve, runs/<run>/curve.png; a picture that fails is no failed training */
@@ -143,7 +155,7 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "hs:n:r:u:q", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hs:n:r:u:q", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -211,7 +223,7 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "hc:s:u:q", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hc:s:u:q", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -251,19 +263,38 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
         snprintf(ckpt_path, sizeof ckpt_path, "%s", ckpt);
     else
         snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoints/%s", dir, ckpt);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(config_path, R_OK) != 0) {
+        fprintf(stderr, "ppo resume: %s is not a run folder made by ppo train (no %s)\n", dir, config_path);
+        return EXIT_USAGE;
+    }
+    /* The checkpoint must be one of this run's: another run's would mix two histories. */
+    char want[PATH_MAX], got[PATH_MAX], ckpt_dir[2048];
+    snprintf(ckpt_dir, sizeof ckpt_dir, "%s", ckpt_path);
+    *strrchr(ckpt_dir, '/') = '\0';
+    char run_ckpts[2048];
+    snprintf(run_ckpts, sizeof run_ckpts, "%s/checkpoints", dir);
+    if (realpath(run_ckpts, want) && realpath(ckpt_dir, got) && strcmp(want, got) != 0) {
+        fprintf(stderr, "ppo resume: %s is not in %s; to continue another run's checkpoint use "
+                "ppo train CONFIG --resume CHECKPOINT\n", ckpt_path, run_ckpts);
+        return EXIT_USAGE;
+    }
     TrainConfig cfg;
     Err err;
     if (config_load(&cfg, config_path, sets, n_sets, &err)) {
-        fprintf(stderr, "ppo resume: %s (is %s a run folder made by ppo train?)\n", err.msg, dir);
+        fprintf(stderr, "ppo resume: %s\n", err.msg);
         return EXIT_USAGE;
     }
     Checkpoint probe;
     if (checkpoint_read(&probe, ckpt_path, &err)) {
-        fprintf(stderr, "ppo resume: %s\n", err.msg);
+        fprintf(stderr, "ppo resume: %s%s\n", err.msg,
+                strcmp(ckpt, "latest.ckpt") == 0 ? " (or resume from another: --checkpoint best.ckpt, "
+                                                   "or an update_NNNNNN.ckpt of the run)" : "");
         return EXIT_USAGE;
     }
     checkpoint_free(&probe);
     opts.config_path = config_path;
+    opts.run_dir = dir;
     opts.resume = ckpt_path;
     return run_training(&cfg, &opts, false, ctx);
 }

@@ -44,7 +44,11 @@ static void print_note(void *ctx, const char *note) {
 /* Prints how a session ended and returns the exit code. */
 static int finish(const Command *cmd, int rc, const Err *err, const WatchOptions *o, const WatchResult *res) {
     if (rc == VIEWER_ERR_DISPLAY) {
-        fprintf(stderr, "ppo %s: %s%s\n", cmd->name, err->msg, NO_DISPLAY_HINT);
+        if (strcmp(cmd->name, "play") == 0) /* play has no pictures to draw without a person */
+            fprintf(stderr, "ppo %s: %s; play needs a window: run it on a desktop, or under Xvfb "
+                    "(xvfb-run -a ppo play ...)\n", cmd->name, err->msg);
+        else
+            fprintf(stderr, "ppo %s: %s%s\n", cmd->name, err->msg, NO_DISPLAY_HINT);
         return EXIT_USAGE;
     }
     if (rc) {
@@ -75,7 +79,7 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "he:x:s:E:p:f:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":he:x:s:E:p:f:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -154,7 +158,7 @@ static int cmd_play(const Command *self, int argc, char **argv, CliContext *ctx)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "hs:x:m:p:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hs:x:m:p:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -46,14 +47,14 @@ static const Field FIELDS[] = {
     INT(policy, d_model, 1, 4096, "gla: width D of the residual stream"),
     INT(policy, n_heads, 1, 256, "gla: attention heads H"),
     INT(policy, n_layers, 1, 64, "gla: GLA blocks"),
-    DBL(policy, expand_k, 0, 16, "gla: key width K = expand_k * d_model"),
-    DBL(policy, expand_v, 0, 16, "gla: value width V = expand_v * d_model"),
+    DBL(policy, expand_k, 1e-6, 16, "gla: key width K = expand_k * d_model"),
+    DBL(policy, expand_v, 1e-6, 16, "gla: value width V = expand_v * d_model"),
     INT(policy, gate_rank, 1, 4096, "gla: rank of the low-rank gate projection"),
     DBL(policy, gate_tau, 1e-3, 1e6, "gla: gate temperature tau (g = logsigmoid(z) / tau)"),
     DBL(policy, mlp_ratio, 0, 64, "gla: SwiGLU hidden width = mlp_ratio * d_model; 0 = no MLP"),
     BOOL(policy, prev_action, "gla: feed the one-hot previous action as input"),
     BOOL(policy, start_flag, "gla: feed the episode-start flag as input"),
-    DBL(policy, init_std, 0, 10, "gla: std of the normal init of linear weights"),
+    DBL(policy, init_std, 1e-6, 10, "gla: std of the normal init of linear weights"),
     INT(policy, hidden, 1, 65536, "mlp: width of the two tanh layers of actor and critic"),
 
     DBL(ppo, learning_rate, 0, 1, "Adam step size at the start"),
@@ -78,7 +79,7 @@ static const Field FIELDS[] = {
     INT(run, workers, 1, 1024, "rollout threads, each with a contiguous slice of the envs"),
     STR(run, run_name, "folder name under runs_dir; empty = ENV__CONFIG__sSEED"),
     STR(run, runs_dir, "where run folders are made"),
-    INT(run, checkpoint_interval, 0, 1 << 30, "updates between checkpoints; 0 = only at the end"),
+    INT(run, checkpoint_interval, 0, 1 << 30, "updates between checkpoints (latest, best, update_N); 0 = only at the end"),
     INT(run, keep_checkpoints, 0, 1 << 20, "periodic checkpoints kept besides latest and best"),
     DBL(run, stop_return, -1e30, 1e30, "stop once the mean return of the last 100 episodes reaches it; 0 = never"),
 };
@@ -119,7 +120,7 @@ void config_defaults(TrainConfig *cfg) {
     cfg->run.num_steps = 128;
     cfg->run.workers = 1;
     snprintf(cfg->run.runs_dir, sizeof cfg->run.runs_dir, "runs");
-    cfg->run.checkpoint_interval = 0;
+    cfg->run.checkpoint_interval = 50;
     cfg->run.keep_checkpoints = 3;
     cfg->run.stop_return = 0.0;
 }
@@ -159,7 +160,7 @@ static void allowed(const Field *f, char *buf, size_t cap) {
         snprintf(buf, cap, "a number in [%g, %g]", f->min, f->max);
         break;
     case F_BOOL:
-        snprintf(buf, cap, "true or false");
+        snprintf(buf, cap, "true or false (also yes/no, on/off)");
         break;
     case F_STRING:
         snprintf(buf, cap, "a string of at most %zu bytes", f->size - 1);
@@ -469,6 +470,12 @@ int config_load_string(TrainConfig *cfg, const char *text, size_t len, const cha
     if (rc) return -1;
     for (int i = 0; i < n_overrides; i++)
         if (apply_override(cfg, &where, overrides[i], err)) return -1;
+    /* A map path is relative to the working folder; keep it absolute from here on, so the
+     * resolved config (and a checkpoint's copy of it) finds the map from anywhere. */
+    char abs[PATH_MAX];
+    if (cfg->env.map[0] && cfg->env.map[0] != '/' && realpath(cfg->env.map, abs) &&
+        strlen(abs) < sizeof cfg->env.map)
+        memcpy(cfg->env.map, abs, strlen(abs) + 1);
     if (validate(cfg, err)) return locate(&where, err);
     return 0;
 }

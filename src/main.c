@@ -1,5 +1,6 @@
 /* main.c: the ppo command line: finds the command and runs it. The commands live in
  * src/cli_*.c; the only process-wide state, the stop flag set by SIGINT / SIGTERM, lives here. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +60,13 @@ int main(int argc, char **argv) {
     for (int i = 0; i < N_COMMANDS; i++)
         if (strcmp(COMMANDS[i]->name, name) == 0) {
             CliContext ctx = {&stop_requested, catch_stop_signals};
-            return COMMANDS[i]->run(COMMANDS[i], argc - 1, argv + 1, &ctx);
+            int code = COMMANDS[i]->run(COMMANDS[i], argc - 1, argv + 1, &ctx);
+            /* Output that could not be written (a full disk, a closed pipe) is a failure. */
+            if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "ppo %s: writing the output failed: %s\n", name, strerror(errno));
+                return code ? code : 1;
+            }
+            return code;
         }
     if (name[0] == '-')
         fprintf(stderr, "ppo: unknown option '%s' (try 'ppo --help')\n", name);

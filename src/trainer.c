@@ -40,6 +40,8 @@ typedef struct Trainer {
     double best_return;
     double seconds_before; /* trained before this invocation (from a checkpoint) */
     double seconds;        /* trained so far, this invocation included */
+    bool made_dir;         /* this invocation made the run folder (rank 0) */
+    bool saved_any;        /* a checkpoint was written by this invocation */
     Episode *finished;     /* [N * T + 16] drained after each rollout */
     int finished_cap;
     Episode *all_finished; /* [ranks * finished_cap] the episodes of every rank, rank by rank */
@@ -109,10 +111,11 @@ static void default_run_name(const TrainConfig *cfg, const char *config_path, ch
 }
 
 /* Makes a new run folder; with a default name, adds -2, -3, ... rather than reuse one.
- * Returns 0, -1 on a failure, -2 when the given run name exists already. */
+ * Returns 0, -1 on a failure, -2 when the given run name exists already or run.runs_dir cannot
+ * be made. */
 static int make_run_dir(Trainer *tr, const char *config_path, Err *err) {
     RunConfig *run = &tr->cfg.run;
-    if (mkdir_p(run->runs_dir, err)) return -1;
+    if (mkdir_p(run->runs_dir, err)) return -2; /* run.runs_dir is not usable: the config's fault */
     bool given = run->run_name[0] != '\0';
     char base[CONFIG_NAME_LEN];
     if (given)
@@ -128,6 +131,7 @@ static int make_run_dir(Trainer *tr, const char *config_path, Err *err) {
         snprintf(tr->run_dir, sizeof tr->run_dir, "%s/%s", run->runs_dir, name);
         if (mkdir(tr->run_dir, 0755) == 0) {
             snprintf(run->run_name, sizeof run->run_name, "%s", name);
+            tr->made_dir = true;
             return 0;
         }
         if (errno != EEXIST) return err_set(err, "%s: cannot create the run folder: %s", tr->run_dir, strerror(errno));
@@ -359,6 +363,7 @@ static int save_checkpoint(Trainer *tr, bool periodic, char *saved, size_t saved
             rc = checkpoint_write(&ck, path, err);
             if (!rc) prune_checkpoints(tr, tr->cfg.run.keep_checkpoints);
         }
+        if (!rc) tr->saved_any = true;
     }
     checkpoint_gather_free(&ck);
     snapshot_free(&local);
@@ -496,8 +501,23 @@ static void notify_update(const Trainer *tr, const TrainOptions *opts, double el
     opts->on_update(opts->on_update_ctx, tr->policy, &p);
 }
 
+/* Removes a run folder this invocation made when it failed before saving any checkpoint: it
+ * holds nothing to resume, and would only block its name. */
+static void remove_run_dir(Trainer *tr) {
+    if (tr->progress_fd >= 0) close(tr->progress_fd);
+    tr->progress_fd = -1;
+    const char *files[] = {"config.yaml", "progress.csv", "curve.png"};
+    char path[1400];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", tr->run_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(tr->ckpt_dir);
+    rmdir(tr->run_dir);
+}
+
 static void trainer_free(Trainer *tr) {
-    if (tr->progress_fd > 0) close(tr->progress_fd);
+    if (tr->progress_fd >= 0) close(tr->progress_fd);
     rollout_destroy(tr->rollout);
     learner_destroy(tr->learner);
     policy_destroy(tr->policy);
@@ -507,9 +527,9 @@ static void trainer_free(Trainer *tr) {
 }
 
 /* Compares the sections of two resolved configs that must agree for a resume; returns -1 with
- * a message naming the first differing key. Keys of `run` that only say how long or where
- * (total_timesteps, run_name, runs_dir, checkpoint_interval, keep_checkpoints, stop_return)
- * may differ. */
+ * a message naming the first differing key and both values. Keys of `run` that only say how
+ * long or where (RESUME_FREE_KEYS) may differ. */
+#define RESUME_FREE_KEYS "run.total_timesteps, run.checkpoint_interval, run.keep_checkpoints, run.stop_return"
 static int same_training(const char *a, const char *b, const char *path, Err *err) {
     static const char *const free_keys[] = {"total_timesteps", "run_name", "runs_dir",
                                             "checkpoint_interval", "keep_checkpoints", "stop_return"};
@@ -520,20 +540,35 @@ static int same_training(const char *a, const char *b, const char *path, Err *er
         size_t la = ea ? (size_t)(ea - pa) : strlen(pa), lb = eb ? (size_t)(eb - pb) : strlen(pb);
         if (la && pa[0] != ' ') snprintf(section, sizeof section, "%.*s", (int)la - 1, pa);
         if (la != lb || memcmp(pa, pb, la) != 0) {
-            char key[64] = "";
-            sscanf(pa, " %63[^:]", key);
+            char key[64] = "", va[256] = "", vb[256] = "";
+            sscanf(pa, " %63[^:]: %255[^\n]", key, va);
+            sscanf(pb, " %*[^:]: %255[^\n]", vb);
             bool allowed = false;
             for (size_t i = 0; strcmp(section, "run") == 0 && i < sizeof free_keys / sizeof *free_keys; i++)
                 allowed |= strcmp(key, free_keys[i]) == 0;
             if (!allowed)
-                return err_set(err, "%s: the checkpoint was trained with another config: %s.%s is "
-                               "'%.*s' in the checkpoint and '%.*s' now (resume with the run's own "
-                               "config.yaml, or 'ppo resume RUN_DIR')", path, section, key,
-                               (int)la, pa, (int)lb, pb);
+                return err_set(err, "%s: trained with another config: %s.%s is %s in the checkpoint "
+                               "and %s now; when resuming, only " RESUME_FREE_KEYS " may change",
+                               path, section, key, va, vb);
         }
         pa = ea ? ea + 1 : pa + la;
         pb = eb ? eb + 1 : pb + lb;
     }
+    return 0;
+}
+
+/* The run folder a checkpoint file lives in, when its path is RUN_DIR/checkpoints/NAME: writes
+ * RUN_DIR into out [cap] and returns 0; -1 otherwise. */
+static int run_dir_of(const char *ckpt, char *out, size_t cap) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", ckpt);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    size_t n = strlen(dir);
+    if (n < 11 || strcmp(dir + n - 11, "checkpoints") != 0 || (n > 11 && dir[n - 12] != '/')) return -1;
+    if (n == 11) snprintf(out, cap, ".");
+    else snprintf(out, cap, "%.*s", (int)(n - 12), dir);
     return 0;
 }
 
@@ -582,9 +617,19 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
         rc = config_to_yaml(&probe, now_yaml, sizeof now_yaml, err) < 0 ||
              same_training(ck.config_yaml, now_yaml, opts->resume, err) ? 2 : 0;
         if (agree(tr, rc, err)) goto fail;
-        /* Continue in the checkpoint's own run folder. */
-        snprintf(tr->cfg.run.run_name, sizeof tr->cfg.run.run_name, "%s", saved.run.run_name);
-        snprintf(tr->run_dir, sizeof tr->run_dir, "%s/%s", saved.run.runs_dir, saved.run.run_name);
+        /* Continue in the given run folder, else the one the checkpoint lives in, else the one
+         * its config names (relative to the working folder). */
+        if (opts->run_dir)
+            snprintf(tr->run_dir, sizeof tr->run_dir, "%s", opts->run_dir);
+        else if (run_dir_of(opts->resume, tr->run_dir, sizeof tr->run_dir) != 0)
+            snprintf(tr->run_dir, sizeof tr->run_dir, "%s/%s", saved.run.runs_dir, saved.run.run_name);
+        const char *base = strrchr(tr->run_dir, '/');
+        snprintf(tr->cfg.run.run_name, sizeof tr->cfg.run.run_name, "%s", base ? base + 1 : tr->run_dir);
+        if (base)
+            snprintf(tr->cfg.run.runs_dir, sizeof tr->cfg.run.runs_dir, "%.*s", (int)(base - tr->run_dir),
+                     tr->run_dir);
+        else
+            snprintf(tr->cfg.run.runs_dir, sizeof tr->cfg.run.runs_dir, ".");
         struct stat st;
         rc = 0;
         if (root && (stat(tr->run_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
@@ -717,6 +762,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     if (agree(tr, rc, err)) goto fail;
     double mn, mx, len;
     result->global_step = tr->global_step;
+    result->steps = updates_this_run * batch;
     result->updates = updates_this_run;
     result->seconds = elapsed;
     result->mean_return = recent_mean(tr, &mn, &mx, &len);
@@ -726,6 +772,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
 fail:
     free(ck_bytes);
     checkpoint_free(&ck);
+    if (tr->made_dir && !tr->saved_any) remove_run_dir(tr);
     trainer_free(tr);
     return -1;
 }

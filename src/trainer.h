@@ -46,6 +46,9 @@ typedef void (*TrainUpdateFn)(void *ctx, const Policy *policy, const TrainProgre
 typedef struct TrainOptions {
     const char *config_path;           /* the config as given (for the default run name) */
     const char *resume;                /* checkpoint to resume from, or NULL */
+    const char *run_dir;               /* with resume: the run folder to continue in; NULL: the
+                                          folder the checkpoint is in (RUN_DIR/checkpoints/X), else
+                                          the one its config names */
     bool quiet;                        /* no status line or log lines */
     long max_updates;                  /* stop (and save) after this many updates; 0 = no limit */
     volatile sig_atomic_t *stop;       /* set asynchronously to ask for a clean stop; may be NULL */
@@ -58,8 +61,9 @@ typedef struct TrainOptions {
 
 /* What a finished run reports. */
 typedef struct TrainResult {
-    long global_step;
-    long updates;
+    long global_step;        /* env steps of the whole run, over all envs (and ranks) */
+    long steps;              /* env steps trained by this invocation */
+    long updates;            /* updates run by this invocation */
     double seconds;          /* wall-clock of this invocation */
     double mean_return;      /* over the last 100 episodes (NaN if none) */
     double first_solve_step; /* global step when stop_return was first reached (or -1) */

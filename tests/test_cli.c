@@ -256,6 +256,61 @@ START_TEST(sigint_finishes_the_update_saves_a_checkpoint_and_exits_0) {
 }
 END_TEST
 
+
+START_TEST(resume_continues_inside_the_run_folder_it_is_given) {
+    char dir[512], args[4096], moved[700], other[700];
+    test_tmpdir(dir, sizeof dir);
+    ck_assert_int_eq(tiny_run(dir, "a", "--max-updates 2"), 0);
+    ck_assert_int_eq(tiny_run(dir, "b", "--max-updates 1"), 0);
+    /* renamed, and resumed from another working folder */
+    snprintf(moved, sizeof moved, "%s/renamed", dir);
+    snprintf(args, sizeof args, "mv %s/runs/a %s", dir, moved);
+    ck_assert_int_eq(system(args), 0);
+    char cwd[4096];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(args, sizeof args, "cd %s && %s/%s resume %s --quiet --max-updates 1 2>&1", dir, cwd,
+             test_ppo_bin(), moved);
+    FILE *f = popen(args, "r");
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    ck_assert_int_eq(pclose(f), 0);
+    ck_assert_msg(strstr(out, "trained 512 more steps") && strstr(out, "1536 in all"), "%s", out);
+    snprintf(args, sizeof args, "%s/runs/a", dir);
+    ck_assert_int_ne(access(args, F_OK), 0); /* no second folder under the old name */
+    snprintf(args, sizeof args, "%s/progress.csv", moved);
+    f = fopen(args, "r");
+    int rows = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) rows++;
+    fclose(f);
+    ck_assert_int_eq(rows, 1 + 3);
+    /* another run's checkpoint is refused */
+    snprintf(other, sizeof other, "%s/runs/b/checkpoints/latest.ckpt", dir);
+    snprintf(args, sizeof args, "resume %s --checkpoint %s --quiet", moved, other);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "ppo train CONFIG --resume"), "%s", out);
+    /* a folder that is not a run */
+    snprintf(args, sizeof args, "resume %s", dir);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "is not a run folder"), "%s", out);
+}
+END_TEST
+
+START_TEST(bad_paths_and_missing_values_are_usage_errors_found_before_any_work) {
+    char dir[512], args[2048];
+    test_tmpdir(dir, sizeof dir);
+    ck_assert_int_eq(tiny_run(dir, "c", "--max-updates 1"), 0);
+    snprintf(args, sizeof args, "eval %s/runs/c/checkpoints/latest.ckpt --csv %s/no/such/dir/x.csv", dir, dir);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "ppo eval: --csv") && !strstr(out, "return "), "%s", out);
+    ck_assert_int_eq(test_run_ppo("eval x.ckpt --episodes", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "'--episodes' needs a value"), "%s", out);
+    snprintf(args, sizeof args, "train configs/cartpole.yaml --quiet --set run.runs_dir=%s/runs/c/config.yaml/x", dir);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "cannot create folder"), "%s", out);
+}
+END_TEST
+
 static Suite *cli_suite(void) {
     Suite *s = suite_create("cli");
     TCase *tc = test_case("commands");
@@ -270,6 +325,8 @@ static Suite *cli_suite(void) {
     tcase_add_test(tc, train_refuses_bad_configs_and_existing_run_names_with_exit_2);
     tcase_add_test(tc, eval_and_info_read_a_trained_checkpoint_and_refuse_damaged_ones);
     tcase_add_test(tc, sigint_finishes_the_update_saves_a_checkpoint_and_exits_0);
+    tcase_add_test(tc, resume_continues_inside_the_run_folder_it_is_given);
+    tcase_add_test(tc, bad_paths_and_missing_values_are_usage_errors_found_before_any_work);
     suite_add_tcase(s, tc);
     return s;
 }
