@@ -6,6 +6,7 @@ set -eu
 
 # One line per package: what ppo uses it for.
 PACKAGES="
+gcc               the C compiler
 pkg-config        finds the libraries below
 libopenblas-dev   cblas matrix products (policy forward and backward)
 libsdl2-dev       the live viewer window
