@@ -202,6 +202,45 @@ static int bench_train(const char *kind, int T, int B, double seconds, double sg
     return 0;
 }
 
+/* A sanity figure, not a speed: the mean return of a uniformly random policy over `episodes`
+ * episodes of `name` (64 envs, seed 123, actions drawn afresh every step). */
+static int random_policy_return(const char *name, int episodes) {
+    EnvConfig cfg = {0};
+    snprintf(cfg.name, sizeof cfg.name, "%s", name);
+    enum { N = 64 };
+    VecEnv *v;
+    Err err;
+    if (vecenv_create(&v, &cfg, N, 123, 0, 1 << 16, &err) != 0) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    int d = v->obs_dim;
+    float *obs = malloc(sizeof(float) * N * d), *final_obs = malloc(sizeof(float) * N * d), reward[N];
+    uint8_t term[N], trunc[N];
+    int32_t actions[N];
+    Episode done[1 << 10];
+    Rng rng;
+    rng_seed(&rng, 123, 1u << 20);
+    vecenv_reset(v, obs);
+    double sum = 0;
+    long n = 0, ended_positive = 0;
+    while (n < episodes) {
+        for (int i = 0; i < N; i++) actions[i] = (int32_t)rng_below(&rng, (uint32_t)v->n_actions);
+        vecenv_step(v, actions, obs, reward, term, trunc, final_obs);
+        int k = vecenv_drain_episodes(v, done, 1 << 10);
+        for (int i = 0; i < k && n < episodes; i++, n++) {
+            sum += done[i].ret;
+            ended_positive += done[i].ret > 0;
+        }
+    }
+    printf("random policy %-26s %ld episodes: mean return %.4f, %.1f%% with a positive return\n", name,
+           n, sum / n, 100.0 * ended_positive / n);
+    free(obs);
+    free(final_obs);
+    vecenv_destroy(v);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
@@ -214,5 +253,8 @@ int main(int argc, char **argv) {
     rc |= bench_train("gla", 128, 64, seconds, sg);
     rc |= bench_step("mlp", 64, seconds / 3);
     rc |= bench_train("mlp", 128, 64, seconds / 3, sg);
+    const char *levels[] = {"gridworld/empty-8x8", "gridworld/empty-random-8x8", "gridworld/four-rooms",
+                            "gridworld/door-key-5x5", "gridworld/door-key-8x8", "gridworld/memory-s7"};
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);
     return rc ? 1 : 0;
 }
