@@ -139,6 +139,31 @@ static int run_training(const TrainConfig *cfg, TrainOptions *opts, bool watch, 
     return dist_finalize(dist, code);
 }
 
+/* The options train and resume share (--set, --max-updates, --quiet, --check-ranks), as
+ * getopt_long returned them in c: returns 1 when c was one of them, 0 when it was not, -1 (after
+ * printing the problem) for a bad value. */
+static int shared_option(const Command *self, int c, TrainOptions *opts, char **sets, int *n_sets) {
+    switch (c) {
+    case 's':
+        if (*n_sets == MAX_SETS) {
+            fprintf(stderr, "ppo %s: more than %d --set options\n", self->name, MAX_SETS);
+            return -1;
+        }
+        sets[(*n_sets)++] = optarg;
+        return 1;
+    case 'u':
+        return cli_parse_long(self, "--max-updates", optarg, 1, 1L << 40, &opts->max_updates) ? -1 : 1;
+    case 'q':
+        opts->quiet = true;
+        return 1;
+    case 'k':
+        opts->check_ranks = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx) {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},      {"set", required_argument, NULL, 's'},
@@ -156,35 +181,21 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, ":hs:n:r:u:q", longopts, NULL)) != -1) {
+        int shared = shared_option(self, c, &opts, sets, &n_sets);
+        if (shared < 0) return EXIT_USAGE;
+        if (shared) continue;
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
             return 0;
-        case 's':
-            if (n_sets == MAX_SETS) {
-                fprintf(stderr, "ppo train: more than %d --set options\n", MAX_SETS);
-                return EXIT_USAGE;
-            }
-            sets[n_sets++] = optarg;
-            break;
         case 'n':
             run_name = optarg;
             break;
         case 'r':
             opts.resume = optarg;
             break;
-        case 'u':
-            if (cli_parse_long(self, "--max-updates", optarg, 1, 1L << 40, &opts.max_updates))
-                return EXIT_USAGE;
-            break;
-        case 'q':
-            opts.quiet = true;
-            break;
         case 'w':
             watch = true;
-            break;
-        case 'k':
-            opts.check_ranks = true;
             break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
@@ -224,29 +235,15 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, ":hc:s:u:q", longopts, NULL)) != -1) {
+        int shared = shared_option(self, c, &opts, sets, &n_sets);
+        if (shared < 0) return EXIT_USAGE;
+        if (shared) continue;
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
             return 0;
         case 'c':
             ckpt = optarg;
-            break;
-        case 's':
-            if (n_sets == MAX_SETS) {
-                fprintf(stderr, "ppo resume: more than %d --set options\n", MAX_SETS);
-                return EXIT_USAGE;
-            }
-            sets[n_sets++] = optarg;
-            break;
-        case 'u':
-            if (cli_parse_long(self, "--max-updates", optarg, 1, 1L << 40, &opts.max_updates))
-                return EXIT_USAGE;
-            break;
-        case 'q':
-            opts.quiet = true;
-            break;
-        case 'k':
-            opts.check_ranks = true;
             break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -284,9 +285,14 @@ static int next_event(Reader *r, Err *err) {
     return 0;
 }
 
-static int at(const Reader *r, Err *err, const char *fmt, const char *a, const char *b) {
+/* Fails with the location of the current event: "FILE:LINE:COL: message". */
+static int at(const Reader *r, Err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int at(const Reader *r, Err *err, const char *fmt, ...) {
     char msg[ERR_LEN / 2];
-    snprintf(msg, sizeof msg, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     return err_set(err, "%s:%zu:%zu: %s", r->name, r->event.start_mark.line + 1,
                    r->event.start_mark.column + 1, msg);
 }
@@ -359,21 +365,21 @@ static int read_document(Reader *r, TrainConfig *cfg, Where *where, Err *err) {
         r->event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
         return 0; /* a document holding only comments */
     if (r->event.type != YAML_MAPPING_START_EVENT)
-        return at(r, err, "expected sections (env:, policy:, ppo:, run:), found %s%s",
-                  event_what(r->event.type), "");
+        return at(r, err, "expected sections (env:, policy:, ppo:, run:), found %s",
+                  event_what(r->event.type));
     bool seen[N_SECTIONS] = {false};
     for (;;) {
         if (next_event(r, err)) return -1;
         if (r->event.type == YAML_MAPPING_END_EVENT) break;
         if (r->event.type != YAML_SCALAR_EVENT)
-            return at(r, err, "expected a section name, found %s%s", event_what(r->event.type), "");
+            return at(r, err, "expected a section name, found %s", event_what(r->event.type));
         char section[64];
         snprintf(section, sizeof section, "%s", (const char *)r->event.data.scalar.value);
         if (!known_section(section))
-            return at(r, err, "%s: unknown section (allowed: env, policy, ppo, run)%s", section, "");
+            return at(r, err, "%s: unknown section (allowed: env, policy, ppo, run)", section);
         int s = 0;
         while (strcmp(SECTIONS[s], section) != 0) s++;
-        if (seen[s]) return at(r, err, "%s: duplicate section%s", section, "");
+        if (seen[s]) return at(r, err, "%s: duplicate section", section);
         seen[s] = true;
         if (next_event(r, err)) return -1;
         if (r->event.type == YAML_SCALAR_EVENT && r->event.data.scalar.length == 0 &&
@@ -387,7 +393,7 @@ static int read_document(Reader *r, TrainConfig *cfg, Where *where, Err *err) {
     if (next_event(r, err)) return -1; /* DOCUMENT_END */
     if (next_event(r, err)) return -1;
     if (r->event.type != YAML_STREAM_END_EVENT)
-        return at(r, err, "expected one YAML document, found a second one%s%s", "", "");
+        return at(r, err, "expected one YAML document, found a second one");
     return 0;
 }
 

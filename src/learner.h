@@ -30,8 +30,8 @@
 #include "rng.h"
 #include "rollout.h"
 
-/* What one update logs (means over the minibatches it ran, except approx_kl and clipfrac of
- * CleanRL's form: means too). */
+/* What one update logs: means over the minibatches it ran (approx_kl and clipfrac too; CleanRL
+ * logs the last minibatch's), plus figures of the whole rollout. */
 typedef struct UpdateStats {
     double policy_loss, value_loss, entropy, approx_kl, clipfrac;
     double explained_variance; /* 1 - Var(returns - values) / Var(returns) over the rollout */

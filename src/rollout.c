@@ -9,12 +9,10 @@
 
 struct RolloutWorker {
     Rollout *r;
-    int index;
     int n0, n;            /* slice: envs n0 .. n0 + n - 1 */
     VecEnv *venv;
     PolicyWork *work;     /* max_b = n, max_t = 1 */
     float *logits;        /* [n, A] */
-    float *values;        /* [n] */
     float *final_obs;     /* [n, O] */
     float *state_copy;    /* [n, S] */
 };
@@ -174,7 +172,6 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
     for (int w = 0; w < workers; w++) {
         RolloutWorker *wk = &r->workers[w];
         wk->r = r;
-        wk->index = w;
         wk->n0 = (int)((long)num_envs * w / workers);
         wk->n = (int)((long)num_envs * (w + 1) / workers) - wk->n0;
         if (vecenv_create(&wk->venv, env_cfg, wk->n, seed, first_stream + (uint64_t)wk->n0,
@@ -189,10 +186,9 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
         }
         wk->work = policy_work_create(policy, 1, wk->n);
         wk->logits = calloc((size_t)wk->n * b->A, sizeof(float));
-        wk->values = calloc((size_t)wk->n, sizeof(float));
         wk->final_obs = calloc((size_t)wk->n * b->O, sizeof(float));
         wk->state_copy = calloc((size_t)wk->n * b->S + 1, sizeof(float));
-        if (!wk->work || !wk->logits || !wk->values || !wk->final_obs || !wk->state_copy) {
+        if (!wk->work || !wk->logits || !wk->final_obs || !wk->state_copy) {
             rollout_destroy(r);
             return err_set(err, "out of memory creating rollout worker %d", w);
         }
@@ -224,7 +220,6 @@ void rollout_destroy(Rollout *r) {
             vecenv_destroy(wk->venv);
             policy_work_destroy(wk->work);
             free(wk->logits);
-            free(wk->values);
             free(wk->final_obs);
             free(wk->state_copy);
         }
