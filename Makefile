@@ -14,9 +14,9 @@ DEB_yaml-0.1 := libyaml-dev
 DEB_zlib := zlib1g-dev
 DEB_check := check
 
-# MPI (data-parallel training, src/dist.c): built in when pkg-config finds Open MPI's ompi-c
+# MPI (data-parallel training, core/dist.c): built in when pkg-config finds Open MPI's ompi-c
 # (libopenmpi-dev), left out with MPI=0; MPI=1 insists and stops with the install hint when it
-# is missing. Only src/dist.c is compiled with -DPPO_MPI; without MPI it is a one-process world.
+# is missing. Only core/dist.c is compiled with -DPPO_MPI; without MPI it is a one-process world.
 ifeq ($(origin MPI),undefined)
 MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
 endif
@@ -32,15 +32,18 @@ TEST_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 # snprintf into bounded buffers truncates on purpose (messages, names); GCC's guess that it
 # might is not an error.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
-CFLAGS_ALL := -std=c11 $(WARN) -D_DEFAULT_SOURCE -Isrc -Ienvs -Ipolicies -pthread $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL := -std=c11 $(WARN) -D_DEFAULT_SOURCE -I. -pthread $(PKG_CFLAGS) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-APP_MAIN := src/main.c
-LIB_SRCS := $(filter-out $(APP_MAIN),$(wildcard src/*.c envs/*.c policies/*.c))
+APP_MAIN := cli/main.c
+# The layers, bottom up (README "Layout"); a file includes only from its own folder or a lower
+# layer (scripts/check-layers.sh, run by make test).
+LAYERS := core envs policies algo run viewer cli
+LIB_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs/gridworld/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HELPERS := tests/testutil.c
 # Modules built again with `real` = double for the gradient checks (tests/gradcheck_*.c).
-REAL_SRCS := src/err.c src/rng.c src/ppo_loss.c $(wildcard policies/*.c)
+REAL_SRCS := core/err.c core/rng.c algo/loss.c $(wildcard policies/*.c)
 GRAD_SRCS := $(wildcard tests/gradcheck_*.c)
 
 # `make V=1` prints the compiler commands; by default one short line per file.
@@ -95,9 +98,9 @@ endef
 # dist.o is rebuilt (and everything relinked) when MPI changes: the stamp holds the last value.
 MPI_STAMP := $(BUILD)/mpi-setting
 $(shell mkdir -p $(BUILD); [ "$$(cat $(MPI_STAMP) 2>/dev/null)" = "$(MPI)" ] || echo "$(MPI)" > $(MPI_STAMP))
-$(BUILD)/release/src/dist.o $(BUILD)/asan/src/dist.o: $(MPI_STAMP)
+$(BUILD)/release/core/dist.o $(BUILD)/asan/core/dist.o: $(MPI_STAMP)
 ifeq ($(MPI),1)
-$(BUILD)/%/src/dist.o: CFLAGS_ALL += -DPPO_MPI
+$(BUILD)/%/core/dist.o: CFLAGS_ALL += -DPPO_MPI
 endif
 
 $(eval $(call variant,release,$(OPT),$(LIB_SRCS)))
@@ -105,7 +108,7 @@ $(eval $(call variant,asan,-O1 -g $(SAN),$(LIB_SRCS)))
 $(eval $(call variant,double,$(OPT) -DPPO_REAL_DOUBLE,$(REAL_SRCS)))
 $(eval $(call variant,double-asan,-O1 -g $(SAN) -DPPO_REAL_DOUBLE,$(REAL_SRCS)))
 
-ppo: $(BUILD)/release/src/main.o $(BUILD)/release/libppo.a
+ppo: $(BUILD)/release/cli/main.o $(BUILD)/release/libppo.a
 	$(Q)$(CC) $(CFLAGS_ALL) $(OPT) $^ $(APP_LIBS) -o $@
 
 REL_TESTS := $(patsubst tests/%.c,$(BUILD)/release/bin/%,$(TEST_SRCS))
@@ -130,7 +133,7 @@ $(BUILD)/double-asan/bin/%: $(BUILD)/double-asan/tests/%.o $(BUILD)/double-asan/
 TEST_ENV := OPENBLAS_NUM_THREADS=1 CK_VERBOSITY=normal
 ASAN_ENV := $(TEST_ENV) CK_TIMEOUT_MULTIPLIER=10 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-ppo-asan: $(BUILD)/asan/src/main.o $(BUILD)/asan/libppo.a
+ppo-asan: $(BUILD)/asan/cli/main.o $(BUILD)/asan/libppo.a
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) $^ $(APP_LIBS) -o $(BUILD)/asan/ppo
 
 test: deps
@@ -165,10 +168,10 @@ bench: ppo $(BUILD)/release/bench
 # libFuzzer on the checkpoint loader: clang, ASan + UBSan, the committed seed corpus in
 # tests/fuzz/corpus (new inputs go to build/fuzz/corpus, so the committed one stays small).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_checkpoint.c src/checkpoint.c src/err.c
-$(BUILD)/fuzz/fuzz_checkpoint: $(FUZZ_SRCS) src/checkpoint.h | libs
+FUZZ_SRCS := tests/fuzz/fuzz_checkpoint.c run/checkpoint.c core/err.c
+$(BUILD)/fuzz/fuzz_checkpoint: $(FUZZ_SRCS) run/checkpoint.h | libs
 	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus
-	$(Q)clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+	$(Q)clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all $(FUZZ_SRCS) $$(pkg-config --libs zlib) -o $@
 fuzz:
 	@command -v clang >/dev/null 2>&1 || { echo "error: make fuzz needs clang with libFuzzer: apt-get install clang"; exit 1; }

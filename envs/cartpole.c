@@ -1,12 +1,12 @@
 /* cartpole.c: CartPole-v1 (see cartpole.h). Constants and the order of floating-point
  * operations follow gymnasium/envs/classic_control/cartpole.py (Gymnasium 0.29.1). */
-#include "cartpole.h"
+#include "envs/cartpole.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 #define GRAVITY 9.8          /* m/s^2 */
 #define MASSCART 1.0         /* kg */

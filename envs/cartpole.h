@@ -10,7 +10,7 @@
 #ifndef PPO_CARTPOLE_H
 #define PPO_CARTPOLE_H
 
-#include "env.h"
+#include "envs/env.h"
 
 /* What a renderer may read (env_view of a cartpole env). */
 typedef struct CartPoleView {

@@ -1,12 +1,12 @@
 /* env.c: the registry of env classes and creation by name (see env.h). */
-#include "env.h"
+#include "envs/env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cartpole.h"
-#include "gridworld.h"
+#include "envs/cartpole.h"
+#include "envs/gridworld/gridworld.h"
 
 static const EnvClass *const REGISTRY[] = {&cartpole_class, &gridworld_class};
 #define N_CLASSES (sizeof REGISTRY / sizeof REGISTRY[0])

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "core/err.h"
 
 #define ENV_NAME_LEN 64
 #define ENV_PATH_LEN 256
@@ -25,7 +25,7 @@
 enum { ENV_INTEGRATOR_EULER = 0, ENV_INTEGRATOR_SEMI_IMPLICIT = 1 };
 
 /* What an env is made from: the `env:` section of a run config. Zero fields take the env's
- * defaults (see the key table in src/config.c for the documented defaults). */
+ * defaults (see the key table in run/config.c for the documented defaults). */
 typedef struct EnvConfig {
     char name[ENV_NAME_LEN]; /* registry name: "cartpole", "gridworld/empty-8x8", ... */
     int max_steps;           /* truncation after this many steps; 0 = the env's own default */

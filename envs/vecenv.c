@@ -1,5 +1,5 @@
 /* vecenv.c: vectorized envs with same-step autoreset (see vecenv.h). */
-#include "vecenv.h"
+#include "envs/vecenv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "env.h"
+#include "envs/env.h"
 
 typedef struct Episode {
     float ret;          /* sum of rewards over the episode */

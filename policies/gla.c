@@ -37,9 +37,9 @@
 #include <string.h>
 #include <tgmath.h>
 
-#include "gla_scan.h"
-#include "layers.h"
-#include "policy_impl.h"
+#include "policies/gla_scan.h"
+#include "policies/layers.h"
+#include "policies/policy_impl.h"
 
 /* Memory half-lives (env steps) of the gate at init: the key channels of each head get
  * log-evenly spaced half-lives h = tau ln2 / softplus(-b_a) from GLA_HALF_LIFE_MIN to

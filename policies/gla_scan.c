@@ -1,8 +1,8 @@
 /* gla_scan.c: the GLA recurrence, forward and backward (see gla_scan.h for the math). The
  * loops over the Vh values of a state row are vectorized (simd.h). */
-#include "simd.h" /* first: see simd.h */
+#include "policies/simd.h" /* first: see simd.h */
 
-#include "gla_scan.h"
+#include "policies/gla_scan.h"
 
 #include <string.h>
 

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "real.h"
+#include "core/real.h"
 
 /* Strides of the per-step inputs and outputs of one (env, head) scan. */
 typedef struct GlaScanIO {

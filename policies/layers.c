@@ -1,14 +1,14 @@
 /* layers.c: forward / backward pairs of the policy layers (see layers.h for shapes and sources).
  * Math through <tgmath.h> and simd.h, so the same code runs in float and in the double build;
  * the row loops are vectorized (simd.h: the same results on every clone). */
-#include "simd.h" /* first: see simd.h */
+#include "policies/simd.h" /* first: see simd.h */
 
-#include "layers.h"
+#include "policies/layers.h"
 
 #include <string.h>
 #include <tgmath.h>
 
-#include "linalg.h"
+#include "policies/linalg.h"
 
 #define sigmoid real_sigmoid
 

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "real.h"
+#include "core/real.h"
 
 /* RMSNorm's epsilon, as DESIGN.md and fla-org's RMSNorm (norm_eps = 1e-5). */
 #define LAYERS_NORM_EPS ((real)1e-5)

@@ -1,5 +1,5 @@
 /* linalg.c: linalg_gemm through cblas, and its plain-loop reference (see linalg.h). */
-#include "linalg.h"
+#include "policies/linalg.h"
 
 #include <cblas.h>
 

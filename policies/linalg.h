@@ -17,7 +17,7 @@
 
 #include <stdbool.h>
 
-#include "real.h"
+#include "core/real.h"
 
 /* C [M, N] = alpha * op(A) op(B) + beta * C (see above). beta = 0 overwrites C (a NaN in C is
  * not propagated). M, N or K may be 0. */

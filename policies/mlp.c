@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layers.h"
-#include "policy_impl.h"
+#include "policies/layers.h"
+#include "policies/policy_impl.h"
 
 #define MLP_MAX_HIDDEN 4096
 

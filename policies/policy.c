@@ -3,7 +3,7 @@
  * validation, workspaces, and the init helpers of policy_impl.h.
  *
  * Legend: T time steps, B envs, O obs_dim, A n_actions, S state_size, P n_params. */
-#include "policy_impl.h"
+#include "policies/policy_impl.h"
 
 #include <math.h>
 #include <stdio.h>

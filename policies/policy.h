@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "real.h"
-#include "rng.h"
+#include "core/err.h"
+#include "core/real.h"
+#include "core/rng.h"
 
 #define POLICY_KIND_LEN 16
 #define POLICY_NAME_LEN 48

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "policy.h"
+#include "policies/policy.h"
 
 /* The table of one implementation, selected by PolicyConfig.kind. Every hook has the contract
  * of the policy_* function of the same name in policy.h; `build` and `work_init` are the

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "real.h"
+#include "core/real.h"
 
 #define SIMD_LANES 8
 

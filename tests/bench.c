@@ -7,10 +7,10 @@
 
 #include <cblas.h>
 
-#include "policy.h"
-#include "policy_impl.h"
-#include "rng.h"
-#include "vecenv.h"
+#include "policies/policy.h"
+#include "policies/policy_impl.h"
+#include "core/rng.h"
+#include "envs/vecenv.h"
 
 static double now_seconds(void) {
     struct timespec ts;

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
-#include "testutil.h"
+#include "policies/policy.h"
+#include "tests/testutil.h"
 
 #define GC_MAX_REL 1e-6
 #define GC_SAMPLES 10 /* entries per tensor (all when fewer) */

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
-#include "ppo_loss.h"
-#include "rng.h"
-#include "testutil.h"
+#include "policies/policy.h"
+#include "algo/loss.h"
+#include "core/rng.h"
+#include "tests/testutil.h"
 
 enum { N = 24, A = 3 };
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cartpole.h"
-#include "testutil.h"
+#include "envs/cartpole.h"
+#include "tests/testutil.h"
 
 #define DEFAULT_REFERENCE "../shared/reference/cartpole_v1_trajectories.csv"
 

@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "checkpoint.h"
-#include "testutil.h"
+#include "run/checkpoint.h"
+#include "tests/testutil.h"
 
 enum { N = 3, O = 4, S = 6, A = 2, ENVB = 16 };
 

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "testutil.h"
+#include "run/config.h"
+#include "tests/testutil.h"
 
 static int load(const char *text, TrainConfig *cfg, Err *err) {
     return config_load_string(cfg, text, strlen(text), "t.yaml", NULL, 0, err);

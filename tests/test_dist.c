@@ -16,16 +16,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "config.h"
-#include "dist.h"
-#include "evaluate.h"
-#include "gae.h"
-#include "learner.h"
-#include "linalg.h"
-#include "rollout.h"
-#include "testutil.h"
-#include "trainer.h"
+#include "run/checkpoint.h"
+#include "run/config.h"
+#include "core/dist.h"
+#include "run/evaluate.h"
+#include "algo/gae.h"
+#include "algo/learner.h"
+#include "policies/linalg.h"
+#include "algo/rollout.h"
+#include "tests/testutil.h"
+#include "run/trainer.h"
 
 #define MPIRUN "mpirun --allow-run-as-root --oversubscribe --bind-to none"
 /* In the sanitizer build, the workers (this binary under mpirun: the collectives, the learner

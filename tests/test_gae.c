@@ -2,8 +2,8 @@
  * truncation bootstrapped from the true final observation, and both flags at once. */
 #include <string.h>
 
-#include "gae.h"
-#include "testutil.h"
+#include "algo/gae.h"
+#include "tests/testutil.h"
 
 START_TEST(advantages_follow_the_recursion_without_episode_ends) {
     /* gamma 0.9, lambda 0.8: deltas 0.86, 0.87, 0.88; A2 = 0.88, A1 = 0.87 + 0.72 * 0.88,

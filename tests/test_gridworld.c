@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gridworld.h"
-#include "rng.h"
-#include "testutil.h"
+#include "envs/gridworld/gridworld.h"
+#include "core/rng.h"
+#include "tests/testutil.h"
 
 static const char *const LEVELS[] = {
     "gridworld/empty-8x8",    "gridworld/empty-random-8x8", "gridworld/four-rooms",

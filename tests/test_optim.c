@@ -3,8 +3,8 @@
  * scales gradients as torch's clip_grad_norm_. */
 #include <math.h>
 
-#include "optim.h"
-#include "testutil.h"
+#include "algo/optim.h"
+#include "tests/testutil.h"
 
 START_TEST(adams_first_step_is_lr_times_the_sign_of_the_gradient) {
     enum { P = 5 };

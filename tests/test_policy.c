@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gla_scan.h"
-#include "linalg.h"
-#include "policy.h"
-#include "policy_impl.h"
-#include "simd.h"
-#include "testutil.h"
+#include "policies/gla_scan.h"
+#include "policies/linalg.h"
+#include "policies/policy.h"
+#include "policies/policy_impl.h"
+#include "policies/simd.h"
+#include "tests/testutil.h"
 
 /* Counting allocations (the workspace test). Not under AddressSanitizer, which owns malloc. */
 #if defined(__SANITIZE_ADDRESS__)

@@ -1,8 +1,8 @@
 /* test_rng.c: the PCG32 generator reproduces the published reference and keeps streams apart. */
 #include <math.h>
 
-#include "rng.h"
-#include "testutil.h"
+#include "core/rng.h"
+#include "tests/testutil.h"
 
 START_TEST(pcg32_matches_the_published_demo_output_for_seed_42_stream_54) {
     /* pcg-random.org, "Using the Basic C Implementation", pcg32-demo round 1. */

@@ -6,15 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
-#include "config.h"
-#include "evaluate.h"
-#include "learner.h"
-#include "linalg.h"
-#include "ppo_loss.h"
-#include "rollout.h"
-#include "testutil.h"
-#include "trainer.h"
+#include "run/checkpoint.h"
+#include "run/config.h"
+#include "run/evaluate.h"
+#include "algo/learner.h"
+#include "policies/linalg.h"
+#include "algo/loss.h"
+#include "algo/rollout.h"
+#include "tests/testutil.h"
+#include "run/trainer.h"
 
 /* A small, quick CartPole config in a fresh runs_dir; extra overrides appended. */
 static void small_config(TrainConfig *cfg, const char *runs_dir, char **extra, int n_extra) {

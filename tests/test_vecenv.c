@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cartpole.h"
-#include "testutil.h"
-#include "vecenv.h"
+#include "envs/cartpole.h"
+#include "tests/testutil.h"
+#include "envs/vecenv.h"
 
 enum { N = 4, D = 4 };
 

@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evaluate.h"
-#include "testutil.h"
-#include "viewer.h"
-#include "viewer_draw.h"
+#include "run/evaluate.h"
+#include "tests/testutil.h"
+#include "viewer/viewer.h"
+#include "viewer/draw.h"
 
 static const Rgb WHITE = {255, 255, 255}, BLACK = {0, 0, 0};
 static const Rgb POLE = {202, 152, 101}, AXLE = {129, 132, 203};

@@ -1,5 +1,5 @@
 /* testutil.c: the shared test helpers declared in testutil.h. */
-#include "testutil.h"
+#include "tests/testutil.h"
 
 #include <math.h>
 #include <stdbool.h>

@@ -1,0 +1,93 @@
+/* learner.h: one PPO update over a collected rollout (Schulman et al. 2017, Algorithm 1; the
+ * recurrent form of CleanRL's ppo_atari_lstm.py).
+ *
+ * For each of update_epochs epochs the env indices are shuffled and split into num_minibatches
+ * minibatches of whole env sequences. Each minibatch is replayed with the policy's sequence
+ * form from the envs' stored initial states (rollout state0) with the stored episode starts and
+ * previous actions, so the first minibatch of the first epoch reproduces the rollout's logits
+ * and values; then advantages are normalized per minibatch, the PPO loss and its gradient
+ * computed (algo/loss.h), backpropagated through the policy, clipped by global norm, and applied
+ * with Adam. With target_kl > 0 the epochs stop once approx_kl of an epoch's last minibatch
+ * exceeds it (CleanRL).
+ *
+ * Data-parallel over MPI ranks (dist.h; learner_set_dist): every rank holds the rollout of its
+ * own envs and the same parameters, Adam state and shuffle RNG, so every rank draws the same
+ * permutation and minibatch k is the union of every rank's envs perm[k * Bm ..]. Per minibatch
+ * the advantages are normalized with the mean and std of that union (sums all-reduced), each
+ * rank backpropagates the mean loss over its own samples, and one all-reduce over the gradient
+ * buffer averages the gradients: with equal sample counts on every rank that is the gradient
+ * of the mean loss over the union, the gradient one process would compute from all the data.
+ * The clip and Adam then run on identical numbers on every rank. Logged statistics and the
+ * target_kl test use values summed over the ranks. */
+#ifndef PPO_LEARNER_H
+#define PPO_LEARNER_H
+
+#include "run/config.h"
+#include "core/dist.h"
+#include "algo/optim.h"
+#include "policies/policy.h"
+#include "algo/loss.h"
+#include "core/rng.h"
+#include "algo/rollout.h"
+
+/* What one update logs: means over the minibatches it ran (approx_kl and clipfrac too; CleanRL
+ * logs the last minibatch's), plus figures of the whole rollout. */
+typedef struct UpdateStats {
+    double policy_loss, value_loss, entropy, approx_kl, clipfrac;
+    double explained_variance; /* 1 - Var(returns - values) / Var(returns) over the rollout */
+    double grad_norm;          /* mean global gradient norm before clipping */
+    double learning_rate;
+    int epochs_run;            /* < update_epochs when target_kl stopped the update */
+    int minibatches_run;
+    bool finite;               /* false when the loss or a gradient was NaN or Inf */
+} UpdateStats;
+
+typedef struct Learner {
+    Policy *policy; /* not owned */
+    Adam *adam;     /* owned */
+    PolicyWork *work;
+    Dist *dist;     /* not owned; NULL: one process */
+    int T, N, Bm;   /* steps, envs, envs per minibatch (of this rank) */
+    float *grads;   /* [P + 1]: the gradient, then a slot that is non-zero when some rank's
+                       loss was not finite (all-reduced with the gradient) */
+    int *perm;      /* [N] */
+    Rng rng;        /* minibatch shuffles */
+    /* one minibatch, gathered contiguous: [T, Bm, ...] */
+    float *obs, *logprobs, *values, *advantages, *returns, *state0;
+    uint8_t *episode_start;
+    int32_t *prev_action, *actions;
+    float *logits, *new_values, *dlogits, *dvalues;
+} Learner;
+
+/* Creates a learner for rollouts of num_steps x num_envs with num_minibatches minibatches and
+ * Adam(eps); the shuffle RNG is seeded from (seed, stream). */
+int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
+                   int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream, Err *err);
+void learner_destroy(Learner *l);
+
+/* Makes the learner one of the ranks of d (NULL: one process, the default). Every rank must
+ * have the same parameters, Adam state, seed and sizes. */
+void learner_set_dist(Learner *l, Dist *d);
+
+/* Computes GAE over the rollout (into buf->advantages, buf->returns), then runs the update with
+ * learning rate lr. Fills stats. Stops early and reports finite = false when the loss or the
+ * gradient is not finite (the parameters are then left as they were before that minibatch).
+ * Returns 0, or -1 when a collective over the ranks failed (the message: dist_error; stats
+ * and parameters are then not to be used). */
+int learner_update(Learner *l, RolloutBuffer *buf, const PPOConfig *ppo, double lr,
+                   UpdateStats *stats);
+
+/* The gradient of one minibatch, the sequences of envs [Bm] (indices into buf, whose advantages
+ * and returns GAE has filled): replayed from their stored states, advantages normalized over
+ * the minibatch of all ranks (ppo->norm_adv), the loss of algo/loss.h, its gradient by hand,
+ * averaged over the ranks, into l->grads [P] (not clipped). Fills ls with this rank's loss
+ * terms and *finite with whether the loss was finite on every rank. Returns 0, or -1 when a
+ * collective failed. */
+int learner_gradient(Learner *l, const RolloutBuffer *buf, const int *envs, const PPOConfig *ppo,
+                     PPOLossStats *ls, bool *finite);
+
+/* The explained variance 1 - Var(y - x) / Var(y) of predictions x [n] for targets y [n]
+ * (NaN when Var(y) = 0), as CleanRL logs it. */
+double explained_variance(const float *x, const float *y, size_t n);
+
+#endif

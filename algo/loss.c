@@ -1,0 +1,87 @@
+/* loss.c: the clipped PPO objective and its gradient (see loss.h). */
+#include "algo/loss.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void ppo_log_softmax(int A, const real *logits, double *logp) {
+    double m = logits[0];
+    for (int j = 1; j < A; j++)
+        if (logits[j] > m) m = logits[j];
+    double s = 0.0;
+    for (int j = 0; j < A; j++) s += exp((double)logits[j] - m);
+    double lse = m + log(s);
+    for (int j = 0; j < A; j++) logp[j] = (double)logits[j] - lse;
+}
+
+void ppo_normalize_advantages(int n, real *adv) {
+    if (n < 2) return;
+    double mean = 0.0;
+    for (int i = 0; i < n; i++) mean += adv[i];
+    mean /= n;
+    double var = 0.0;
+    for (int i = 0; i < n; i++) var += ((double)adv[i] - mean) * ((double)adv[i] - mean);
+    ppo_normalize_advantages_by(n, adv, mean, sqrt(var / (n - 1)));
+}
+
+void ppo_normalize_advantages_by(int n, real *adv, double mean, double std) {
+    for (int i = 0; i < n; i++) adv[i] = (real)(((double)adv[i] - mean) / (std + 1e-8));
+}
+
+double ppo_loss(int n, int A, const real *logits, const real *values, const int32_t *actions,
+                const real *old_logprobs, const real *old_values, const real *advantages,
+                const real *returns, const PPOLossCoefs *coefs, real *dlogits, real *dvalues,
+                PPOLossStats *stats) {
+    const double c = coefs->clip_coef, inv_n = 1.0 / n;
+    double pg = 0, vl = 0, ent = 0, kl = 0, clipped = 0;
+    double logp[A > 0 ? A : 1];
+    for (int i = 0; i < n; i++) {
+        const real *z = logits + (size_t)i * A;
+        real *dz = dlogits + (size_t)i * A;
+        ppo_log_softmax(A, z, logp);
+        int a = actions[i];
+        double h = 0.0;
+        for (int j = 0; j < A; j++) h -= exp(logp[j]) * logp[j];
+        double logratio = logp[a] - (double)old_logprobs[i];
+        double ratio = exp(logratio);
+        double adv = advantages[i];
+        double rc = fmin(fmax(ratio, 1.0 - c), 1.0 + c);
+        double unclipped = -adv * ratio, clip_term = -adv * rc;
+        /* d pg_i / d ratio: the unclipped branch carries the gradient; when the clipped branch
+         * is strictly larger the ratio is outside [1-c, 1+c], where clip has slope 0. */
+        double dratio = unclipped >= clip_term ? -adv : 0.0;
+        pg += fmax(unclipped, clip_term);
+        ent += h;
+        kl += (ratio - 1.0) - logratio;
+        clipped += fabs(ratio - 1.0) > c;
+        /* loss_i / n = (pg_i - ent_coef * h_i + vf_coef * v_i) / n;
+         * d logp_a / d z_j = [j == a] - p_j;  d h / d z_j = -p_j (logp_j + h). */
+        double dlogp = dratio * ratio * inv_n;
+        for (int j = 0; j < A; j++) {
+            double p = exp(logp[j]);
+            double g = dlogp * ((j == a) - p) + coefs->ent_coef * inv_n * p * (logp[j] + h);
+            dz[j] = (real)g;
+        }
+        double v = values[i], ret = returns[i];
+        double l1 = (v - ret) * (v - ret), dv;
+        if (coefs->clip_vloss) {
+            double vc = (double)old_values[i] + fmin(fmax(v - (double)old_values[i], -c), c);
+            double l2 = (vc - ret) * (vc - ret);
+            vl += 0.5 * fmax(l1, l2);
+            dv = l1 >= l2 ? (v - ret) : 0.0; /* l2 > l1 only where the clip is active: slope 0 */
+        } else {
+            vl += 0.5 * l1;
+            dv = v - ret;
+        }
+        dvalues[i] = (real)(coefs->vf_coef * dv * inv_n);
+    }
+    PPOLossStats s;
+    s.pg_loss = pg * inv_n;
+    s.v_loss = vl * inv_n;
+    s.entropy = ent * inv_n;
+    s.approx_kl = kl * inv_n;
+    s.clipfrac = clipped * inv_n;
+    s.loss = s.pg_loss - coefs->ent_coef * s.entropy + coefs->vf_coef * s.v_loss;
+    if (stats) *stats = s;
+    return s.loss;
+}

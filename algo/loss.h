@@ -1,0 +1,55 @@
+/* loss.h: the PPO objective on one minibatch and its gradient with respect to the policy's
+ * outputs (logits and values), written by hand.
+ *
+ * Follows Schulman et al. 2017 ("Proximal Policy Optimization Algorithms", eq. 7 for the clipped
+ * surrogate, eq. 9 for the combined objective) in the form of CleanRL's ppo.py:
+ *   ratio   = exp(logprob_new(a) - logprob_old(a))
+ *   pg_loss = mean(max(-A * ratio, -A * clip(ratio, 1 - c, 1 + c)))
+ *   v_loss  = 0.5 * mean((V - R)^2), or with clip_vloss
+ *             0.5 * mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2))
+ *   entropy = mean(-sum_j p_j log p_j)
+ *   loss    = pg_loss - ent_coef * entropy + vf_coef * v_loss
+ * and logs approx_kl = mean((ratio - 1) - log ratio) (Schulman's k3 estimator, as CleanRL) and
+ * clipfrac = mean(|ratio - 1| > c).
+ *
+ * Shapes: n samples, A actions; logits [n, A], values [n], actions [n], old_logprobs [n],
+ * old_values [n], advantages [n], returns [n]; gradients dlogits [n, A], dvalues [n]
+ * (overwritten, not accumulated). Built with `real` so the gradient check runs in double. */
+#ifndef PPO_PPO_LOSS_H
+#define PPO_PPO_LOSS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/real.h"
+
+typedef struct PPOLossCoefs {
+    double clip_coef; /* c */
+    bool clip_vloss;
+    double ent_coef;
+    double vf_coef;
+} PPOLossCoefs;
+
+typedef struct PPOLossStats {
+    double loss, pg_loss, v_loss, entropy, approx_kl, clipfrac;
+} PPOLossStats;
+
+/* Normalizes advantages in place as (A - mean) / (std + 1e-8) with the unbiased std (CleanRL,
+ * SB3). n = 1 leaves the one value as it is (its std is undefined). */
+void ppo_normalize_advantages(int n, real *adv);
+
+/* The same with the moments given: adv = (adv - mean) / (std + 1e-8), for a minibatch spread
+ * over MPI ranks whose mean and unbiased std were summed over all of them (learner.c). */
+void ppo_normalize_advantages_by(int n, real *adv, double mean, double std);
+
+/* Computes the loss of the top of this file; writes dlogits [n, A] and dvalues [n], the
+ * gradients of `loss` (stats->loss, also returned) with respect to logits and values. */
+double ppo_loss(int n, int A, const real *logits, const real *values, const int32_t *actions,
+                const real *old_logprobs, const real *old_values, const real *advantages,
+                const real *returns, const PPOLossCoefs *coefs, real *dlogits, real *dvalues,
+                PPOLossStats *stats);
+
+/* log softmax of one row: logp [A] from logits [A] (max-subtracted, in double). */
+void ppo_log_softmax(int A, const real *logits, double *logp);
+
+#endif

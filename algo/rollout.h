@@ -1,0 +1,106 @@
+/* rollout.h: the rollout buffer and the rollout workers.
+ *
+ * Each rollout steps N envs for T steps with the policy's step form. `workers` threads each own
+ * a contiguous slice of the envs (their VecEnv, their per-env sampling RNGs, a policy
+ * workspace) and write straight into the shared buffer's rows of their slice; no two workers
+ * touch the same bytes, and the policy's parameters are only read while a rollout runs.
+ *
+ * Buffer layout, row-major, letters as in policy.h (T steps, N envs, O obs_dim, S state_size):
+ *   obs [T+1, N, O]      obs[t] is what the policy saw at step t; obs[T] the obs after the
+ *                        rollout, which becomes obs[0] of the next one
+ *   episode_start [T+1, N]  1 where obs[t] is the first obs of an episode
+ *   prev_action [T+1, N] the action taken before obs[t] in the same episode (ignored where an
+ *                        episode starts)
+ *   actions, logprobs, values, rewards, terminated, truncated, final_values [T, N]:
+ *                        step t's action, its log-probability and the value estimate under the
+ *                        rollout's policy, the reward, how the episode ended, and V(final_obs)
+ *                        where the episode was truncated (0 elsewhere)
+ *   next_values [N]      V(obs[T]) for the GAE bootstrap
+ *   state0 [N, S]        each env's policy state before step 0 (what the learner replays from)
+ *   state [N, S]         the state carried from step to step and across rollouts
+ *   advantages, returns [T, N]  filled by GAE after the rollout. */
+#ifndef PPO_ROLLOUT_H
+#define PPO_ROLLOUT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "policies/policy.h"
+#include "core/rng.h"
+#include "envs/vecenv.h"
+
+typedef struct RolloutBuffer {
+    int T, N, O, A;
+    size_t S;
+    float *obs;
+    uint8_t *episode_start;
+    int32_t *prev_action;
+    int32_t *actions;
+    float *logprobs, *values, *rewards, *final_values;
+    uint8_t *terminated, *truncated;
+    float *next_values;
+    float *state0, *state;
+    float *advantages, *returns;
+} RolloutBuffer;
+
+typedef struct RolloutWorker RolloutWorker;
+
+typedef struct Rollout {
+    RolloutBuffer buf;
+    int n_workers;
+    RolloutWorker *workers; /* [n_workers] */
+    Rng *sample_rng;        /* [N] one action-sampling RNG per env */
+    const Policy *policy;
+    /* thread coordination */
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    long generation; /* bumped to start a rollout */
+    int finished;    /* workers done with the current generation */
+    bool quit;
+    int n_threads;   /* threads started (joined on destroy) */
+    bool fresh;      /* row 0 holds the current observations (first rollout, or restored) */
+} Rollout;
+
+/* Creates the buffer and `workers` workers over N = num_envs envs of env_cfg for the policy
+ * (read, not owned). Env i (0-based within this process) is seeded with
+ * (seed, first_stream + i) and samples actions from the stream (seed, 2^40 + first_stream + i).
+ * Resets every env: obs[0] holds first observations, episode_start[0] = 1. Starts the threads.
+ * Errors: env creation, out of memory, thread creation. */
+int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy, int num_envs,
+                   int num_steps, int workers, uint64_t seed, uint64_t first_stream, Err *err);
+
+/* Stops the threads and frees everything (NULL is allowed). */
+void rollout_destroy(Rollout *r);
+
+/* Runs one rollout of T steps on all workers and waits for it; first moves the carried row T
+ * (obs, episode_start, prev_action) to row 0 unless this is the first rollout after creation
+ * or a restore. */
+void rollout_collect(Rollout *r);
+
+/* Copies up to max finished episodes of all workers (in env order of the workers) into out;
+ * returns how many. */
+int rollout_drain_episodes(Rollout *r, Episode *out, int max);
+
+/* The VecEnv of worker w (for saving and restoring env states). */
+VecEnv *rollout_vecenv(Rollout *r, int w);
+
+/* Env index of the first env of worker w's slice. */
+int rollout_worker_first(const Rollout *r, int w);
+
+/* The row (0 or T) of obs, episode_start and prev_action that holds the envs' current
+ * observations between rollouts: row 0 before the first rollout or after rollout_mark_fresh,
+ * row T after a rollout. */
+int rollout_current_row(const Rollout *r);
+
+/* Marks that row 0 holds the current observations (after restoring a checkpoint into it), so
+ * the next rollout_collect does not move row T to row 0. */
+void rollout_mark_fresh(Rollout *r);
+
+/* Samples an action from softmax(logits [A]) with rng: inverse CDF on one uniform draw in
+ * double. Writes its log-probability. */
+int32_t rollout_sample(const float *logits, int A, Rng *rng, float *logprob);
+
+#endif

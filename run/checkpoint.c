@@ -1,0 +1,464 @@
+/* checkpoint.c: writing and reading checkpoint files (format in checkpoint.h). */
+#include "run/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static const char MAGIC[8] = {'P', 'P', 'O', '-', 'C', 'K', 'P', 'T'};
+#define MAX_FILE (1ull << 34) /* 16 GiB: anything larger is not a checkpoint of ours */
+
+/* ---- atomic file writes -------------------------------------------------------------------- */
+
+int write_file_atomic(const char *path, const void *data, size_t size, Err *err) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return err_set(err, "%s: path too long", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
+    const uint8_t *p = data;
+    size_t left = size;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return err_set(err, "%s: write failed: %s", tmp, strerror(e));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return err_set(err, "%s: fsync failed: %s", tmp, strerror(e));
+    }
+    if (close(fd) != 0) {
+        unlink(tmp);
+        return err_set(err, "%s: close failed: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return err_set(err, "%s: rename failed: %s", path, strerror(e));
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { /* make the rename itself durable */
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+/* ---- writing ------------------------------------------------------------------------------- */
+
+typedef struct Buf {
+    uint8_t *data;
+    size_t len, cap;
+    bool failed;
+} Buf;
+
+static void put(Buf *b, const void *src, size_t n) {
+    if (b->failed) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->len + n) cap *= 2;
+        uint8_t *grown = realloc(b->data, cap);
+        if (!grown) {
+            b->failed = true;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, src, n);
+    b->len += n;
+}
+static void put_u8(Buf *b, uint8_t v) { put(b, &v, 1); }
+static void put_u16(Buf *b, uint16_t v) { put(b, &v, 2); }
+static void put_u32(Buf *b, uint32_t v) { put(b, &v, 4); }
+static void put_u64(Buf *b, uint64_t v) { put(b, &v, 8); }
+static void put_i32(Buf *b, int32_t v) { put(b, &v, 4); }
+static void put_i64(Buf *b, int64_t v) { put(b, &v, 8); }
+static void put_f64(Buf *b, double v) { put(b, &v, 8); }
+static void put_str(Buf *b, const char *s) {
+    uint16_t n = (uint16_t)strlen(s);
+    put_u16(b, n);
+    put(b, s, n);
+}
+
+/* Starts a section; returns the offset of its length field, patched by end_section. */
+static size_t begin_section(Buf *b, const char tag[4]) {
+    put(b, tag, 4);
+    put_u32(b, 0);
+    size_t at = b->len;
+    put_u64(b, 0);
+    return at;
+}
+static void end_section(Buf *b, size_t at) {
+    if (b->failed) return;
+    uint64_t len = b->len - at - 8;
+    memcpy(b->data + at, &len, 8);
+}
+
+static void put_header(Buf *b, const Checkpoint *ck) {
+    size_t s = begin_section(b, "HEAD");
+    put_str(b, ck->env_name);
+    put_str(b, ck->policy_kind);
+    put_i32(b, ck->obs_dim);
+    put_i32(b, ck->n_actions);
+    put_u64(b, ck->state_size);
+    put_u64(b, ck->n_params);
+    put_i32(b, ck->num_envs);
+    put_i64(b, ck->global_step);
+    put_i64(b, ck->update);
+    put_i64(b, ck->episodes);
+    put_f64(b, ck->mean_return);
+    put_f64(b, ck->best_return);
+    put_f64(b, ck->train_seconds);
+    put_i64(b, ck->adam_step);
+    end_section(b, s);
+}
+
+int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
+    Buf b = {0};
+    const size_t N = (size_t)ck->num_envs;
+    put(&b, MAGIC, 8);
+    put_u32(&b, CKPT_VERSION);
+    put_u32(&b, 0);
+    put_header(&b, ck);
+    size_t s = begin_section(&b, "CONF");
+    put(&b, ck->config_yaml, strlen(ck->config_yaml));
+    end_section(&b, s);
+    s = begin_section(&b, "TENS");
+    put_u32(&b, (uint32_t)ck->n_tensors);
+    for (int i = 0; i < ck->n_tensors; i++) {
+        const CkptTensor *t = &ck->tensors[i];
+        put_str(&b, t->name);
+        put_u8(&b, (uint8_t)t->ndim);
+        for (int d = 0; d < t->ndim; d++) put_u32(&b, (uint32_t)t->shape[d]);
+        put(&b, t->data, t->size * sizeof(float));
+    }
+    end_section(&b, s);
+    s = begin_section(&b, "RNGS");
+    put_u64(&b, ck->learner_rng.state);
+    put_u64(&b, ck->learner_rng.inc);
+    put_u32(&b, (uint32_t)N);
+    for (size_t i = 0; i < N; i++) {
+        put_u64(&b, ck->sample_rngs[i].state);
+        put_u64(&b, ck->sample_rngs[i].inc);
+    }
+    end_section(&b, s);
+    s = begin_section(&b, "ENVS");
+    put_u32(&b, (uint32_t)N);
+    put_u64(&b, ck->env_state_bytes);
+    put(&b, ck->env_states, N * ck->env_state_bytes);
+    end_section(&b, s);
+    s = begin_section(&b, "ROLL");
+    put_u32(&b, (uint32_t)N);
+    put_u64(&b, ck->state_size);
+    put_u32(&b, (uint32_t)ck->obs_dim);
+    put(&b, ck->state, N * ck->state_size * sizeof(float));
+    put(&b, ck->obs, N * (size_t)ck->obs_dim * sizeof(float));
+    put(&b, ck->episode_start, N);
+    put(&b, ck->prev_action, N * sizeof(int32_t));
+    put(&b, ck->ep_return, N * sizeof(float));
+    put(&b, ck->ep_length, N * sizeof(int32_t));
+    end_section(&b, s);
+    s = begin_section(&b, "EPIS");
+    put_u32(&b, (uint32_t)ck->n_recent);
+    put(&b, ck->recent_returns, (size_t)ck->n_recent * sizeof(float));
+    put(&b, ck->recent_lengths, (size_t)ck->n_recent * sizeof(int32_t));
+    end_section(&b, s);
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    if (!b.failed) crc = (uint32_t)crc32_z(crc, b.data, b.len);
+    put_u32(&b, crc);
+    if (b.failed) {
+        free(b.data);
+        return err_set(err, "%s: out of memory building the checkpoint", path);
+    }
+    int rc = write_file_atomic(path, b.data, b.len, err);
+    free(b.data);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+typedef struct Cursor {
+    const uint8_t *p, *end;
+} Cursor;
+
+static bool take(Cursor *c, void *dst, size_t n) {
+    if ((size_t)(c->end - c->p) < n) return false;
+    if (dst) memcpy(dst, c->p, n);
+    c->p += n;
+    return true;
+}
+
+/* Copies n elements of size sz into a new array (NULL, with *ok = false, when short). */
+static void *take_array(Cursor *c, size_t n, size_t sz, bool *ok) {
+    if (!*ok) return NULL;
+    if (n && sz > SIZE_MAX / n) {
+        *ok = false;
+        return NULL;
+    }
+    if ((size_t)(c->end - c->p) < n * sz) {
+        *ok = false;
+        return NULL;
+    }
+    void *a = malloc(n * sz > 0 ? n * sz : 1);
+    if (!a) {
+        *ok = false;
+        return NULL;
+    }
+    memcpy(a, c->p, n * sz);
+    c->p += n * sz;
+    return a;
+}
+
+static bool take_str(Cursor *c, char *dst, size_t cap) {
+    uint16_t n;
+    if (!take(c, &n, 2) || n >= cap || !take(c, dst, n)) return false;
+    dst[n] = '\0';
+    return memchr(dst, '\0', n) == NULL;
+}
+
+void checkpoint_free(Checkpoint *ck) {
+    if (!ck || !ck->owns) return;
+    free(ck->config_yaml);
+    for (int i = 0; ck->tensors && i < ck->n_tensors; i++) free(ck->tensors[i].data);
+    free(ck->tensors);
+    free(ck->sample_rngs);
+    free(ck->env_states);
+    free(ck->state);
+    free(ck->obs);
+    free(ck->episode_start);
+    free(ck->prev_action);
+    free(ck->ep_return);
+    free(ck->ep_length);
+    memset(ck, 0, sizeof *ck);
+}
+
+const CkptTensor *checkpoint_tensor(const Checkpoint *ck, const char *name) {
+    for (int i = 0; i < ck->n_tensors; i++)
+        if (strcmp(ck->tensors[i].name, name) == 0) return &ck->tensors[i];
+    return NULL;
+}
+
+#define BAD(...) (checkpoint_free(ck), err_set(err, __VA_ARGS__))
+#define HINT "the file is damaged or not a ppo checkpoint; use another checkpoint (e.g. latest.ckpt or best.ckpt of the run)"
+
+static int parse_head(Checkpoint *ck, Cursor *c) {
+    bool ok = take_str(c, ck->env_name, sizeof ck->env_name) &&
+              take_str(c, ck->policy_kind, sizeof ck->policy_kind) && take(c, &ck->obs_dim, 4) &&
+              take(c, &ck->n_actions, 4) && take(c, &ck->state_size, 8) &&
+              take(c, &ck->n_params, 8) && take(c, &ck->num_envs, 4) &&
+              take(c, &ck->global_step, 8) && take(c, &ck->update, 8) &&
+              take(c, &ck->episodes, 8) && take(c, &ck->mean_return, 8) &&
+              take(c, &ck->best_return, 8) && take(c, &ck->train_seconds, 8) &&
+              take(c, &ck->adam_step, 8) && c->p == c->end;
+    if (!ok) return -1;
+    if (ck->obs_dim < 1 || ck->n_actions < 1 || ck->num_envs < 1 || ck->global_step < 0 ||
+        ck->update < 0 || ck->adam_step < 0 || ck->state_size > (1u << 24) ||
+        ck->n_params > (1ull << 32) || ck->obs_dim > (1 << 24) || ck->num_envs > (1 << 24))
+        return -1;
+    return 0;
+}
+
+static int parse_tensors(Checkpoint *ck, Cursor *c) {
+    uint32_t n;
+    if (!take(c, &n, 4) || n > (1u << 16)) return -1;
+    ck->tensors = calloc(n ? n : 1, sizeof *ck->tensors);
+    if (!ck->tensors) return -1;
+    ck->n_tensors = (int)n;
+    for (uint32_t i = 0; i < n; i++) {
+        CkptTensor *t = &ck->tensors[i];
+        uint8_t ndim;
+        if (!take_str(c, t->name, sizeof t->name) || !take(c, &ndim, 1) || ndim < 1 ||
+            ndim > CKPT_MAX_DIMS)
+            return -1;
+        t->ndim = ndim;
+        size_t size = 1;
+        for (int d = 0; d < ndim; d++) {
+            uint32_t dim;
+            if (!take(c, &dim, 4) || dim < 1 || dim > (1u << 28)) return -1;
+            t->shape[d] = (int)dim;
+            if (size > (SIZE_MAX / 8) / dim) return -1;
+            size *= dim;
+        }
+        t->size = size;
+        bool ok = true;
+        t->data = take_array(c, size, sizeof(float), &ok);
+        if (!ok) return -1;
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(ck->tensors[j].name, t->name) == 0) return -1; /* duplicate name */
+    }
+    return c->p == c->end ? 0 : -1;
+}
+
+static bool rng_ok(const Rng *r) { return (r->inc & 1u) == 1u; }
+
+static int parse_rngs(Checkpoint *ck, Cursor *c) {
+    uint32_t n;
+    if (!take(c, &ck->learner_rng.state, 8) || !take(c, &ck->learner_rng.inc, 8) ||
+        !take(c, &n, 4) || n != (uint32_t)ck->num_envs || !rng_ok(&ck->learner_rng))
+        return -1;
+    ck->sample_rngs = calloc(n, sizeof *ck->sample_rngs);
+    if (!ck->sample_rngs) return -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (!take(c, &ck->sample_rngs[i].state, 8) || !take(c, &ck->sample_rngs[i].inc, 8) ||
+            !rng_ok(&ck->sample_rngs[i]))
+            return -1;
+    return c->p == c->end ? 0 : -1;
+}
+
+static int parse_envs(Checkpoint *ck, Cursor *c) {
+    uint32_t n;
+    if (!take(c, &n, 4) || n != (uint32_t)ck->num_envs || !take(c, &ck->env_state_bytes, 8) ||
+        ck->env_state_bytes > (1u << 24))
+        return -1;
+    bool ok = true;
+    ck->env_states = take_array(c, n, (size_t)ck->env_state_bytes, &ok);
+    return ok && c->p == c->end ? 0 : -1;
+}
+
+static int parse_roll(Checkpoint *ck, Cursor *c) {
+    uint32_t n, o;
+    uint64_t s;
+    if (!take(c, &n, 4) || !take(c, &s, 8) || !take(c, &o, 4) || n != (uint32_t)ck->num_envs ||
+        s != ck->state_size || o != (uint32_t)ck->obs_dim)
+        return -1;
+    bool ok = true;
+    ck->state = take_array(c, n, (size_t)s * sizeof(float), &ok);
+    ck->obs = take_array(c, n, (size_t)o * sizeof(float), &ok);
+    ck->episode_start = take_array(c, n, 1, &ok);
+    ck->prev_action = take_array(c, n, sizeof(int32_t), &ok);
+    ck->ep_return = take_array(c, n, sizeof(float), &ok);
+    ck->ep_length = take_array(c, n, sizeof(int32_t), &ok);
+    if (!ok || c->p != c->end) return -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (ck->episode_start[i] > 1 || ck->prev_action[i] < 0 ||
+            ck->prev_action[i] >= ck->n_actions || ck->ep_length[i] < 0)
+            return -1;
+    return 0;
+}
+
+static int parse_epis(Checkpoint *ck, Cursor *c) {
+    uint32_t n;
+    if (!take(c, &n, 4) || n > CKPT_RECENT) return -1;
+    ck->n_recent = (int)n;
+    if (!take(c, ck->recent_returns, n * sizeof(float)) ||
+        !take(c, ck->recent_lengths, n * sizeof(int32_t)))
+        return -1;
+    return c->p == c->end ? 0 : -1;
+}
+
+int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char *name, Err *err) {
+    memset(ck, 0, sizeof *ck);
+    ck->owns = true;
+    if (len < 8 || memcmp(data, MAGIC, 8) != 0)
+        return BAD("%s: not a ppo checkpoint (wrong magic bytes); pass a .ckpt file written by "
+                   "ppo train", name);
+    if (len < 8 + 8 + 4)
+        return BAD("%s: truncated checkpoint (%zu bytes); " HINT, name, len);
+    uint32_t version;
+    memcpy(&version, data + 8, 4);
+    if (version > CKPT_VERSION)
+        return BAD("%s: checkpoint format version %u is newer than this ppo reads (%d); use a "
+                   "newer ppo", name, version, CKPT_VERSION);
+    if (version < 1) return BAD("%s: checkpoint format version 0 is not valid; " HINT, name);
+    uint32_t stored, crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    memcpy(&stored, data + len - 4, 4);
+    crc = (uint32_t)crc32_z(crc, data, len - 4);
+    if (crc != stored)
+        return BAD("%s: checksum mismatch (CRC-32 %08x, stored %08x): truncated or corrupt; " HINT,
+                   name, crc, stored);
+    ck->version = version;
+    Cursor c = {data + 16, data + len - 4};
+    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS"};
+    for (int k = 0; k < 7; k++) {
+        char tag[4];
+        uint32_t zero;
+        uint64_t slen;
+        if (!take(&c, tag, 4) || !take(&c, &zero, 4) || !take(&c, &slen, 8))
+            return BAD("%s: section %s missing; " HINT, name, order[k]);
+        if (memcmp(tag, order[k], 4) != 0 || zero != 0)
+            return BAD("%s: expected section %s, found '%.4s'; " HINT, name, order[k], tag);
+        if (slen > (uint64_t)(c.end - c.p))
+            return BAD("%s: section %s runs past the end of the file; " HINT, name, order[k]);
+        Cursor sc = {c.p, c.p + slen};
+        c.p += slen;
+        int rc = 0;
+        switch (k) {
+        case 0: rc = parse_head(ck, &sc); break;
+        case 1:
+            ck->config_yaml = malloc(slen + 1);
+            if (!ck->config_yaml) return BAD("%s: out of memory", name);
+            memcpy(ck->config_yaml, sc.p, slen);
+            ck->config_yaml[slen] = '\0';
+            rc = memchr(ck->config_yaml, '\0', slen) ? -1 : 0;
+            break;
+        case 2: rc = parse_tensors(ck, &sc); break;
+        case 3: rc = parse_rngs(ck, &sc); break;
+        case 4: rc = parse_envs(ck, &sc); break;
+        case 5: rc = parse_roll(ck, &sc); break;
+        case 6: rc = parse_epis(ck, &sc); break;
+        }
+        if (rc) return BAD("%s: section %s is malformed; " HINT, name, order[k]);
+    }
+    if (c.p != c.end) return BAD("%s: unexpected bytes after the last section; " HINT, name);
+    return 0;
+}
+
+int checkpoint_read_file(const char *path, uint8_t **data_out, size_t *len_out, Err *err) {
+    *data_out = NULL;
+    *len_out = 0;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_set(err, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return err_set(err, "%s: is a directory, not a checkpoint (a run's checkpoints are in "
+                       "RUN_DIR/checkpoints/, e.g. latest.ckpt)", path);
+    if (!S_ISREG(st.st_mode)) return err_set(err, "%s: not a regular file", path);
+    if ((unsigned long long)st.st_size > MAX_FILE)
+        return err_set(err, "%s: %lld bytes is too large for a checkpoint", path, (long long)st.st_size);
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, "%s: cannot open the checkpoint: %s", path, strerror(errno));
+    size_t len = (size_t)st.st_size;
+    uint8_t *data = malloc(len ? len : 1);
+    if (!data) {
+        fclose(f);
+        return err_set(err, "%s: out of memory reading %zu bytes", path, len);
+    }
+    size_t got = fread(data, 1, len, f);
+    fclose(f);
+    if (got != len) {
+        free(data);
+        return err_set(err, "%s: could not read the whole file", path);
+    }
+    *data_out = data;
+    *len_out = len;
+    return 0;
+}
+
+int checkpoint_read(Checkpoint *ck, const char *path, Err *err) {
+    memset(ck, 0, sizeof *ck);
+    uint8_t *data;
+    size_t len;
+    if (checkpoint_read_file(path, &data, &len, err)) return -1;
+    int rc = checkpoint_parse(ck, data, len, path, err);
+    free(data);
+    return rc;
+}

@@ -1,0 +1,115 @@
+/* checkpoint.h: the checkpoint file: everything needed to evaluate a policy or to resume its
+ * training bit for bit. Written atomically (a temp file in the same folder, fsync, rename,
+ * fsync of the folder), so a crash leaves the old file or the new one, never a torn one.
+ *
+ * A run over MPI ranks (dist.h) saves one file for all of them (checkpoint_dist.h): num_envs is
+ * then ranks x run.num_envs of its config, env r * run.num_envs + i being env i of rank r.
+ *
+ * Format (version 1), all integers and floats little-endian:
+ *   "PPO-CKPT"                      8-byte magic
+ *   u32 format version, u32 0
+ *   sections, each: 4-byte ASCII tag, u32 0, u64 payload length, payload
+ *     HEAD  header: env name, policy kind, sizes, counters, returns (checkpoint.c: put_header)
+ *     CONF  the resolved config as YAML text
+ *     TENS  named float32 tensors: u32 count; each u16 name length, name, u8 ndim, ndim x u32
+ *           dims, data. Names: "params/<tensor>", "adam_m/<tensor>", "adam_v/<tensor>"
+ *     RNGS  u64 state, u64 inc of the learner's RNG; u32 N; N pairs for the sampling RNGs
+ *     ENVS  u32 N, u64 bytes per env, N env states (env_state_save)
+ *     ROLL  u32 N, u64 S, u32 O; state f32 [N, S], obs f32 [N, O], episode_start u8 [N],
+ *           prev_action i32 [N], ep_return f32 [N], ep_length i32 [N]
+ *     EPIS  u32 n; returns f32 [n]; lengths i32 [n] (recent finished episodes, oldest first)
+ *   u32 CRC-32 (zlib's crc32) of every byte before it.
+ * A loader refuses a wrong magic, a newer version, a bad CRC, a short file, or any section that
+ * does not add up, with one message naming the file and what is wrong. */
+#ifndef PPO_CHECKPOINT_H
+#define PPO_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/rng.h"
+
+#define CKPT_VERSION 1
+#define CKPT_MAX_DIMS 4
+#define CKPT_NAME_LEN 96
+#define CKPT_RECENT 100 /* episodes kept for "mean return of recent episodes" */
+
+typedef struct CkptTensor {
+    char name[CKPT_NAME_LEN];
+    int ndim;
+    int shape[CKPT_MAX_DIMS];
+    size_t size;  /* product of shape */
+    float *data;  /* [size] */
+} CkptTensor;
+
+typedef struct Checkpoint {
+    /* HEAD */
+    uint32_t version;
+    char env_name[64];
+    char policy_kind[16];
+    int32_t obs_dim, n_actions;
+    uint64_t state_size, n_params;
+    int32_t num_envs;
+    int64_t global_step, update, episodes;
+    double mean_return; /* mean over recent episodes at save time (NaN if none yet) */
+    double best_return; /* best such mean over the run so far */
+    double train_seconds;
+    int64_t adam_step;
+    /* CONF */
+    char *config_yaml; /* NUL-terminated */
+    /* TENS */
+    int n_tensors;
+    CkptTensor *tensors;
+    /* RNGS */
+    Rng learner_rng;
+    Rng *sample_rngs; /* [num_envs] */
+    /* ENVS */
+    uint64_t env_state_bytes;
+    uint8_t *env_states; /* [num_envs * env_state_bytes] */
+    /* ROLL */
+    float *state;          /* [num_envs, state_size] */
+    float *obs;            /* [num_envs, obs_dim] */
+    uint8_t *episode_start;/* [num_envs] */
+    int32_t *prev_action;  /* [num_envs] */
+    float *ep_return;      /* [num_envs] */
+    int32_t *ep_length;    /* [num_envs] */
+    /* EPIS */
+    int n_recent;
+    float recent_returns[CKPT_RECENT];
+    int32_t recent_lengths[CKPT_RECENT];
+    bool owns; /* true when the arrays were allocated by checkpoint_read */
+} Checkpoint;
+
+/* Writes ck to path atomically. The arrays are read, not taken. Errors: the folder is not
+ * writable, the disk is full, fsync or rename fail (the message names the path). */
+int checkpoint_write(const Checkpoint *ck, const char *path, Err *err);
+
+/* Reads and checks the file at path into ck (allocating its arrays: free with
+ * checkpoint_free). Errors (one message naming the file, what is wrong, and a hint): missing
+ * file, a directory, too short, wrong magic, newer version, CRC mismatch, inconsistent or
+ * truncated sections. */
+int checkpoint_read(Checkpoint *ck, const char *path, Err *err);
+
+/* The bytes of the file at path, for checkpoint_parse (e.g. read by MPI rank 0 and broadcast to
+ * the others): *data [*len] is allocated (free it). Errors: those of checkpoint_read before
+ * parsing (missing file, a directory, too large, unreadable). */
+int checkpoint_read_file(const char *path, uint8_t **data, size_t *len, Err *err);
+
+/* As checkpoint_read, from bytes in memory (for tests and the fuzzer); `name` stands for the
+ * file in messages. */
+int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char *name, Err *err);
+
+/* Frees what checkpoint_read allocated (does nothing for a Checkpoint that does not own its
+ * arrays). */
+void checkpoint_free(Checkpoint *ck);
+
+/* The tensor named name, or NULL. */
+const CkptTensor *checkpoint_tensor(const Checkpoint *ck, const char *name);
+
+/* Writes size bytes of data to path atomically (temp file, fsync, rename, fsync of the
+ * folder). Used for checkpoints and the run's other files. */
+int write_file_atomic(const char *path, const void *data, size_t size, Err *err);
+
+#endif

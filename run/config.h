@@ -1,0 +1,88 @@
+/* config.h: a training run's configuration, read from a YAML file (libyaml) with command-line
+ * overrides, validated field by field and across fields.
+ *
+ * A config has four sections: env (EnvConfig, envs/env.h), policy (PolicyConfig,
+ * policies/policy.h), ppo (PPOConfig) and run (RunConfig). Every key has a documented default
+ * (config_print_keys); keys absent from the file keep it. Errors name the file, line, column and
+ * key, and say what is allowed:
+ *   configs/x.yaml:7:14: ppo.clip_coef: 'big' is not a number (allowed: a number in [0, 10])
+ * Only this module includes libyaml. */
+#ifndef PPO_CONFIG_H
+#define PPO_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "envs/env.h"
+#include "core/err.h"
+#include "policies/policy.h"
+
+#define CONFIG_NAME_LEN 128
+#define CONFIG_PATH_LEN 512
+
+/* The `ppo:` section: PPO's hyperparameters (Schulman et al. 2017; names and defaults as
+ * CleanRL's ppo.py). */
+typedef struct PPOConfig {
+    double learning_rate;  /* Adam step size at the start of training */
+    bool anneal_lr;        /* anneal the learning rate linearly to 0 over the run */
+    double gamma;          /* discount factor */
+    double gae_lambda;     /* GAE lambda (Schulman et al. 2016) */
+    int update_epochs;     /* passes over each rollout */
+    int num_minibatches;   /* minibatches per epoch (each holds whole env sequences) */
+    bool norm_adv;         /* normalize advantages per minibatch */
+    double clip_coef;      /* clip coefficient epsilon of the ratio (and of the value) */
+    bool clip_vloss;       /* clip the value loss around the old value */
+    double ent_coef;       /* entropy coefficient */
+    double vf_coef;        /* value-loss coefficient */
+    double max_grad_norm;  /* global gradient-norm clip */
+    double target_kl;      /* stop an update's epochs once approx_kl exceeds it; 0 = never */
+    double adam_eps;       /* Adam epsilon */
+} PPOConfig;
+
+/* The `run:` section: how much to train, in parallel how, and where outputs go. */
+typedef struct RunConfig {
+    long seed;               /* seed of every RNG of the run (envs, sampling, init, shuffles) */
+    long total_timesteps;    /* env steps to train for, over all envs */
+    int num_envs;            /* N: envs stepped in parallel */
+    int num_steps;           /* T: steps per env per rollout */
+    int workers;             /* rollout threads, each owning a contiguous slice of the envs */
+    char run_name[CONFIG_NAME_LEN];  /* folder under runs_dir; "" = made from env, config, seed */
+    char runs_dir[CONFIG_PATH_LEN];  /* where run folders are made */
+    int checkpoint_interval; /* updates between checkpoints; 0 = only at the end */
+    int keep_checkpoints;    /* K: how many periodic checkpoints to keep besides latest, best */
+    double stop_return;      /* stop once the mean return of the last 100 episodes reaches it; 0 = never */
+} RunConfig;
+
+typedef struct TrainConfig {
+    EnvConfig env;
+    PolicyConfig policy;
+    PPOConfig ppo;
+    RunConfig run;
+    char source[CONFIG_PATH_LEN]; /* the file it was read from (for messages) */
+} TrainConfig;
+
+/* Sets every key to its documented default. */
+void config_defaults(TrainConfig *cfg);
+
+/* Reads the YAML file at path over the defaults, applies the overrides ("section.key=value",
+ * n_overrides of them, in order), and validates every field and the fields against each other
+ * (including that the env and policy can be created). Errors: unreadable file, malformed YAML,
+ * unknown section or key, duplicate key, wrong type, out-of-range value, inconsistent fields;
+ * the message names file:line:column (or the override) and the key. */
+int config_load(TrainConfig *cfg, const char *path, char *const *overrides, int n_overrides,
+                Err *err);
+
+/* As config_load, from YAML text held in memory (e.g. a checkpoint's resolved config); `name`
+ * stands for the file in messages. */
+int config_load_string(TrainConfig *cfg, const char *text, size_t len, const char *name,
+                       char *const *overrides, int n_overrides, Err *err);
+
+/* Writes the resolved config (every key of every section) as YAML into buf [cap], with a
+ * trailing NUL; returns the length written, or -1 (with err) if it does not fit. */
+long config_to_yaml(const TrainConfig *cfg, char *buf, size_t cap, Err *err);
+
+/* Prints every key with its type, allowed values, default and meaning, as a commented YAML
+ * file of defaults (what `ppo config` shows). */
+void config_print_keys(FILE *out);
+
+#endif

@@ -1,0 +1,141 @@
+/* evaluate.c: evaluation episodes of a checkpoint's policy (see evaluate.h). */
+#include "run/evaluate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "algo/rollout.h"
+
+int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
+                           TrainConfig *cfg, Policy **out, Err *err) {
+    *out = NULL;
+    char *ov = NULL;
+    char override[ENV_NAME_LEN + 16];
+    if (env_name) {
+        snprintf(override, sizeof override, "env.name=%s", env_name);
+        ov = override;
+    }
+    /* Loading validates env and policy together: a policy that does not fit the env fails. */
+    if (config_load_string(cfg, ck->config_yaml, strlen(ck->config_yaml), path, ov ? &ov : NULL,
+                           ov ? 1 : 0, err))
+        return -1;
+    Env *env;
+    if (env_create(&env, &cfg->env, err)) return -1;
+    int obs_dim = env->obs_dim, n_actions = env->n_actions;
+    env_destroy(env);
+    if (obs_dim != ck->obs_dim || n_actions != ck->n_actions)
+        return err_set(err, "%s: the policy was trained on %s (obs %d, %d actions) and does not fit "
+                       "env %s (obs %d, %d actions); evaluate it on its own env (omit --env)", path,
+                       ck->env_name, ck->obs_dim, ck->n_actions, cfg->env.name, obs_dim, n_actions);
+    Policy *p;
+    if (policy_create(&p, &cfg->policy, obs_dim, n_actions, err)) return -1;
+    if (p->n_params != ck->n_params) {
+        policy_destroy(p);
+        return err_set(err, "%s: %llu parameters stored, the policy of its config has %zu", path,
+                       (unsigned long long)ck->n_params, p->n_params);
+    }
+    for (int i = 0; i < p->n_tensors; i++) {
+        const ParamTensor *t = &p->tensors[i];
+        char name[CKPT_NAME_LEN];
+        snprintf(name, sizeof name, "params/%s", t->name);
+        const CkptTensor *c = checkpoint_tensor(ck, name);
+        if (!c || c->ndim != t->ndim || memcmp(c->shape, t->shape, sizeof(int) * (size_t)t->ndim) != 0) {
+            policy_destroy(p);
+            return err_set(err, "%s: tensor %s is missing or has another shape", path, name);
+        }
+        memcpy(p->params + t->offset, c->data, sizeof(float) * t->size);
+    }
+    *out = p;
+    return 0;
+}
+
+static int argmax(const float *x, int n) {
+    int best = 0;
+    for (int j = 1; j < n; j++)
+        if (x[j] > x[best]) best = j;
+    return best;
+}
+
+int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *opts,
+             EvalEpisode *episodes, Err *err) {
+    const int E = opts->episodes, B = opts->num_envs < E ? opts->num_envs : E;
+    const int O = policy->obs_dim, A = policy->n_actions;
+    const size_t S = policy->state_size;
+    if (E < 1 || B < 1) return err_set(err, "evaluate: need at least one episode");
+    Env **envs = calloc((size_t)B, sizeof *envs);
+    Rng *rngs = calloc((size_t)B, sizeof *rngs);
+    float *obs = calloc((size_t)B * O, sizeof(float)), *state = calloc((size_t)B * S + 1, sizeof(float));
+    float *logits = calloc((size_t)B * A, sizeof(float)), *values = calloc((size_t)B, sizeof(float));
+    uint8_t *start = calloc((size_t)B, 1);
+    int32_t *prev = calloc((size_t)B, sizeof(int32_t));
+    int *next_episode = calloc((size_t)B, sizeof(int)); /* index of the episode env j is playing */
+    float *ret = calloc((size_t)B, sizeof(float));
+    int32_t *len = calloc((size_t)B, sizeof(int32_t));
+    PolicyWork *work = policy_work_create(policy, 1, B);
+    int rc = 0;
+    if (!envs || !rngs || !obs || !state || !logits || !values || !start || !prev ||
+        !next_episode || !ret || !len || !work) {
+        rc = err_set(err, "out of memory for evaluation");
+        goto done;
+    }
+    int active = 0;
+    for (int j = 0; j < B; j++) {
+        if (env_create(&envs[j], env_cfg, err)) {
+            rc = -1;
+            goto done;
+        }
+        if (envs[j]->obs_dim != O || envs[j]->n_actions != A) {
+            rc = err_set(err, "env %s does not fit the policy (obs %d, %d actions)", env_cfg->name, O, A);
+            goto done;
+        }
+        env_seed(envs[j], opts->seed, (uint64_t)j);
+        rng_seed(&rngs[j], opts->seed, (1ull << 40) + (uint64_t)j);
+        env_reset(envs[j], obs + (size_t)j * O);
+        start[j] = 1;
+        next_episode[j] = j;
+        active++;
+    }
+    while (active > 0) {
+        policy_step(policy, work, B, state, obs, start, prev, logits, values);
+        for (int j = 0; j < B; j++) {
+            if (next_episode[j] >= E) continue; /* this env has played its share */
+            float lp;
+            int a = opts->deterministic ? argmax(logits + (size_t)j * A, A)
+                                        : rollout_sample(logits + (size_t)j * A, A, &rngs[j], &lp);
+            float r;
+            bool term, trunc;
+            env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);
+            ret[j] += r;
+            len[j]++;
+            prev[j] = a;
+            start[j] = 0;
+            if (term || trunc) {
+                episodes[next_episode[j]] = (EvalEpisode){ret[j], len[j], term};
+                next_episode[j] += B;
+                ret[j] = 0;
+                len[j] = 0;
+                if (next_episode[j] >= E) {
+                    active--;
+                } else {
+                    env_reset(envs[j], obs + (size_t)j * O);
+                    start[j] = 1;
+                }
+            }
+        }
+    }
+done:
+    for (int j = 0; envs && j < B; j++) env_destroy(envs[j]);
+    policy_work_destroy(work);
+    free(envs);
+    free(rngs);
+    free(obs);
+    free(state);
+    free(logits);
+    free(values);
+    free(start);
+    free(prev);
+    free(next_episode);
+    free(ret);
+    free(len);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* evaluate.h: playing a trained policy: loading it from a checkpoint, and evaluation episodes.
+ *
+ * The policy runs exactly as in rollouts: its recurrent state is carried from step to step
+ * within an episode and wiped at the episode's first step, with the previous action fed back
+ * when the policy takes it. */
+#ifndef PPO_EVALUATE_H
+#define PPO_EVALUATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "run/checkpoint.h"
+#include "run/config.h"
+#include "policies/policy.h"
+
+/* Reads the config stored in ck (with env.name replaced by env_name when not NULL), creates
+ * the policy it describes and loads the checkpoint's parameters into it. Errors: a config that
+ * does not load, an env that does not exist, a policy whose sizes do not fit the env (e.g. a
+ * CartPole checkpoint asked to play a gridworld), missing or misshapen tensors. */
+int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
+                           TrainConfig *cfg, Policy **out, Err *err);
+
+typedef struct EvalOptions {
+    int episodes;       /* how many episodes in all */
+    uint64_t seed;      /* env j is seeded (seed, j); its action sampler (seed, 2^40 + j) */
+    bool deterministic; /* argmax action instead of sampling */
+    int num_envs;       /* episodes run side by side (each env runs a fixed share) */
+} EvalOptions;
+
+typedef struct EvalEpisode {
+    float ret;
+    int32_t length;
+    uint8_t terminated;
+} EvalEpisode;
+
+/* Runs opts->episodes episodes of env_cfg with policy; episode e is the (e / num_envs)-th
+ * episode of env e % num_envs, so the figures do not depend on how long episodes take. Writes
+ * episodes [opts->episodes]. Errors: env creation, out of memory. */
+int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *opts,
+             EvalEpisode *episodes, Err *err);
+
+#endif
