@@ -43,7 +43,7 @@ LIB_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HELPERS := tests/testutil.c
 # Modules built again with `real` = double for the gradient checks (tests/gradcheck_*.c).
-REAL_SRCS := core/err.c core/rng.c algo/loss.c $(wildcard policies/*.c)
+REAL_SRCS := core/err.c core/rng.c core/dist.c algo/loss.c $(wildcard policies/*.c)
 GRAD_SRCS := $(wildcard tests/gradcheck_*.c)
 
 # `make V=1` prints the compiler commands; by default one short line per file.
@@ -53,7 +53,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan mpi-required bench bench-mpi fuzz clean train help install uninstall
+.PHONY: all deps libs test test-release test-asan check-layers mpi-required bench bench-mpi fuzz clean train help install uninstall
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -63,7 +63,7 @@ all: ppo
 help:
 	@echo "make          build ./ppo"
 	@echo "make deps     install the missing Debian packages (apt-get, sudo when not root)"
-	@echo "make test     deps + build + every test suite, then again with ASan and UBSan"
+	@echo "make test     deps + build + the layer check + every test suite, then again with ASan and UBSan"
 	@echo "make train    deps + build + ./ppo train configs/cartpole.yaml"
 	@echo "make bench    speed benchmarks"
 	@echo "make fuzz     fuzz the checkpoint loader with libFuzzer (clang) for FUZZ_SECONDS (60)"
@@ -147,7 +147,14 @@ ifeq ($(MPI)$(origin MPI),0file)
 	@echo "error: make test runs the MPI tests, but pkg-config does not find ompi-c: apt-get install libopenmpi-dev openmpi-bin (or run 'make deps'), or leave them out with 'make test MPI=0'"; exit 1
 endif
 
-test-release: mpi-required ppo $(REL_TESTS) $(REL_GRAD)
+# The include rules of the layers (README "Layout"), and a test that the check catches a
+# planted break of each rule.
+check-layers:
+	@echo "== layers (scripts/check-layers.sh)"
+	@scripts/check-layers.sh
+	@tests/test_layers.sh
+
+test-release: mpi-required check-layers ppo $(REL_TESTS) $(REL_GRAD)
 	@echo "== tests (release build)"
 	@fail=0; for t in $(REL_TESTS) $(REL_GRAD); do $(TEST_ENV) PPO_BIN=./ppo $$t || fail=1; done; \
 	  [ $$fail -eq 0 ] || { echo "FAILED: some release tests failed (see above)"; exit 1; }
@@ -168,7 +175,7 @@ bench: ppo $(BUILD)/release/bench
 # libFuzzer on the checkpoint loader: clang, ASan + UBSan, the committed seed corpus in
 # tests/fuzz/corpus (new inputs go to build/fuzz/corpus, so the committed one stays small).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_checkpoint.c run/checkpoint.c core/err.c
+FUZZ_SRCS := tests/fuzz/fuzz_checkpoint.c run/checkpoint.c core/file.c core/err.c
 $(BUILD)/fuzz/fuzz_checkpoint: $(FUZZ_SRCS) run/checkpoint.h | libs
 	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus
 	$(Q)clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \

@@ -76,9 +76,10 @@ void learner_destroy(Learner *l) {
 
 void learner_set_dist(Learner *l, Dist *d) { l->dist = d; }
 
-/* explained_variance over the samples of every rank: the sums are all-reduced (two passes, as
- * the one-process formula). Returns -1 when a collective failed. */
-static int explained_variance_dist(Dist *dist, const float *x, const float *y, size_t n, double *out) {
+/* The explained variance 1 - Var(y - x) / Var(y) of predictions x [n] for targets y [n] over the
+ * samples of every rank (NaN when Var(y) = 0), as CleanRL logs it: the sums are all-reduced, in
+ * two passes. Returns -1 when a collective failed. */
+static int explained_variance(Dist *dist, const float *x, const float *y, size_t n, double *out) {
     double s[3] = {0, 0, (double)n}; /* sum y, sum (y - x), count */
     for (size_t i = 0; i < n; i++) {
         s[0] += y[i];
@@ -94,27 +95,6 @@ static int explained_variance_dist(Dist *dist, const float *x, const float *y, s
     }
     if (dist_sum_double(dist, v, 2, NULL)) return -1;
     *out = v[0] == 0.0 ? NAN : 1.0 - v[1] / v[0];
-    return 0;
-}
-
-double explained_variance(const float *x, const float *y, size_t n) {
-    double ev = NAN;
-    explained_variance_dist(NULL, x, y, n, &ev);
-    return ev;
-}
-
-/* Normalizes the minibatch's advantages adv [n] of this rank with the mean and unbiased std of
- * the minibatch over every rank (two passes of all-reduced sums; with one process exactly
- * ppo_normalize_advantages). A minibatch of one sample in all is left as it is. */
-static int normalize_advantages(Learner *l, int n, float *adv) {
-    double s[2] = {0.0, (double)n}; /* sum, count */
-    for (int i = 0; i < n; i++) s[0] += adv[i];
-    if (dist_sum_double(l->dist, s, 2, NULL)) return -1;
-    if (s[1] < 2) return 0;
-    double mean = s[0] / s[1], var = 0.0;
-    for (int i = 0; i < n; i++) var += ((double)adv[i] - mean) * ((double)adv[i] - mean);
-    if (dist_sum_double(l->dist, &var, 1, NULL)) return -1;
-    ppo_normalize_advantages_by(n, adv, mean, sqrt(var / (s[1] - 1)));
     return 0;
 }
 
@@ -154,7 +134,7 @@ int learner_gradient(Learner *l, const RolloutBuffer *b, const int *envs, const 
     gather(l, b, envs);
     policy_forward_sequence(p, l->work, T, B, l->state0, l->obs, l->episode_start,
                             l->prev_action, l->logits, l->new_values, NULL);
-    if (ppo->norm_adv && normalize_advantages(l, n, l->advantages)) return -1;
+    if (ppo->norm_adv && ppo_normalize_advantages(l->dist, n, l->advantages)) return -1;
     double loss = ppo_loss(n, A, l->logits, l->new_values, l->actions, l->logprobs, l->values,
                            l->advantages, l->returns, &coefs, l->dlogits, l->dvalues, ls);
     memset(l->grads, 0, sizeof(float) * P);
@@ -178,7 +158,7 @@ int learner_update(Learner *l, RolloutBuffer *b, const PPOConfig *ppo, double lr
     memset(stats, 0, sizeof *stats);
     stats->finite = true;
     stats->learning_rate = lr;
-    if (explained_variance_dist(l->dist, b->values, b->returns, (size_t)T * b->N,
+    if (explained_variance(l->dist, b->values, b->returns, (size_t)T * b->N,
                                 &stats->explained_variance))
         return -1;
     for (int i = 0; i < l->N; i++) l->perm[i] = i;

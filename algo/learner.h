@@ -22,13 +22,31 @@
 #ifndef PPO_LEARNER_H
 #define PPO_LEARNER_H
 
-#include "run/config.h"
-#include "core/dist.h"
-#include "algo/optim.h"
-#include "policies/policy.h"
 #include "algo/loss.h"
-#include "core/rng.h"
+#include "algo/optim.h"
 #include "algo/rollout.h"
+#include "core/dist.h"
+#include "core/rng.h"
+#include "policies/policy.h"
+
+/* The `ppo:` section: PPO's hyperparameters (Schulman et al. 2017; names and defaults as
+ * CleanRL's ppo.py). */
+typedef struct PPOConfig {
+    double learning_rate;  /* Adam step size at the start of training */
+    bool anneal_lr;        /* anneal the learning rate linearly to 0 over the run */
+    double gamma;          /* discount factor */
+    double gae_lambda;     /* GAE lambda (Schulman et al. 2016) */
+    int update_epochs;     /* passes over each rollout */
+    int num_minibatches;   /* minibatches per epoch (each holds whole env sequences) */
+    bool norm_adv;         /* normalize advantages per minibatch */
+    double clip_coef;      /* clip coefficient epsilon of the ratio (and of the value) */
+    bool clip_vloss;       /* clip the value loss around the old value */
+    double ent_coef;       /* entropy coefficient */
+    double vf_coef;        /* value-loss coefficient */
+    double max_grad_norm;  /* global gradient-norm clip */
+    double target_kl;      /* stop an update's epochs once approx_kl exceeds it; 0 = never */
+    double adam_eps;       /* Adam epsilon */
+} PPOConfig;
 
 /* What one update logs: means over the minibatches it ran (approx_kl and clipfrac too; CleanRL
  * logs the last minibatch's), plus figures of the whole rollout. */
@@ -85,9 +103,5 @@ int learner_update(Learner *l, RolloutBuffer *buf, const PPOConfig *ppo, double 
  * collective failed. */
 int learner_gradient(Learner *l, const RolloutBuffer *buf, const int *envs, const PPOConfig *ppo,
                      PPOLossStats *ls, bool *finite);
-
-/* The explained variance 1 - Var(y - x) / Var(y) of predictions x [n] for targets y [n]
- * (NaN when Var(y) = 0), as CleanRL logs it. */
-double explained_variance(const float *x, const float *y, size_t n);
 
 #endif

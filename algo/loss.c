@@ -4,28 +4,19 @@
 #include <math.h>
 #include <stdlib.h>
 
-void ppo_log_softmax(int A, const real *logits, double *logp) {
-    double m = logits[0];
-    for (int j = 1; j < A; j++)
-        if (logits[j] > m) m = logits[j];
-    double s = 0.0;
-    for (int j = 0; j < A; j++) s += exp((double)logits[j] - m);
-    double lse = m + log(s);
-    for (int j = 0; j < A; j++) logp[j] = (double)logits[j] - lse;
-}
+#include "policies/categorical.h"
 
-void ppo_normalize_advantages(int n, real *adv) {
-    if (n < 2) return;
-    double mean = 0.0;
-    for (int i = 0; i < n; i++) mean += adv[i];
-    mean /= n;
-    double var = 0.0;
+int ppo_normalize_advantages(Dist *d, int n, real *adv) {
+    double s[2] = {0.0, (double)n}; /* sum, count */
+    for (int i = 0; i < n; i++) s[0] += adv[i];
+    if (dist_sum_double(d, s, 2, NULL)) return -1;
+    if (s[1] < 2) return 0;
+    double mean = s[0] / s[1], var = 0.0;
     for (int i = 0; i < n; i++) var += ((double)adv[i] - mean) * ((double)adv[i] - mean);
-    ppo_normalize_advantages_by(n, adv, mean, sqrt(var / (n - 1)));
-}
-
-void ppo_normalize_advantages_by(int n, real *adv, double mean, double std) {
+    if (dist_sum_double(d, &var, 1, NULL)) return -1;
+    const double std = sqrt(var / (s[1] - 1));
     for (int i = 0; i < n; i++) adv[i] = (real)(((double)adv[i] - mean) / (std + 1e-8));
+    return 0;
 }
 
 double ppo_loss(int n, int A, const real *logits, const real *values, const int32_t *actions,
@@ -38,10 +29,9 @@ double ppo_loss(int n, int A, const real *logits, const real *values, const int3
     for (int i = 0; i < n; i++) {
         const real *z = logits + (size_t)i * A;
         real *dz = dlogits + (size_t)i * A;
-        ppo_log_softmax(A, z, logp);
+        categorical_log_softmax(A, z, logp);
         int a = actions[i];
-        double h = 0.0;
-        for (int j = 0; j < A; j++) h -= exp(logp[j]) * logp[j];
+        double h = categorical_entropy(A, logp);
         double logratio = logp[a] - (double)old_logprobs[i];
         double ratio = exp(logratio);
         double adv = advantages[i];

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/dist.h"
 #include "core/real.h"
 
 typedef struct PPOLossCoefs {
@@ -34,13 +35,12 @@ typedef struct PPOLossStats {
     double loss, pg_loss, v_loss, entropy, approx_kl, clipfrac;
 } PPOLossStats;
 
-/* Normalizes advantages in place as (A - mean) / (std + 1e-8) with the unbiased std (CleanRL,
- * SB3). n = 1 leaves the one value as it is (its std is undefined). */
-void ppo_normalize_advantages(int n, real *adv);
-
-/* The same with the moments given: adv = (adv - mean) / (std + 1e-8), for a minibatch spread
- * over MPI ranks whose mean and unbiased std were summed over all of them (learner.c). */
-void ppo_normalize_advantages_by(int n, real *adv, double mean, double std);
+/* Normalizes the advantages adv [n] in place as (A - mean) / (std + 1e-8) with the unbiased std
+ * (CleanRL, SB3), the mean and std taken over the whole minibatch: this process's n advantages
+ * and those of the other ranks of d, whose sums are all-reduced (d NULL: this process alone).
+ * A minibatch of one sample in all is left as it is (its std is undefined). Returns 0, or -1
+ * when a collective failed (dist_error(d) says why). */
+int ppo_normalize_advantages(Dist *d, int n, real *adv);
 
 /* Computes the loss of the top of this file; writes dlogits [n, A] and dvalues [n], the
  * gradients of `loss` (stats->loss, also returned) with respect to logits and values. */
@@ -48,8 +48,5 @@ double ppo_loss(int n, int A, const real *logits, const real *values, const int3
                 const real *old_logprobs, const real *old_values, const real *advantages,
                 const real *returns, const PPOLossCoefs *coefs, real *dlogits, real *dvalues,
                 PPOLossStats *stats);
-
-/* log softmax of one row: logp [A] from logits [A] (max-subtracted, in double). */
-void ppo_log_softmax(int A, const real *logits, double *logp);
 
 #endif

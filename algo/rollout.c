@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algo/loss.h"
+#include "policies/categorical.h"
 
 struct RolloutWorker {
     Rollout *r;
@@ -16,22 +16,6 @@ struct RolloutWorker {
     float *final_obs;     /* [n, O] */
     float *state_copy;    /* [n, S] */
 };
-
-int32_t rollout_sample(const float *logits, int A, Rng *rng, float *logprob) {
-    double logp[A > 0 ? A : 1];
-    ppo_log_softmax(A, logits, logp);
-    double u = rng_double(rng), cum = 0.0;
-    int a = A - 1;
-    for (int j = 0; j < A; j++) {
-        cum += exp(logp[j]);
-        if (u < cum) {
-            a = j;
-            break;
-        }
-    }
-    *logprob = (float)logp[a];
-    return a;
-}
 
 /* One rollout of worker wk's slice. */
 static void worker_collect(RolloutWorker *wk) {
@@ -52,8 +36,8 @@ static void worker_collect(RolloutWorker *wk) {
         policy_step(p, wk->work, n, state, b->obs + row * O, b->episode_start + row,
                     b->prev_action + row, wk->logits, b->values + row);
         for (int i = 0; i < n; i++)
-            b->actions[row + i] = rollout_sample(wk->logits + (size_t)i * A, A, &r->sample_rng[n0 + i],
-                                                 &b->logprobs[row + i]);
+            b->actions[row + i] = categorical_sample(A, wk->logits + (size_t)i * A, &r->sample_rng[n0 + i],
+                                                     &b->logprobs[row + i]);
         vecenv_step(wk->venv, b->actions + row, b->obs + next * O, b->rewards + row,
                     b->terminated + row, b->truncated + row, wk->final_obs);
         for (int i = 0; i < n; i++) {

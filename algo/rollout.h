@@ -27,9 +27,9 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "policies/policy.h"
 #include "core/rng.h"
 #include "envs/vecenv.h"
+#include "policies/policy.h"
 
 typedef struct RolloutBuffer {
     int T, N, O, A;
@@ -98,9 +98,5 @@ int rollout_current_row(const Rollout *r);
 /* Marks that row 0 holds the current observations (after restoring a checkpoint into it), so
  * the next rollout_collect does not move row T to row 0. */
 void rollout_mark_fresh(Rollout *r);
-
-/* Samples an action from softmax(logits [A]) with rng: inverse CDF on one uniform draw in
- * double. Writes its log-probability. */
-int32_t rollout_sample(const float *logits, int A, Rng *rng, float *logprob);
 
 #endif

@@ -7,20 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#include "run/checkpoint.h"
 #include "cli/cli.h"
-#include "run/evaluate.h"
+#include "core/clock.h"
+#include "core/file.h"
 #include "policies/linalg.h"
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "run/checkpoint.h"
+#include "run/evaluate.h"
 
 /* Checks before any episode is played that a --csv FILE can be written: not a directory, and
  * a file can be made beside it (where the atomic write puts its temporary). Prints the problem
@@ -31,7 +25,7 @@ static int csv_writable(const char *path) {
         fprintf(stderr, "ppo eval: --csv %s is a directory\n", path);
         return -1;
     }
-    char probe[4200];
+    char probe[PATH_LEN];
     snprintf(probe, sizeof probe, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0) {
@@ -56,7 +50,7 @@ static int write_csv(const char *path, const EvalEpisode *eps, int n) {
     for (int i = 0; i < n; i++) fprintf(f, "%d,%.9g,%d,%d\n", i, eps[i].ret, eps[i].length, eps[i].terminated);
     fclose(f);
     Err err;
-    int rc = write_file_atomic(path, text, len, &err);
+    int rc = file_write_atomic(path, text, len, &err);
     free(text);
     if (rc) fprintf(stderr, "ppo eval: --csv: %s\n", err.msg);
     return rc;
@@ -134,9 +128,9 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         return 1;
     }
     EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs};
-    double t0 = now_seconds();
+    double t0 = clock_seconds();
     int rc = evaluate(policy, &cfg.env, &eo, eps, &err);
-    double dt = now_seconds() - t0;
+    double dt = clock_seconds() - t0;
     policy_destroy(policy);
     if (rc) {
         fprintf(stderr, "ppo eval: %s\n", err.msg);
@@ -185,12 +179,7 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
         return EXIT_USAGE;
     }
     size_t params = 0;
-    uLong crc = crc32(0L, Z_NULL, 0); /* of the parameters, to compare checkpoints at a glance */
-    for (int i = 0; i < ck.n_tensors; i++)
-        if (strncmp(ck.tensors[i].name, "params/", 7) == 0) {
-            params += ck.tensors[i].size;
-            crc = crc32_z(crc, (const Bytef *)ck.tensors[i].data, ck.tensors[i].size * sizeof(float));
-        }
+    uint32_t crc = checkpoint_params_crc(&ck, &params);
     /* A run over MPI ranks saves every rank's envs (checkpoint_dist.h). */
     char envs[96];
     snprintf(envs, sizeof envs, "%d envs", ck.num_envs);
@@ -207,7 +196,7 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
     printf("progress:     update %lld, step %lld, %lld episodes, %.1f s of training\n",
            (long long)ck.update, (long long)ck.global_step, (long long)ck.episodes, ck.train_seconds);
     printf("return:       %.2f mean of the last %d episodes at save time (best %.2f)\n",
-           ck.mean_return, ck.n_recent, ck.best_return);
+           ck.mean_return, ck.recent.n, ck.best_return);
     printf("tensors:\n");
     for (int i = 0; i < ck.n_tensors; i++) {
         if (strncmp(ck.tensors[i].name, "params/", 7) != 0) continue;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 #include "viewer/plot.h"
 
 static int cmd_plot(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -32,7 +33,7 @@ static int cmd_plot(const Command *self, int argc, char **argv, CliContext *ctx)
         fprintf(stderr, "ppo plot: expected one or more RUN_DIR folders (try 'ppo plot --help')\n");
         return EXIT_USAGE;
     }
-    char path[1200];
+    char path[PATH_LEN];
     if (!out) {
         if (n == 1)
             snprintf(path, sizeof path, "%s/curve.png", argv[optind]);
@@ -41,10 +42,9 @@ static int cmd_plot(const Command *self, int argc, char **argv, CliContext *ctx)
         out = path;
     }
     Err err;
-    int rc = plot_runs((const char *const *)(argv + optind), n, out, &err);
-    if (rc) {
+    if (plot_runs((const char *const *)(argv + optind), n, out, &err)) {
         fprintf(stderr, "ppo plot: %s\n", err.msg);
-        return rc == PLOT_ERR_INPUT ? EXIT_USAGE : 1;
+        return err_exit_code(&err);
     }
     printf("wrote %s (%d run%s)\n", out, n, n == 1 ? "" : "s");
     return 0;

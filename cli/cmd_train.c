@@ -9,13 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "run/checkpoint.h"
 #include "cli/cli.h"
-#include "run/config.h"
 #include "core/dist.h"
 #include "policies/linalg.h"
-#include "viewer/plot.h"
+#include "run/checkpoint.h"
+#include "run/config.h"
 #include "run/trainer.h"
+#include "viewer/plot.h"
 #include "viewer/viewer.h"
 
 #define MAX_SETS 256
@@ -38,7 +38,7 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
     /* the learning curve, runs/<run>/curve.png; a picture that fails is no failed training */
-    char curve[1100];
+    char curve[PATH_LEN];
     snprintf(curve, sizeof curve, "%s/curve.png", res->run_dir);
     const char *dir = res->run_dir;
     Err err;
@@ -122,17 +122,17 @@ static int run_training(const TrainConfig *cfg, TrainOptions *opts, bool watch, 
                     "without the window (watch a checkpoint with ppo watch)\n");
         watch = false;
     }
-    TrainJob job = {cfg, opts, NULL, {0}, {{0}}, 0};
+    TrainJob job = {.cfg = cfg, .opts = opts};
     if (watch)
         train_watched(&job, opts, ctx);
     else
         train_job(&job);
     int code;
     if (job.rc) {
-        code = job.res.bad_input ? EXIT_USAGE : 1;
+        code = err_exit_code(&job.err);
         char who[48] = "";
         if (rank > 0) snprintf(who, sizeof who, "rank %d of %d: ", rank, ranks);
-        if (!job.res.quiet_error) fprintf(stderr, "ppo train: %s%s\n", who, job.err.msg);
+        if (!job.err.elsewhere) fprintf(stderr, "ppo train: %s%s\n", who, job.err.msg);
     } else {
         code = rank == 0 ? report(cfg, &job.res) : 0;
     }
@@ -254,7 +254,7 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
         return EXIT_USAGE;
     }
     const char *dir = argv[optind];
-    char config_path[2048], ckpt_path[2048];
+    char config_path[PATH_LEN], ckpt_path[PATH_LEN];
     snprintf(config_path, sizeof config_path, "%s/config.yaml", dir);
     if (strchr(ckpt, '/'))
         snprintf(ckpt_path, sizeof ckpt_path, "%s", ckpt);
@@ -266,10 +266,10 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
         return EXIT_USAGE;
     }
     /* The checkpoint must be one of this run's: another run's would mix two histories. */
-    char want[PATH_MAX], got[PATH_MAX], ckpt_dir[2048];
+    char want[PATH_LEN], got[PATH_LEN], ckpt_dir[PATH_LEN];
     snprintf(ckpt_dir, sizeof ckpt_dir, "%s", ckpt_path);
     *strrchr(ckpt_dir, '/') = '\0';
-    char run_ckpts[2048];
+    char run_ckpts[PATH_LEN];
     snprintf(run_ckpts, sizeof run_ckpts, "%s/checkpoints", dir);
     if (realpath(run_ckpts, want) && realpath(ckpt_dir, got) && strcmp(want, got) != 0) {
         fprintf(stderr, "ppo resume: %s is not in %s; to continue another run's checkpoint use "

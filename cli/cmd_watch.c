@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/checkpoint.h"
 #include "cli/cli.h"
-#include "run/evaluate.h"
 #include "policies/linalg.h"
+#include "run/checkpoint.h"
+#include "run/evaluate.h"
 #include "viewer/viewer.h"
 
 #define MAX_SPEED 64.0

@@ -49,6 +49,26 @@ int dist_agree(Dist *d, int code, int *n_failed, Err *err) {
     return worst;
 }
 
+int dist_agree_err(Dist *d, int rc, Err *err) {
+    const int code = rc == 0 ? 0 : err && err->kind == ERR_INPUT ? 2 : 1;
+    int n_failed = 0, worst = dist_agree(d, code, &n_failed, err);
+    if (worst == 0) return 0;
+    bool elsewhere = false;
+    if (!dist_error(d)) { /* else the agreement itself failed: every rank says so */
+        if (code == 0) {
+            err_set(err, "stopped because another rank failed (its message says why)");
+            elsewhere = true;
+        } else {
+            elsewhere = n_failed == dist_size(d) && dist_rank(d) != 0;
+        }
+    }
+    if (err) {
+        err->kind = worst == 2 ? ERR_INPUT : ERR_FAILED;
+        err->elsewhere = elsewhere;
+    }
+    return -1;
+}
+
 int dist_check_same(Dist *d, uint64_t value, const char *what, Err *err) {
     const int size = dist_size(d);
     if (size == 1) return 0;

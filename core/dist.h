@@ -92,6 +92,15 @@ int dist_allgatherv(Dist *d, const void *send, size_t bytes, void *recv, size_t 
  * communication error in err (when it is not NULL). */
 int dist_agree(Dist *d, int code, int *n_failed, Err *err);
 
+/* A step that may fail on some ranks only (a file on rank 0, memory on one host) made to fail on
+ * every rank: rc is this rank's result (0, or -1 with its failure in err). Returns 0 when every
+ * rank succeeded; else -1 on every rank, err holding this rank's own message where it failed,
+ * else "stopped because another rank failed (its message says why)"; the kind is ERR_INPUT when
+ * some rank failed on input, and err->elsewhere is set where another rank prints the failure
+ * (on the ranks that did not fail; on ranks other than 0 when every rank failed). When the
+ * agreement itself fails, every rank holds the communication error. */
+int dist_agree_err(Dist *d, int rc, Err *err);
+
 /* Checks that every rank holds the same value (e.g. a hash of the parameters); on a mismatch
  * returns -1 on every rank with a message naming `what` and each rank's value. */
 int dist_check_same(Dist *d, uint64_t value, const char *what, Err *err);

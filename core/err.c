@@ -5,12 +5,32 @@
 #include <stdio.h>
 #include <string.h>
 
-int err_set(Err *err, const char *fmt, ...) {
+static int err_vset(Err *err, ErrKind kind, const char *fmt, va_list ap) {
     if (!err) return -1;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    err->kind = kind;
+    err->elsewhere = false;
+    return -1;
+}
+
+int err_set(Err *err, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    err_vset(err, ERR_FAILED, fmt, ap);
     va_end(ap);
+    return -1;
+}
+
+int err_input(Err *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(err, ERR_INPUT, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int err_as_input(Err *err) {
+    if (err) err->kind = ERR_INPUT;
     return -1;
 }
 
@@ -29,3 +49,5 @@ int err_prefix(Err *err, const char *fmt, ...) {
     err->msg[used] = '\0';
     return -1;
 }
+
+int err_exit_code(const Err *err) { return err->kind == ERR_INPUT ? 2 : 1; }

@@ -17,9 +17,9 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/file.h"
 
 #define ENV_NAME_LEN 64
-#define ENV_PATH_LEN 256
 
 /* CartPole's integrators (Gymnasium's kinematics_integrator). */
 enum { ENV_INTEGRATOR_EULER = 0, ENV_INTEGRATOR_SEMI_IMPLICIT = 1 };
@@ -30,7 +30,7 @@ typedef struct EnvConfig {
     char name[ENV_NAME_LEN]; /* registry name: "cartpole", "gridworld/empty-8x8", ... */
     int max_steps;           /* truncation after this many steps; 0 = the env's own default */
     int integrator;          /* cartpole: ENV_INTEGRATOR_EULER or ENV_INTEGRATOR_SEMI_IMPLICIT */
-    char map[ENV_PATH_LEN];  /* gridworld/map: path of an ASCII map file */
+    char map[PATH_LEN];      /* gridworld/map: path of an ASCII map file */
     bool see_through;        /* gridworld: walls and closed doors do not block sight */
 } EnvConfig;
 

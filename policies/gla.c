@@ -47,8 +47,6 @@
  * longest episode of the envs (DoorKey-8x8, 640 steps). */
 #define GLA_HALF_LIFE_MIN 4.0
 #define GLA_HALF_LIFE_MAX 1280.0
-#define GLA_MAX_WIDTH 4096
-#define GLA_MAX_LAYERS 64
 
 typedef struct GlaLayer {
     size_t norm1, proj, wa2, ba, gnorm, wo, norm2, w13, w2; /* offsets into params */
@@ -105,19 +103,21 @@ static bool whole(double x) { return fabs(x - round(x)) < 1e-9; }
 static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *err) {
     (void)obs_dim;
     (void)n_actions;
-    if (c->d_model < 1 || c->d_model > GLA_MAX_WIDTH)
+    if (c->d_model < 1 || c->d_model > POLICY_MAX_WIDTH)
         return err_set(err, "policy.d_model: %d is out of range (allowed 1 .. %d)", c->d_model,
-                       GLA_MAX_WIDTH);
-    if (c->n_layers < 1 || c->n_layers > GLA_MAX_LAYERS)
+                       POLICY_MAX_WIDTH);
+    if (c->n_layers < 1 || c->n_layers > POLICY_MAX_LAYERS)
         return err_set(err, "policy.n_layers: %d is out of range (allowed 1 .. %d)", c->n_layers,
-                       GLA_MAX_LAYERS);
+                       POLICY_MAX_LAYERS);
     if (c->n_heads < 1 || c->n_heads > c->d_model)
         return err_set(err, "policy.n_heads: %d is out of range (allowed 1 .. d_model %d)",
                        c->n_heads, c->d_model);
-    if (!(c->expand_k > 0) || c->expand_k > 16)
-        return err_set(err, "policy.expand_k: %g is out of range (allowed > 0 .. 16)", c->expand_k);
-    if (!(c->expand_v > 0) || c->expand_v > 16)
-        return err_set(err, "policy.expand_v: %g is out of range (allowed > 0 .. 16)", c->expand_v);
+    if (!(c->expand_k > 0) || c->expand_k > POLICY_MAX_EXPAND)
+        return err_set(err, "policy.expand_k: %g is out of range (allowed > 0 .. %g)", c->expand_k,
+                       POLICY_MAX_EXPAND);
+    if (!(c->expand_v > 0) || c->expand_v > POLICY_MAX_EXPAND)
+        return err_set(err, "policy.expand_v: %g is out of range (allowed > 0 .. %g)", c->expand_v,
+                       POLICY_MAX_EXPAND);
     double k = c->expand_k * c->d_model, v = c->expand_v * c->d_model;
     if (!whole(k))
         return err_set(err, "policy.expand_k: %g * d_model %d = %g is not a whole number of keys",
@@ -134,19 +134,20 @@ static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *
     if ((long)round(v) % c->n_heads != 0)
         return err_set(err, "policy.n_heads: %d does not divide the value width V = expand_v * d_model = %ld",
                        c->n_heads, (long)round(v));
-    if (c->gate_rank < 1 || c->gate_rank > GLA_MAX_WIDTH)
+    if (c->gate_rank < 1 || c->gate_rank > POLICY_MAX_WIDTH)
         return err_set(err, "policy.gate_rank: %d is out of range (allowed 1 .. %d)", c->gate_rank,
-                       GLA_MAX_WIDTH);
+                       POLICY_MAX_WIDTH);
     if (!(c->gate_tau > 0) || !isfinite(c->gate_tau))
         return err_set(err, "policy.gate_tau: %g must be a positive number", c->gate_tau);
-    if (!(c->mlp_ratio >= 0) || c->mlp_ratio > 16)
-        return err_set(err, "policy.mlp_ratio: %g is out of range (allowed 0 .. 16; 0 removes the MLP)",
-                       c->mlp_ratio);
+    if (!(c->mlp_ratio >= 0) || c->mlp_ratio > POLICY_MAX_EXPAND)
+        return err_set(err, "policy.mlp_ratio: %g is out of range (allowed 0 .. %g; 0 removes the MLP)",
+                       c->mlp_ratio, POLICY_MAX_EXPAND);
     if (!whole(c->mlp_ratio * c->d_model))
         return err_set(err, "policy.mlp_ratio: %g * d_model %d = %g is not a whole number of units",
                        c->mlp_ratio, c->d_model, c->mlp_ratio * c->d_model);
-    if (!(c->init_std > 0) || c->init_std > 10)
-        return err_set(err, "policy.init_std: %g is out of range (allowed > 0 .. 10)", c->init_std);
+    if (!(c->init_std > 0) || c->init_std > POLICY_MAX_INIT_STD)
+        return err_set(err, "policy.init_std: %g is out of range (allowed > 0 .. %g)", c->init_std,
+                       POLICY_MAX_INIT_STD);
     return 0;
 }
 

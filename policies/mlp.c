@@ -17,8 +17,6 @@
 #include "policies/layers.h"
 #include "policies/policy_impl.h"
 
-#define MLP_MAX_HIDDEN 4096
-
 typedef struct Mlp {
     int O, A, H;
     /* offsets into params of each tensor */
@@ -41,9 +39,9 @@ typedef struct MlpWork {
 static int mlp_validate(const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err) {
     (void)obs_dim;
     (void)n_actions;
-    if (cfg->hidden < 1 || cfg->hidden > MLP_MAX_HIDDEN)
+    if (cfg->hidden < 1 || cfg->hidden > POLICY_MAX_WIDTH)
         return err_set(err, "policy.hidden: %d is out of range (allowed 1 .. %d)", cfg->hidden,
-                       MLP_MAX_HIDDEN);
+                       POLICY_MAX_WIDTH);
     return 0;
 }
 

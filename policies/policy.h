@@ -28,6 +28,12 @@
 #define POLICY_NAME_LEN 48
 #define POLICY_MAX_DIMS 4
 
+/* The limits policy_create enforces, which the config's key table states too (run/config.c). */
+#define POLICY_MAX_WIDTH 4096  /* d_model, gate_rank, n_heads (<= d_model too), mlp hidden */
+#define POLICY_MAX_LAYERS 64   /* n_layers */
+#define POLICY_MAX_EXPAND 16.0 /* expand_k, expand_v, mlp_ratio */
+#define POLICY_MAX_INIT_STD 10.0
+
 /* The `policy:` section of a run config. policy_config_defaults() gives the documented
  * defaults; policy_create() validates every field and names the key at fault. */
 typedef struct PolicyConfig {

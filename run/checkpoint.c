@@ -1,66 +1,15 @@
 /* checkpoint.c: writing and reading checkpoint files (format in checkpoint.h). */
 #include "run/checkpoint.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "core/file.h"
 
 static const char MAGIC[8] = {'P', 'P', 'O', '-', 'C', 'K', 'P', 'T'};
 #define MAX_FILE (1ull << 34) /* 16 GiB: anything larger is not a checkpoint of ours */
-
-/* ---- atomic file writes -------------------------------------------------------------------- */
-
-int write_file_atomic(const char *path, const void *data, size_t size, Err *err) {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return err_set(err, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
-    const uint8_t *p = data;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return err_set(err, "%s: write failed: %s", tmp, strerror(e));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return err_set(err, "%s: fsync failed: %s", tmp, strerror(e));
-    }
-    if (close(fd) != 0) {
-        unlink(tmp);
-        return err_set(err, "%s: close failed: %s", tmp, strerror(errno));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return err_set(err, "%s: rename failed: %s", path, strerror(e));
-    }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { /* make the rename itself durable */
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
@@ -178,9 +127,9 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
     put(&b, ck->ep_length, N * sizeof(int32_t));
     end_section(&b, s);
     s = begin_section(&b, "EPIS");
-    put_u32(&b, (uint32_t)ck->n_recent);
-    put(&b, ck->recent_returns, (size_t)ck->n_recent * sizeof(float));
-    put(&b, ck->recent_lengths, (size_t)ck->n_recent * sizeof(int32_t));
+    put_u32(&b, (uint32_t)ck->recent.n);
+    put(&b, ck->recent.returns, (size_t)ck->recent.n * sizeof(float));
+    put(&b, ck->recent.lengths, (size_t)ck->recent.n * sizeof(int32_t));
     end_section(&b, s);
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
     if (!b.failed) crc = (uint32_t)crc32_z(crc, b.data, b.len);
@@ -189,7 +138,7 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
         free(b.data);
         return err_set(err, "%s: out of memory building the checkpoint", path);
     }
-    int rc = write_file_atomic(path, b.data, b.len, err);
+    int rc = file_write_atomic(path, b.data, b.len, err);
     free(b.data);
     return rc;
 }
@@ -257,7 +206,7 @@ const CkptTensor *checkpoint_tensor(const Checkpoint *ck, const char *name) {
     return NULL;
 }
 
-#define BAD(...) (checkpoint_free(ck), err_set(err, __VA_ARGS__))
+#define BAD(...) (checkpoint_free(ck), err_input(err, __VA_ARGS__))
 #define HINT "the file is damaged or not a ppo checkpoint; use another checkpoint (e.g. latest.ckpt or best.ckpt of the run)"
 
 static int parse_head(Checkpoint *ck, Cursor *c) {
@@ -357,10 +306,10 @@ static int parse_roll(Checkpoint *ck, Cursor *c) {
 
 static int parse_epis(Checkpoint *ck, Cursor *c) {
     uint32_t n;
-    if (!take(c, &n, 4) || n > CKPT_RECENT) return -1;
-    ck->n_recent = (int)n;
-    if (!take(c, ck->recent_returns, n * sizeof(float)) ||
-        !take(c, ck->recent_lengths, n * sizeof(int32_t)))
+    if (!take(c, &n, 4) || n > EPISODE_WINDOW) return -1;
+    ck->recent.n = (int)n;
+    if (!take(c, ck->recent.returns, n * sizeof(float)) ||
+        !take(c, ck->recent.lengths, n * sizeof(int32_t)))
         return -1;
     return c->p == c->end ? 0 : -1;
 }
@@ -422,34 +371,13 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
     return 0;
 }
 
-int checkpoint_read_file(const char *path, uint8_t **data_out, size_t *len_out, Err *err) {
-    *data_out = NULL;
-    *len_out = 0;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return err_set(err, "%s: cannot open the checkpoint: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return err_set(err, "%s: is a directory, not a checkpoint (a run's checkpoints are in "
-                       "RUN_DIR/checkpoints/, e.g. latest.ckpt)", path);
-    if (!S_ISREG(st.st_mode)) return err_set(err, "%s: not a regular file", path);
-    if ((unsigned long long)st.st_size > MAX_FILE)
-        return err_set(err, "%s: %lld bytes is too large for a checkpoint", path, (long long)st.st_size);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, "%s: cannot open the checkpoint: %s", path, strerror(errno));
-    size_t len = (size_t)st.st_size;
-    uint8_t *data = malloc(len ? len : 1);
-    if (!data) {
-        fclose(f);
-        return err_set(err, "%s: out of memory reading %zu bytes", path, len);
+int checkpoint_read_file(const char *path, uint8_t **data, size_t *len, Err *err) {
+    char *bytes;
+    if (file_read(path, "checkpoint", MAX_FILE, &bytes, len, err)) {
+        *data = NULL;
+        return -1;
     }
-    size_t got = fread(data, 1, len, f);
-    fclose(f);
-    if (got != len) {
-        free(data);
-        return err_set(err, "%s: could not read the whole file", path);
-    }
-    *data_out = data;
-    *len_out = len;
+    *data = (uint8_t *)bytes;
     return 0;
 }
 
@@ -461,4 +389,50 @@ int checkpoint_read(Checkpoint *ck, const char *path, Err *err) {
     int rc = checkpoint_parse(ck, data, len, path, err);
     free(data);
     return rc;
+}
+
+/* ---- a policy's tensors -------------------------------------------------------------------- */
+
+int checkpoint_put_tensors(Checkpoint *ck, const char *prefix, const Policy *p, const float *buf,
+                           Err *err) {
+    CkptTensor *grown = realloc(ck->tensors, sizeof *grown * (size_t)(ck->n_tensors + p->n_tensors));
+    if (!grown) return err_set(err, "out of memory for a checkpoint's tensor table");
+    ck->tensors = grown;
+    for (int i = 0; i < p->n_tensors; i++) {
+        const ParamTensor *t = &p->tensors[i];
+        CkptTensor *c = &ck->tensors[ck->n_tensors++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->name, sizeof c->name, "%s/%s", prefix, t->name);
+        c->ndim = t->ndim;
+        memcpy(c->shape, t->shape, sizeof(int) * (size_t)t->ndim);
+        c->size = t->size;
+        c->data = (float *)(buf + t->offset); /* a view: ck does not own it */
+    }
+    return 0;
+}
+
+int checkpoint_get_tensors(const Checkpoint *ck, const char *prefix, const Policy *p, float *buf,
+                           const char *path, Err *err) {
+    for (int i = 0; i < p->n_tensors; i++) {
+        const ParamTensor *t = &p->tensors[i];
+        char name[CKPT_NAME_LEN];
+        snprintf(name, sizeof name, "%s/%s", prefix, t->name);
+        const CkptTensor *c = checkpoint_tensor(ck, name);
+        if (!c || c->ndim != t->ndim || memcmp(c->shape, t->shape, sizeof(int) * (size_t)t->ndim) != 0)
+            return err_input(err, "%s: tensor %s is missing or has another shape", path, name);
+        memcpy(buf + t->offset, c->data, sizeof(float) * t->size);
+    }
+    return 0;
+}
+
+uint32_t checkpoint_params_crc(const Checkpoint *ck, size_t *n_params) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t n = 0;
+    for (int i = 0; i < ck->n_tensors; i++)
+        if (strncmp(ck->tensors[i].name, "params/", 7) == 0) {
+            n += ck->tensors[i].size;
+            crc = crc32_z(crc, (const Bytef *)ck->tensors[i].data, ck->tensors[i].size * sizeof(float));
+        }
+    if (n_params) *n_params = n;
+    return (uint32_t)crc;
 }

@@ -30,11 +30,12 @@
 
 #include "core/err.h"
 #include "core/rng.h"
+#include "policies/policy.h"
+#include "run/episodes.h"
 
 #define CKPT_VERSION 1
 #define CKPT_MAX_DIMS 4
 #define CKPT_NAME_LEN 96
-#define CKPT_RECENT 100 /* episodes kept for "mean return of recent episodes" */
 
 typedef struct CkptTensor {
     char name[CKPT_NAME_LEN];
@@ -76,9 +77,7 @@ typedef struct Checkpoint {
     float *ep_return;      /* [num_envs] */
     int32_t *ep_length;    /* [num_envs] */
     /* EPIS */
-    int n_recent;
-    float recent_returns[CKPT_RECENT];
-    int32_t recent_lengths[CKPT_RECENT];
+    EpisodeWindow recent;
     bool owns; /* true when the arrays were allocated by checkpoint_read */
 } Checkpoint;
 
@@ -108,8 +107,21 @@ void checkpoint_free(Checkpoint *ck);
 /* The tensor named name, or NULL. */
 const CkptTensor *checkpoint_tensor(const Checkpoint *ck, const char *name);
 
-/* Writes size bytes of data to path atomically (temp file, fsync, rename, fsync of the
- * folder). Used for checkpoints and the run's other files. */
-int write_file_atomic(const char *path, const void *data, size_t size, Err *err);
+/* The CRC-32 (zlib's crc32) of the parameter tensors ("params/...") of ck, their float bytes in
+ * file order, for comparing checkpoints at a glance (`ppo info`); the number of parameters into
+ * *n_params when it is not NULL. */
+uint32_t checkpoint_params_crc(const Checkpoint *ck, size_t *n_params);
+
+/* Appends to ck views of the tensors of buf [P], a buffer laid out as policy p's parameters
+ * (the parameters themselves, or an Adam moment), each named "PREFIX/<tensor name>" with the
+ * tensor's shape, in the policy's tensor order. ck->tensors grows; for a ck that does not own
+ * its arrays the caller frees ck->tensors (not the data). Errors: out of memory. */
+int checkpoint_put_tensors(Checkpoint *ck, const char *prefix, const Policy *p, const float *buf,
+                           Err *err);
+
+/* Copies the tensors "PREFIX/<tensor name>" of ck into buf [P] laid out as policy p's parameters.
+ * Errors (ERR_INPUT, naming path and the tensor): a tensor is missing or has another shape. */
+int checkpoint_get_tensors(const Checkpoint *ck, const char *prefix, const Policy *p, float *buf,
+                           const char *path, Err *err);
 
 #endif

@@ -6,13 +6,13 @@
  * length so far). checkpoint_gather collects those of every rank to rank 0 in rank order, so
  * the file rank 0 writes holds num_envs = ranks x N envs, env r * N + i being env i of rank r
  * (the env seeded with stream r * N + i, rollout.h). Resuming, every rank reads the whole file
- * and takes its own slice r * N .. r * N + N - 1 (trainer.c: restore), which is why a
+ * and takes its own slice r * N .. r * N + N - 1 (snapshot.c: snapshot_restore), which is why a
  * checkpoint resumes with the number of ranks that saved it. */
 #ifndef PPO_CHECKPOINT_DIST_H
 #define PPO_CHECKPOINT_DIST_H
 
-#include "run/checkpoint.h"
 #include "core/dist.h"
+#include "run/checkpoint.h"
 
 /* Collective. local describes this rank's N = local->num_envs envs (the same N, env state size,
  * obs_dim and state_size on every rank). On rank 0, fills *all with local's fields and views,

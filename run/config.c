@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "core/file.h"
+
 typedef enum { F_INT, F_LONG, F_DOUBLE, F_BOOL, F_STRING, F_ENUM } FieldType;
 
 /* One key of the config: where it lives in TrainConfig, its type and allowed range. */
@@ -25,6 +27,8 @@ typedef struct Field {
     const char *const *choices; /* F_ENUM: names, index = stored int; NULL-terminated */
     const char *doc;
 } Field;
+
+#define CONFIG_MAX_BYTES (1u << 20) /* a larger file is not a config */
 
 static const char *const INTEGRATORS[] = {"euler", "semi-implicit", NULL};
 
@@ -45,18 +49,18 @@ static const Field FIELDS[] = {
     BOOL(env, see_through, "gridworld: walls and closed doors do not block the view"),
 
     STR(policy, kind, "policy network: gla (gated linear attention) or mlp (memory-less)"),
-    INT(policy, d_model, 1, 4096, "gla: width D of the residual stream"),
-    INT(policy, n_heads, 1, 256, "gla: attention heads H"),
-    INT(policy, n_layers, 1, 64, "gla: GLA blocks"),
-    DBL(policy, expand_k, 1e-6, 16, "gla: key width K = expand_k * d_model"),
-    DBL(policy, expand_v, 1e-6, 16, "gla: value width V = expand_v * d_model"),
-    INT(policy, gate_rank, 1, 4096, "gla: rank of the low-rank gate projection"),
+    INT(policy, d_model, 1, POLICY_MAX_WIDTH, "gla: width D of the residual stream"),
+    INT(policy, n_heads, 1, POLICY_MAX_WIDTH, "gla: attention heads H"),
+    INT(policy, n_layers, 1, POLICY_MAX_LAYERS, "gla: GLA blocks"),
+    DBL(policy, expand_k, 1e-6, POLICY_MAX_EXPAND, "gla: key width K = expand_k * d_model"),
+    DBL(policy, expand_v, 1e-6, POLICY_MAX_EXPAND, "gla: value width V = expand_v * d_model"),
+    INT(policy, gate_rank, 1, POLICY_MAX_WIDTH, "gla: rank of the low-rank gate projection"),
     DBL(policy, gate_tau, 1e-3, 1e6, "gla: gate temperature tau (g = logsigmoid(z) / tau)"),
-    DBL(policy, mlp_ratio, 0, 64, "gla: SwiGLU hidden width = mlp_ratio * d_model; 0 = no MLP"),
+    DBL(policy, mlp_ratio, 0, POLICY_MAX_EXPAND, "gla: SwiGLU hidden width = mlp_ratio * d_model; 0 = no MLP"),
     BOOL(policy, prev_action, "gla: feed the one-hot previous action as input"),
     BOOL(policy, start_flag, "gla: feed the episode-start flag as input"),
-    DBL(policy, init_std, 1e-6, 10, "gla: std of the normal init of linear weights"),
-    INT(policy, hidden, 1, 65536, "mlp: width of the two tanh layers of actor and critic"),
+    DBL(policy, init_std, 1e-6, POLICY_MAX_INIT_STD, "gla: std of the normal init of linear weights"),
+    INT(policy, hidden, 1, POLICY_MAX_WIDTH, "mlp: width of the two tanh layers of actor and critic"),
 
     DBL(ppo, learning_rate, 0, 1, "Adam step size at the start"),
     BOOL(ppo, anneal_lr, "anneal the learning rate linearly to 0"),
@@ -263,6 +267,43 @@ static void format_field(const TrainConfig *cfg, const Field *f, char *buf, size
     }
 }
 
+/* Whether field f is named ("section.key") in the NULL-terminated list ignore (NULL: none). */
+static bool ignored(const Field *f, const char *const *ignore) {
+    for (; ignore && *ignore; ignore++) {
+        size_t n = strlen(f->section);
+        if (strncmp(*ignore, f->section, n) == 0 && (*ignore)[n] == '.' && strcmp(*ignore + n + 1, f->key) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool same_value(const TrainConfig *a, const TrainConfig *b, const Field *f) {
+    const void *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
+    switch (f->type) {
+    case F_INT:
+    case F_ENUM: return *(const int *)pa == *(const int *)pb;
+    case F_LONG: return *(const long *)pa == *(const long *)pb;
+    case F_DOUBLE: return *(const double *)pa == *(const double *)pb;
+    case F_BOOL: return *(const bool *)pa == *(const bool *)pb;
+    case F_STRING: return strcmp(pa, pb) == 0;
+    }
+    return false;
+}
+
+int config_diff(const TrainConfig *a, const TrainConfig *b, const char *const *ignore, ConfigDiff *d) {
+    for (int i = 0; i < N_FIELDS; i++) {
+        const Field *f = &FIELDS[i];
+        if (ignored(f, ignore) || same_value(a, b, f)) continue;
+        if (d) {
+            snprintf(d->key, sizeof d->key, "%s.%s", f->section, f->key);
+            format_field(a, f, d->a, sizeof d->a);
+            format_field(b, f, d->b, sizeof d->b);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- reading YAML ------------------------------------------------------------------------ */
 
 typedef struct Reader {
@@ -452,14 +493,19 @@ static int validate(const TrainConfig *cfg, Err *err) {
     if (strchr(run->run_name, '/') || strcmp(run->run_name, ".") == 0 || strcmp(run->run_name, "..") == 0)
         return err_set(err, "run.run_name: '%s' is not a plain folder name (no '/', not . or ..)", run->run_name);
     if (!run->runs_dir[0]) return err_set(err, "run.runs_dir: must not be empty");
-    Env *env;
-    if (env_create(&env, &cfg->env, err)) return -1;
     Policy *policy;
-    int rc = policy_create(&policy, &cfg->policy, env->obs_dim, env->n_actions, err);
-    env_destroy(env);
-    if (rc) return -1;
+    if (policy_for_config(&policy, cfg, err)) return -1;
     policy_destroy(policy);
     return 0;
+}
+
+int policy_for_config(Policy **out, const TrainConfig *cfg, Err *err) {
+    *out = NULL;
+    Env *env;
+    if (env_create(&env, &cfg->env, err)) return -1;
+    int rc = policy_create(out, &cfg->policy, env->obs_dim, env->n_actions, err);
+    env_destroy(env);
+    return rc;
 }
 
 int config_load_string(TrainConfig *cfg, const char *text, size_t len, const char *name,
@@ -473,51 +519,27 @@ int config_load_string(TrainConfig *cfg, const char *text, size_t len, const cha
     int rc = read_document(&r, cfg, &where, err);
     if (r.has_event) yaml_event_delete(&r.event);
     yaml_parser_delete(&r.parser);
-    if (rc) return -1;
+    if (rc) return err_as_input(err);
     for (int i = 0; i < n_overrides; i++)
-        if (apply_override(cfg, &where, overrides[i], err)) return -1;
+        if (apply_override(cfg, &where, overrides[i], err)) return err_as_input(err);
     /* A map path is relative to the working folder; keep it absolute from here on, so the
      * resolved config (and a checkpoint's copy of it) finds the map from anywhere. */
-    char abs[PATH_MAX];
+    char abs[PATH_LEN];
     if (cfg->env.map[0] && cfg->env.map[0] != '/' && realpath(cfg->env.map, abs) &&
         strlen(abs) < sizeof cfg->env.map)
         memcpy(cfg->env.map, abs, strlen(abs) + 1);
-    if (validate(cfg, err)) return locate(&where, err);
+    if (validate(cfg, err)) {
+        locate(&where, err);
+        return err_as_input(err);
+    }
     return 0;
 }
 
 int config_load(TrainConfig *cfg, const char *path, char *const *overrides, int n_overrides,
                 Err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, "%s: cannot open the config: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                free(text);
-                fclose(f);
-                return err_set(err, "%s: out of memory reading the config", path);
-            }
-            text = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-        if (len > (1u << 20)) {
-            free(text);
-            fclose(f);
-            return err_set(err, "%s: larger than 1 MiB: not a config file", path);
-        }
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(text);
-        return err_set(err, "%s: cannot read the config (is it a directory?)", path);
-    }
+    char *text;
+    size_t len;
+    if (file_read(path, "config", CONFIG_MAX_BYTES, &text, &len, err)) return -1;
     int rc = config_load_string(cfg, text, len, path, overrides, n_overrides, err);
     free(text);
     return rc;
@@ -559,7 +581,7 @@ long config_to_yaml(const TrainConfig *cfg, char *buf, size_t cap, Err *err) {
         rc |= emit(&e, &ev, err);
         for (int i = 0; i < N_FIELDS && !rc; i++) {
             if (strcmp(FIELDS[i].section, SECTIONS[s]) != 0) continue;
-            char value[CONFIG_PATH_LEN + 8];
+            char value[PATH_LEN + 8];
             format_field(cfg, &FIELDS[i], value, sizeof value);
             rc |= emit_scalar(&e, FIELDS[i].key, false, err);
             rc |= emit_scalar(&e, value, FIELDS[i].type == F_STRING, err);
@@ -589,7 +611,7 @@ void config_print_keys(FILE *out) {
         for (int i = 0; i < N_FIELDS; i++) {
             const Field *f = &FIELDS[i];
             if (strcmp(f->section, SECTIONS[s]) != 0) continue;
-            char value[CONFIG_PATH_LEN + 8], allow[256];
+            char value[PATH_LEN + 8], allow[256];
             format_field(&def, f, value, sizeof value);
             allowed(f, allow, sizeof allow);
             if (f->type == F_STRING)

@@ -13,31 +13,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "envs/env.h"
+#include "algo/learner.h"
 #include "core/err.h"
+#include "core/file.h"
+#include "envs/env.h"
 #include "policies/policy.h"
 
 #define CONFIG_NAME_LEN 128
-#define CONFIG_PATH_LEN 512
-
-/* The `ppo:` section: PPO's hyperparameters (Schulman et al. 2017; names and defaults as
- * CleanRL's ppo.py). */
-typedef struct PPOConfig {
-    double learning_rate;  /* Adam step size at the start of training */
-    bool anneal_lr;        /* anneal the learning rate linearly to 0 over the run */
-    double gamma;          /* discount factor */
-    double gae_lambda;     /* GAE lambda (Schulman et al. 2016) */
-    int update_epochs;     /* passes over each rollout */
-    int num_minibatches;   /* minibatches per epoch (each holds whole env sequences) */
-    bool norm_adv;         /* normalize advantages per minibatch */
-    double clip_coef;      /* clip coefficient epsilon of the ratio (and of the value) */
-    bool clip_vloss;       /* clip the value loss around the old value */
-    double ent_coef;       /* entropy coefficient */
-    double vf_coef;        /* value-loss coefficient */
-    double max_grad_norm;  /* global gradient-norm clip */
-    double target_kl;      /* stop an update's epochs once approx_kl exceeds it; 0 = never */
-    double adam_eps;       /* Adam epsilon */
-} PPOConfig;
 
 /* The `run:` section: how much to train, in parallel how, and where outputs go. */
 typedef struct RunConfig {
@@ -47,7 +29,7 @@ typedef struct RunConfig {
     int num_steps;           /* T: steps per env per rollout */
     int workers;             /* rollout threads, each owning a contiguous slice of the envs */
     char run_name[CONFIG_NAME_LEN];  /* folder under runs_dir; "" = made from env, config, seed */
-    char runs_dir[CONFIG_PATH_LEN];  /* where run folders are made */
+    char runs_dir[PATH_LEN];         /* where run folders are made */
     int checkpoint_interval; /* updates between checkpoints; 0 = only at the end */
     int keep_checkpoints;    /* K: how many periodic checkpoints to keep besides latest, best */
     double stop_return;      /* stop once the mean return of the last 100 episodes reaches it; 0 = never */
@@ -58,7 +40,7 @@ typedef struct TrainConfig {
     PolicyConfig policy;
     PPOConfig ppo;
     RunConfig run;
-    char source[CONFIG_PATH_LEN]; /* the file it was read from (for messages) */
+    char source[PATH_LEN];        /* the file it was read from (for messages) */
 } TrainConfig;
 
 /* Sets every key to its documented default. */
@@ -76,6 +58,24 @@ int config_load(TrainConfig *cfg, const char *path, char *const *overrides, int 
  * stands for the file in messages. */
 int config_load_string(TrainConfig *cfg, const char *text, size_t len, const char *name,
                        char *const *overrides, int n_overrides, Err *err);
+
+/* Creates the policy cfg->policy describes for the env cfg->env describes (the env is made to
+ * learn its observation and action sizes, then freed). Parameters are zero (policy_init
+ * draws them). Errors: those of env_create and policy_create. */
+int policy_for_config(Policy **out, const TrainConfig *cfg, Err *err);
+
+/* The first key where two configs differ, with both values as the resolved YAML writes them. */
+typedef struct ConfigDiff {
+    char key[64];                 /* "section.key" */
+    char a[PATH_LEN + 8];  /* its value in a */
+    char b[PATH_LEN + 8];  /* its value in b */
+} ConfigDiff;
+
+/* Compares a and b field by field (numbers as values, strings as text), in the order `ppo
+ * config` lists the keys, skipping the keys named in ignore ("section.key" each; a
+ * NULL-terminated list, or NULL for none). Returns 0 when every other field agrees; else 1,
+ * with the first differing key and both values in *d when d is not NULL. */
+int config_diff(const TrainConfig *a, const TrainConfig *b, const char *const *ignore, ConfigDiff *d);
 
 /* Writes the resolved config (every key of every section) as YAML into buf [cap], with a
  * trailing NUL; returns the length written, or -1 (with err) if it does not fit. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algo/rollout.h"
+#include "policies/categorical.h"
 
 int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
                            TrainConfig *cfg, Policy **out, Err *err) {
@@ -19,41 +19,27 @@ int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *e
     if (config_load_string(cfg, ck->config_yaml, strlen(ck->config_yaml), path, ov ? &ov : NULL,
                            ov ? 1 : 0, err))
         return -1;
-    Env *env;
-    if (env_create(&env, &cfg->env, err)) return -1;
-    int obs_dim = env->obs_dim, n_actions = env->n_actions;
-    env_destroy(env);
-    if (obs_dim != ck->obs_dim || n_actions != ck->n_actions)
-        return err_set(err, "%s: the policy was trained on %s (obs %d, %d actions) and does not fit "
-                       "env %s (obs %d, %d actions); evaluate it on its own env (omit --env)", path,
-                       ck->env_name, ck->obs_dim, ck->n_actions, cfg->env.name, obs_dim, n_actions);
     Policy *p;
-    if (policy_create(&p, &cfg->policy, obs_dim, n_actions, err)) return -1;
-    if (p->n_params != ck->n_params) {
+    if (policy_for_config(&p, cfg, err)) return err_as_input(err);
+    if (p->obs_dim != ck->obs_dim || p->n_actions != ck->n_actions) {
+        err_input(err, "%s: the policy was trained on %s (obs %d, %d actions) and does not fit "
+                  "env %s (obs %d, %d actions); evaluate it on its own env (omit --env)", path,
+                  ck->env_name, ck->obs_dim, ck->n_actions, cfg->env.name, p->obs_dim, p->n_actions);
         policy_destroy(p);
-        return err_set(err, "%s: %llu parameters stored, the policy of its config has %zu", path,
-                       (unsigned long long)ck->n_params, p->n_params);
+        return -1;
     }
-    for (int i = 0; i < p->n_tensors; i++) {
-        const ParamTensor *t = &p->tensors[i];
-        char name[CKPT_NAME_LEN];
-        snprintf(name, sizeof name, "params/%s", t->name);
-        const CkptTensor *c = checkpoint_tensor(ck, name);
-        if (!c || c->ndim != t->ndim || memcmp(c->shape, t->shape, sizeof(int) * (size_t)t->ndim) != 0) {
-            policy_destroy(p);
-            return err_set(err, "%s: tensor %s is missing or has another shape", path, name);
-        }
-        memcpy(p->params + t->offset, c->data, sizeof(float) * t->size);
+    if (p->n_params != ck->n_params) {
+        err_input(err, "%s: %llu parameters stored, the policy of its config has %zu", path,
+                  (unsigned long long)ck->n_params, p->n_params);
+        policy_destroy(p);
+        return -1;
+    }
+    if (checkpoint_get_tensors(ck, "params", p, p->params, path, err)) {
+        policy_destroy(p);
+        return -1;
     }
     *out = p;
     return 0;
-}
-
-static int argmax(const float *x, int n) {
-    int best = 0;
-    for (int j = 1; j < n; j++)
-        if (x[j] > x[best]) best = j;
-    return best;
 }
 
 int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *opts,
@@ -99,9 +85,9 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
         policy_step(policy, work, B, state, obs, start, prev, logits, values);
         for (int j = 0; j < B; j++) {
             if (next_episode[j] >= E) continue; /* this env has played its share */
-            float lp;
-            int a = opts->deterministic ? argmax(logits + (size_t)j * A, A)
-                                        : rollout_sample(logits + (size_t)j * A, A, &rngs[j], &lp);
+            real lp;
+            int a = opts->deterministic ? categorical_argmax(A, logits + (size_t)j * A)
+                                        : categorical_sample(A, logits + (size_t)j * A, &rngs[j], &lp);
             float r;
             bool term, trunc;
             env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);

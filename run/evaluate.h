@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "policies/policy.h"
 #include "run/checkpoint.h"
 #include "run/config.h"
-#include "policies/policy.h"
 
 /* Reads the config stored in ck (with env.name replaced by env_name when not NULL), creates
  * the policy it describes and loads the checkpoint's parameters into it. Errors: a config that

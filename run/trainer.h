@@ -1,21 +1,22 @@
 /* trainer.h: a whole training run: rollouts, PPO updates, logging, checkpoints.
  *
- * trainer_run creates runs/<run_name>/ with config.yaml (the resolved config), progress.csv
- * (one row per update; see PROGRESS_HEADER in trainer.c) and checkpoints/ (latest.ckpt,
- * best.ckpt, update_NNNNNN.ckpt for the last keep_checkpoints intervals), and shows a one-line
- * status on a terminal (plain log lines otherwise). It stops at total_timesteps, at
- * stop_return, on NaN/Inf (exit with an error, the last good checkpoint kept), or when *stop
- * becomes non-zero (SIGINT/SIGTERM: the current update finishes, a checkpoint is saved).
+ * trainer_run creates runs/<run_name>/ (run_dir.h) with config.yaml (the resolved config),
+ * progress.csv (one row per update, progress.h) and checkpoints/ (latest.ckpt, best.ckpt,
+ * update_NNNNNN.ckpt for the last keep_checkpoints intervals), and shows a one-line status
+ * (status.h). It stops at total_timesteps, at stop_return, on NaN/Inf (an error, the last good
+ * checkpoint kept), or when *stop becomes non-zero (SIGINT/SIGTERM: the current update
+ * finishes, a checkpoint is saved).
  *
  * Over MPI (opts->dist with several ranks; every rank calls trainer_run with the same config):
  * each rank steps run.num_envs envs of its own (rank r's env i is env r * num_envs + i of the
- * run: its RNG streams, rollout.h), the learner averages gradients over the ranks (learner.h),
- * and an update is num_envs x num_steps x ranks env steps, which total_timesteps and
- * global_step count. Parameters start as rank 0's (broadcast). Episode statistics (the recent
- * returns, stop_return) cover the episodes of every rank. Rank 0 alone writes the run folder
- * (config.yaml, progress.csv, checkpoints holding every rank's envs: checkpoint_dist.h) and
- * shows the status. A step that fails on one rank (a file on rank 0, memory) fails on all, so
- * no rank is left waiting; a stop request seen by any rank stops all after the same update. */
+ * run: its RNG streams, algo/rollout.h), the learner averages gradients over the ranks
+ * (algo/learner.h), and an update is num_envs x num_steps x ranks env steps, which
+ * total_timesteps and global_step count. Parameters start as rank 0's (broadcast). Episode
+ * statistics (the recent returns, stop_return) cover the episodes of every rank. Rank 0 alone
+ * writes the run folder (config.yaml, progress.csv, checkpoints holding every rank's envs:
+ * checkpoint_dist.h) and shows the status. A step that fails on one rank (a file on rank 0,
+ * memory) fails on all (dist_agree_err), so no rank is left waiting; a stop request seen by
+ * any rank stops all after the same update. */
 #ifndef PPO_TRAINER_H
 #define PPO_TRAINER_H
 
@@ -23,20 +24,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "run/config.h"
 #include "core/dist.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "policies/policy.h"
-
-/* Where training stands, as shown to an on_update callback. */
-typedef struct TrainProgress {
-    long update, num_updates; /* updates done (0 before the first one) and planned in all */
-    long global_step;         /* env steps so far, over all envs */
-    long total_steps;         /* env steps planned in all */
-    double sps;               /* env steps per second of training so far */
-    double mean_return;       /* over the last 100 episodes (NaN before any) */
-    long episodes;            /* finished so far */
-} TrainProgress;
+#include "run/config.h"
+#include "run/status.h"
 
 /* Called on the training thread once before the first update (with the initial or resumed
  * parameters) and after every update, with the policy whose parameters it may read (copy)
@@ -65,20 +58,18 @@ typedef struct TrainResult {
     long steps;              /* env steps trained by this invocation */
     long updates;            /* updates run by this invocation */
     double seconds;          /* wall-clock of this invocation */
-    double mean_return;      /* over the last 100 episodes (NaN if none) */
+    double mean_return;      /* over the last EPISODE_WINDOW episodes (NaN if none) */
     double first_solve_step; /* global step when stop_return was first reached (or -1) */
-    char run_dir[1024];
-    char checkpoint[1100];   /* latest.ckpt */
+    char run_dir[PATH_LEN];
+    char checkpoint[PATH_LEN]; /* latest.ckpt */
     bool stopped;            /* ended by *stop */
-    bool bad_input;          /* on error: the input was at fault (run folder exists, checkpoint
-                                unreadable or from another config), not the run */
-    bool quiet_error;        /* on error under MPI: another rank reports it (it failed there, or
-                                every rank failed alike and rank 0 reports it); print nothing */
     uint64_t params_hash;    /* FNV-1a hash of the final parameters (equal on every rank) */
 } TrainResult;
 
-/* Runs training as cfg says. Errors (message in err): the run folder exists or cannot be made,
- * a checkpoint that does not match the config, NaN/Inf in training, a write failing. */
+/* Runs training as cfg says. Errors (the kind in err says bad input or a failed run; under MPI
+ * err->elsewhere says another rank prints it): the run folder exists or cannot be made, a
+ * checkpoint that does not match the config (ERR_INPUT); NaN/Inf in training, a write failing
+ * (ERR_FAILED). */
 int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *result, Err *err);
 
 #endif

@@ -7,16 +7,12 @@
 
 #include <cblas.h>
 
-#include "policies/policy.h"
-#include "policies/policy_impl.h"
+#include "core/clock.h"
 #include "core/rng.h"
 #include "envs/vecenv.h"
+#include "policies/policy.h"
+#include "policies/policy_impl.h"
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Steps n envs of `name` with random actions taken from a precomputed buffer, autoreset
  * included, for about `seconds`; prints env steps per second (best of 3 rounds). */
@@ -42,13 +38,13 @@ static int bench_env(const char *name, int n, double seconds) {
     double best = 0.0;
     for (int round = 0; round < 3; round++) {
         long steps = 0;
-        double t0 = now_seconds(), t1 = t0;
+        double t0 = clock_seconds(), t1 = t0;
         while (t1 - t0 < seconds / 3) {
             for (int r = 0; r < ACTION_ROWS; r++)
                 vecenv_step(v, actions + (size_t)r * n, obs, reward, term, trunc, final_obs);
             steps += (long)n * ACTION_ROWS;
             v->log_len = 0; /* the benchmark does not read the episode log */
-            t1 = now_seconds();
+            t1 = clock_seconds();
         }
         double sps = (double)steps / (t1 - t0);
         if (sps > best) best = sps;
@@ -76,11 +72,11 @@ static double bench_sgemm(int n, double seconds) {
     double best = 0;
     for (int round = 0; round < 3; round++) {
         long reps = 0;
-        double t0 = now_seconds(), t1 = t0;
+        double t0 = clock_seconds(), t1 = t0;
         while (t1 - t0 < seconds / 3) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
             reps++;
-            t1 = now_seconds();
+            t1 = clock_seconds();
         }
         double gf = 2.0 * n * n * n * reps / (t1 - t0) / 1e9;
         if (gf > best) best = gf;
@@ -128,13 +124,13 @@ static int bench_step(const char *kind, int B, double seconds) {
     double best = 0;
     for (int round = 0; round < 3; round++) {
         long steps = 0;
-        double t0 = now_seconds(), t1 = t0;
+        double t0 = clock_seconds(), t1 = t0;
         while (t1 - t0 < seconds / 3) {
             for (int r = 0; r < ROWS; r++)
                 policy_step(p, w, B, state, obs + (size_t)r * B * O, start + (size_t)r * B,
                             prev + (size_t)r * B, logits, value);
             steps += (long)ROWS * B;
-            t1 = now_seconds();
+            t1 = clock_seconds();
         }
         double sps = steps / (t1 - t0);
         if (sps > best) best = sps;
@@ -173,13 +169,13 @@ static int bench_train(const char *kind, int T, int B, double seconds, double sg
     double best = 0;
     for (int round = 0; round < 3; round++) {
         long reps = 0;
-        double t0 = now_seconds(), t1 = t0;
+        double t0 = clock_seconds(), t1 = t0;
         while (t1 - t0 < seconds / 3) {
             policy_forward_sequence(p, w, T, B, state0, obs, start, prev, logits, value, NULL);
             /* dlogits, dvalue: the outputs themselves (any gradient costs the same) */
             policy_backward_sequence(p, w, logits, value, grads);
             reps++;
-            t1 = now_seconds();
+            t1 = clock_seconds();
         }
         double sps = (double)reps * N / (t1 - t0);
         if (sps > best) best = sps;

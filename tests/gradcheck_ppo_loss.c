@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policies/policy.h"
 #include "algo/loss.h"
 #include "core/rng.h"
+#include "policies/categorical.h"
+#include "policies/policy.h"
 #include "tests/testutil.h"
 
 enum { N = 24, A = 3 };
@@ -25,7 +26,7 @@ static void make_batch(Batch *b, uint64_t seed) {
     for (int i = 0; i < N; i++) {
         b->actions[i] = (int32_t)rng_below(&r, A);
         double logp[A];
-        ppo_log_softmax(A, b->logits + i * A, logp);
+        categorical_log_softmax(A, b->logits + i * A, logp);
         /* old log-probs near the new ones, so ratios fall on both sides of the clip range */
         b->old_logprobs[i] = logp[b->actions[i]] + 0.4 * rng_normal(&r);
         b->values[i] = rng_normal(&r);
@@ -108,7 +109,7 @@ START_TEST(at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_sco
     make_batch(&b, 3);
     for (int i = 0; i < N; i++) {
         double logp[A];
-        ppo_log_softmax(A, b.logits + i * A, logp);
+        categorical_log_softmax(A, b.logits + i * A, logp);
         b.old_logprobs[i] = logp[b.actions[i]];
     }
     const PPOLossCoefs c = {0.2, false, 0.0, 0.0};
@@ -119,7 +120,7 @@ START_TEST(at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_sco
     ck_assert_double_eq(st.clipfrac, 0.0);
     for (int i = 0; i < N; i++) {
         double logp[A];
-        ppo_log_softmax(A, b.logits + i * A, logp);
+        categorical_log_softmax(A, b.logits + i * A, logp);
         for (int j = 0; j < A; j++) {
             double score = (j == b.actions[i]) - exp(logp[j]);
             ck_assert_double_eq_tol(dl[i * A + j], -b.adv[i] * score / N, 1e-15);
@@ -130,16 +131,16 @@ END_TEST
 
 START_TEST(advantages_are_normalized_with_the_unbiased_std) {
     double a[4] = {1, 2, 3, 4};
-    ppo_normalize_advantages(4, a);
+    ppo_normalize_advantages(NULL, 4, a);
     /* mean 2.5, unbiased std sqrt(5/3) */
     double s = sqrt(5.0 / 3.0);
     ck_assert_double_eq_tol(a[0], -1.5 / (s + 1e-8), 1e-12);
     ck_assert_double_eq_tol(a[3], 1.5 / (s + 1e-8), 1e-12);
     double one[1] = {7};
-    ppo_normalize_advantages(1, one);
+    ppo_normalize_advantages(NULL, 1, one);
     ck_assert_double_eq(one[0], 7);
     double same[3] = {2, 2, 2};
-    ppo_normalize_advantages(3, same);
+    ppo_normalize_advantages(NULL, 3, same);
     for (int i = 0; i < 3; i++) ck_assert(isfinite(same[i]) && same[i] == 0.0);
 }
 END_TEST
@@ -213,7 +214,7 @@ START_TEST(the_whole_ppo_loss_backpropagates_through_the_gla_policy) {
     const double off[3] = {0.0, 0.6, -0.6};
     for (int i = 0; i < n; i++) {
         double logp[A];
-        ppo_log_softmax(A, e.logits + i * A, logp);
+        categorical_log_softmax(A, e.logits + i * A, logp);
         e.old_logprobs[i] = logp[e.actions[i]] + off[i % 3];
         e.old_values[i] = e.values[i] + 3 * off[(i / 3) % 3];
     }

@@ -123,11 +123,49 @@ START_TEST(files_that_cannot_be_read_are_named) {
     Err err;
     ck_assert_int_eq(config_load(&cfg, "no/such/file.yaml", NULL, 0, &err), -1);
     ck_assert_msg(strstr(err.msg, "no/such/file.yaml") && strstr(err.msg, "No such file"), "%s", err.msg);
+    ck_assert_int_eq(err.kind, ERR_INPUT);
     ck_assert_int_eq(config_load(&cfg, "configs", NULL, 0, &err), -1);
-    ck_assert_msg(strstr(err.msg, "configs"), "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "configs: is a directory"), "%s", err.msg);
 }
 END_TEST
 
+START_TEST(a_diff_names_the_first_differing_key_and_skips_the_ignored_ones) {
+    TrainConfig a, b;
+    Err err;
+    ck_assert_msg(load("ppo:\n  clip_coef: 0.2\nrun:\n  seed: 3\n", &a, &err) == 0, "%s", err.msg);
+    ck_assert_msg(load("ppo:\n  clip_coef: 0.1\nrun:\n  seed: 4\n", &b, &err) == 0, "%s", err.msg);
+    ConfigDiff d;
+    ck_assert_int_eq(config_diff(&a, &a, NULL, &d), 0);
+    ck_assert_int_eq(config_diff(&a, &b, NULL, &d), 1);
+    ck_assert_str_eq(d.key, "ppo.clip_coef");
+    ck_assert_str_eq(d.a, "0.2");
+    ck_assert_str_eq(d.b, "0.1");
+    const char *const only_seed[] = {"run.seed", NULL}, *const both[] = {"run.seed", "ppo.clip_coef", NULL};
+    ck_assert_int_eq(config_diff(&a, &b, only_seed, &d), 1);
+    ck_assert_int_eq(config_diff(&a, &b, both, NULL), 0);
+    b.ppo.clip_coef = 0.2;
+    ck_assert_int_eq(config_diff(&a, &b, NULL, &d), 1);
+    ck_assert_str_eq(d.key, "run.seed");
+    snprintf(b.env.name, sizeof b.env.name, "cartpole-stateless");
+    ck_assert_int_eq(config_diff(&a, &b, NULL, &d), 1);
+    ck_assert_str_eq(d.key, "env.name"); /* strings compare too, in `ppo config` order */
+}
+END_TEST
+
+START_TEST(the_config_allows_exactly_the_ranges_the_policies_accept) {
+    TrainConfig cfg;
+    Err err;
+    char *over_hidden[] = {"policy.kind=mlp", "policy.hidden=4097"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", over_hidden, 2, &err), -1);
+    ck_assert_msg(strstr(err.msg, "policy.hidden") && strstr(err.msg, "[1, 4096]"), "%s", err.msg);
+    ck_assert_int_eq(POLICY_MAX_WIDTH, 4096);
+    char *over_ratio[] = {"policy.mlp_ratio=16.5"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", over_ratio, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "policy.mlp_ratio") && strstr(err.msg, "[0, 16]"), "%s", err.msg);
+    char *at_ratio[] = {"policy.mlp_ratio=16", "policy.d_model=8", "policy.n_heads=1"};
+    ck_assert_msg(config_load_string(&cfg, "", 0, "t.yaml", at_ratio, 3, &err) == 0, "%s", err.msg);
+}
+END_TEST
 
 START_TEST(every_shipped_config_loads) {
     glob_t g;
@@ -152,6 +190,8 @@ static Suite *config_suite(void) {
     tcase_add_test(tc, overrides_apply_in_order_and_are_validated_the_same_way);
     tcase_add_test(tc, the_resolved_config_reads_back_to_the_same_config);
     tcase_add_test(tc, files_that_cannot_be_read_are_named);
+    tcase_add_test(tc, a_diff_names_the_first_differing_key_and_skips_the_ignored_ones);
+    tcase_add_test(tc, the_config_allows_exactly_the_ranges_the_policies_accept);
     tcase_add_test(tc, every_shipped_config_loads);
     suite_add_tcase(s, tc);
     return s;

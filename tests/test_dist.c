@@ -16,16 +16,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run/checkpoint.h"
-#include "run/config.h"
-#include "core/dist.h"
-#include "run/evaluate.h"
 #include "algo/gae.h"
 #include "algo/learner.h"
-#include "policies/linalg.h"
 #include "algo/rollout.h"
-#include "tests/testutil.h"
+#include "core/dist.h"
+#include "policies/linalg.h"
+#include "run/checkpoint.h"
+#include "run/config.h"
+#include "run/evaluate.h"
 #include "run/trainer.h"
+#include "tests/testutil.h"
 
 #define MPIRUN "mpirun --allow-run-as-root --oversubscribe --bind-to none"
 /* In the sanitizer build, the workers (this binary under mpirun: the collectives, the learner

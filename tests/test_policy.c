@@ -441,7 +441,7 @@ END_TEST
 /* policy_create with cfg must fail with a message containing `key`. */
 static void expect_invalid(const PolicyConfig *cfg, const char *key, const char *also) {
     Policy *p = (Policy *)1;
-    Err err = {{0}};
+    Err err = {.kind = ERR_FAILED};
     ck_assert_int_eq(policy_create(&p, cfg, 4, 2, &err), -1);
     ck_assert_ptr_null(p);
     ck_assert_msg(strstr(err.msg, key) != NULL, "message '%s' does not name %s", err.msg, key);

@@ -6,15 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algo/learner.h"
+#include "algo/loss.h"
+#include "algo/rollout.h"
+#include "policies/categorical.h"
+#include "policies/linalg.h"
 #include "run/checkpoint.h"
 #include "run/config.h"
 #include "run/evaluate.h"
-#include "algo/learner.h"
-#include "policies/linalg.h"
-#include "algo/loss.h"
-#include "algo/rollout.h"
-#include "tests/testutil.h"
 #include "run/trainer.h"
+#include "tests/testutil.h"
 
 /* A small, quick CartPole config in a fresh runs_dir; extra overrides appended. */
 static void small_config(TrainConfig *cfg, const char *runs_dir, char **extra, int n_extra) {
@@ -169,7 +170,7 @@ START_TEST(the_learners_replay_reproduces_the_rollouts_logprobs_and_values) {
     double worst_ratio = 0, worst_value = 0;
     for (int i = 0; i < T * N; i++) {
         double logp[8];
-        ppo_log_softmax(A, logits + (size_t)i * A, logp);
+        categorical_log_softmax(A, logits + (size_t)i * A, logp);
         double ratio = exp(logp[b->actions[i]] - b->logprobs[i]);
         worst_ratio = fmax(worst_ratio, fabs(ratio - 1));
         worst_value = fmax(worst_value, fabs(values[i] - b->values[i]) / fmax(fabs(b->values[i]), 1));

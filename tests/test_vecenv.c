@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "envs/cartpole.h"
-#include "tests/testutil.h"
 #include "envs/vecenv.h"
+#include "tests/testutil.h"
 
 enum { N = 4, D = 4 };
 

@@ -14,8 +14,8 @@
 
 #include "run/evaluate.h"
 #include "tests/testutil.h"
-#include "viewer/viewer.h"
 #include "viewer/draw.h"
+#include "viewer/viewer.h"
 
 static const Rgb WHITE = {255, 255, 255}, BLACK = {0, 0, 0};
 static const Rgb POLE = {202, 152, 101}, AXLE = {129, 132, 203};

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "viewer/plot.h"
 #include "tests/testutil.h"
+#include "viewer/plot.h"
 
 static char out[1 << 16];
 

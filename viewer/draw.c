@@ -91,7 +91,7 @@ void draw_line(SDL_Surface *s, float x0, float y0, float x1, float y1, float wid
 
 TTF_Font *draw_font_open(const char *file, int pt, Err *err) {
     const char *dir = getenv("PPO_FONT_DIR");
-    char path[1024];
+    char path[PATH_LEN];
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : DEJAVU_DIR, file);
     if (access(path, R_OK) != 0) {
         err_set(err, "font %s not found: install the DejaVu fonts (apt-get install "

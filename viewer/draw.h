@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "envs/cartpole.h"
 #include "core/err.h"
+#include "envs/cartpole.h"
 
 #include "envs/gridworld/gridworld.h"
 

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "viewer/plot.h"
+#include "core/file.h"
+#include "run/config.h"
 #include "viewer/draw.h"
+#include "viewer/plot.h"
 
-/* The columns drawn, by their names in progress.csv (PROGRESS_HEADER in trainer.c). */
+/* The columns drawn, by their names in progress.csv (PROGRESS_HEADER in run/progress.h). */
 enum { COL_RETURN, COL_POLICY_LOSS, COL_VALUE_LOSS, COL_ENTROPY, COL_APPROX_KL, N_COLS };
 static const char *const COL_NAMES[N_COLS] = {"return_mean", "policy_loss", "value_loss", "entropy",
                                               "approx_kl"};
@@ -28,7 +30,8 @@ static const Rgb WHITE = {255, 255, 255}, AXIS = {60, 60, 60}, GRID = {225, 225,
 
 typedef struct Run {
     char name[256];    /* the folder's last component */
-    char *config;      /* config.yaml without run.seed, run_name, runs_dir; NULL if missing */
+    bool has_config;   /* its config.yaml loaded */
+    TrainConfig config;
     int n;             /* rows */
     double *step;      /* [n] global_step */
     double *col[N_COLS]; /* [n] each; NaN where empty */
@@ -44,7 +47,6 @@ typedef struct Series {
 } Series;
 
 static void run_free(Run *r) {
-    free(r->config);
     free(r->step);
     for (int c = 0; c < N_COLS; c++) free(r->col[c]);
 }
@@ -85,46 +87,33 @@ static double field(const char *line, int k) {
     return end == p ? NAN : v;
 }
 
-static char *read_config(const char *dir) {
-    char path[1200];
-    snprintf(path, sizeof path, "%s/config.yaml", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
-    if (!mem) {
-        fclose(f);
-        return NULL;
-    }
-    char line[MAX_LINE];
-    while (fgets(line, sizeof line, f)) {
-        const char *k = line + strspn(line, " ");
-        if (strncmp(k, "seed:", 5) == 0 || strncmp(k, "run_name:", 9) == 0 || strncmp(k, "runs_dir:", 9) == 0)
-            continue;
-        fputs(line, mem);
-    }
-    fclose(f);
-    fclose(mem);
-    return out;
+/* The keys in which runs of one group may differ. */
+static const char *const GROUP_FREE[] = {"run.seed", "run.run_name", "run.runs_dir", NULL};
+
+/* Loads RUN_DIR/config.yaml into r->config; a run without a loadable one stands alone. */
+static void read_config(Run *r, const char *dir) {
+    char path[PATH_LEN];
+    Err ignored;
+    r->has_config = file_path(path, NULL, "%s/config.yaml", dir) == 0 &&
+                    config_load(&r->config, path, NULL, 0, &ignored) == 0;
 }
 
 static int read_run(Run *r, const char *dir, Err *err) {
     memset(r, 0, sizeof *r);
-    char trimmed[1024];
+    char trimmed[PATH_LEN];
     snprintf(trimmed, sizeof trimmed, "%s", dir);
     for (size_t l = strlen(trimmed); l > 1 && trimmed[l - 1] == '/'; l--) trimmed[l - 1] = '\0';
     const char *base = strrchr(trimmed, '/');
     snprintf(r->name, sizeof r->name, "%s", base ? base + 1 : trimmed);
-    char path[1200];
-    snprintf(path, sizeof path, "%s/progress.csv", trimmed);
+    char path[PATH_LEN];
+    if (file_path(path, err, "%s/progress.csv", trimmed)) return err_as_input(err);
     FILE *f = fopen(path, "r");
-    if (!f) return err_set(err, "%s: cannot open: %s (is %s a run folder made by ppo train?)", path,
-                           strerror(errno), dir);
+    if (!f) return err_input(err, "%s: cannot open: %s (is %s a run folder made by ppo train?)", path,
+                             strerror(errno), dir);
     char line[MAX_LINE];
     if (!fgets(line, sizeof line, f)) {
         fclose(f);
-        return err_set(err, "%s: empty file (no header)", path);
+        return err_input(err, "%s: empty file (no header)", path);
     }
     int idx_step = find_column(line, "global_step"), idx[N_COLS];
     const char *missing = idx_step < 0 ? "global_step" : NULL;
@@ -134,8 +123,8 @@ static int read_run(Run *r, const char *dir, Err *err) {
     }
     if (missing) {
         fclose(f);
-        return err_set(err, "%s: no column '%s' in the header (is it a progress.csv written by ppo train?)",
-                       path, missing);
+        return err_input(err, "%s: no column '%s' in the header (is it a progress.csv written by ppo train?)",
+                         path, missing);
     }
     int cap = 0;
     while (fgets(line, sizeof line, f)) {
@@ -159,9 +148,9 @@ static int read_run(Run *r, const char *dir, Err *err) {
     fclose(f);
     if (r->n == 0) {
         run_free(r);
-        return err_set(err, "%s: no rows yet (a run writes one per update)", path);
+        return err_input(err, "%s: no rows yet (a run writes one per update)", path);
     }
-    r->config = read_config(trimmed);
+    read_config(r, trimmed);
     return 0;
 oom:
     fclose(f);
@@ -409,18 +398,15 @@ int plot_runs(const char *const *run_dirs, int n, const char *png_path, Err *err
         goto done;
     }
     for (; nr < n; nr++)
-        if (read_run(&runs[nr], run_dirs[nr], err)) {
-            rc = PLOT_ERR_INPUT;
-            goto done;
-        }
-    /* groups: the same config but for the seed (runs without config.yaml stand alone) */
+        if (read_run(&runs[nr], run_dirs[nr], err)) goto done;
+    /* groups: the same config but for GROUP_FREE (runs without a config.yaml stand alone) */
     for (int i = 0; i < n; i++) runs[i].group = -1;
     for (int i = 0; i < n; i++) {
         if (runs[i].group >= 0) continue;
         int k = 0;
         for (int j = i; j < n; j++)
-            if (j == i || (runs[j].group < 0 && runs[i].config && runs[j].config &&
-                           strcmp(runs[i].config, runs[j].config) == 0)) {
+            if (j == i || (runs[j].group < 0 && runs[i].has_config && runs[j].has_config &&
+                           config_diff(&runs[i].config, &runs[j].config, GROUP_FREE, NULL) == 0)) {
                 runs[j].group = ns;
                 members[k++] = j;
             }

@@ -3,7 +3,7 @@
  *
  * A policy plays exactly as in evaluate.c: policy_step on the current observation (state wiped
  * where the episode starts, the previous action fed back), the action by argmax or sampled with
- * rollout_sample from the env's sampler, env_step. The decision for the state on screen is taken
+ * categorical_sample from the env's sampler, env_step. The decision for the state on screen is taken
  * as soon as that state appears, so the panel shows the probabilities and value the next action
  * is drawn from. */
 #include <math.h>
@@ -13,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "algo/rollout.h"
+#include "core/clock.h"
+#include "policies/categorical.h"
 #include "viewer/viewer.h"
 
 #define TEXT_LINES 4
@@ -59,12 +60,6 @@ typedef struct Session {
     LiveViewer *live;      /* the training's figures, when live */
 } Session;
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void sleep_seconds(double s) {
     if (s <= 0) return;
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
@@ -75,7 +70,7 @@ static bool stop_asked(const Session *s) { return s->o->stop && *s->o->stop; }
 
 static void set_note(Session *s, const char *note) {
     snprintf(s->note, sizeof s->note, "%s", note);
-    s->note_until = now_seconds() + NOTE_SECONDS;
+    s->note_until = clock_seconds() + NOTE_SECONDS;
     if (s->o->on_note) s->o->on_note(s->o->ctx, note);
 }
 
@@ -102,17 +97,10 @@ static void new_episode(Session *s) {
     decide(s);
 }
 
-static int argmax(const real *x, int n) {
-    int best = 0;
-    for (int j = 1; j < n; j++)
-        if (x[j] > x[best]) best = j;
-    return best;
-}
-
 static int policy_action(Session *s) {
-    if (s->o->deterministic) return argmax(s->logits, s->policy->n_actions);
-    float lp;
-    return rollout_sample(s->logits, s->policy->n_actions, &s->rng, &lp);
+    if (s->o->deterministic) return categorical_argmax(s->policy->n_actions, s->logits);
+    real lp;
+    return categorical_sample(s->policy->n_actions, s->logits, &s->rng, &lp);
 }
 
 /* One env step with action a; a finished episode is reported and the next one begun (unless
@@ -179,7 +167,7 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
                  (unsigned long long)s->o->seed, s->speed);
     else
         snprintf(lines[2], LINE_LEN, "you play  speed %gx", s->speed);
-    if (s->note[0] && now_seconds() < s->note_until)
+    if (s->note[0] && clock_seconds() < s->note_until)
         snprintf(lines[3], LINE_LEN, "%s", s->note);
     else if (!s->policy && s->grid)
         snprintf(lines[3], LINE_LEN, "arrows turn/move  space toggle  tab pick up  shift drop  enter done  r  s  q");
@@ -200,7 +188,7 @@ static int render(Session *s, Err *err) {
 }
 
 static void screenshot(Session *s) {
-    char path[1200], name[ENV_NAME_LEN];
+    char path[PATH_LEN], name[ENV_NAME_LEN];
     snprintf(name, sizeof name, "%s", s->env->name);
     for (char *c = name; *c; c++)
         if (*c == '/') *c = '-';
@@ -338,12 +326,12 @@ static int run_window(Session *s, Err *err) {
     }
     bool dirty = true, quit_pushed = false;
     double last_render = 0;
-    double next = now_seconds() + 1.0 / (s->pace * s->speed);
+    double next = clock_seconds() + 1.0 / (s->pace * s->speed);
     while (!s->quit && !stop_asked(s) && !(s->live && live_finished(s->live))) {
         ViewerKey k;
         while ((k = viewer_poll(s->viewer)) != VIEWER_KEY_NONE) dirty |= on_key(s, k);
         if (s->quit) break;
-        double now = now_seconds();
+        double now = clock_seconds();
         if (s->paused || turn_based || s->finished) {
             next = now + 1.0 / (s->pace * s->speed);
         } else {
@@ -371,7 +359,7 @@ static int run_window(Session *s, Err *err) {
             }
         }
         if (s->finished) break;
-        double wait = s->paused || turn_based ? FRAME_WAIT : fmin(next - now_seconds(), FRAME_WAIT);
+        double wait = s->paused || turn_based ? FRAME_WAIT : fmin(next - clock_seconds(), FRAME_WAIT);
         sleep_seconds(wait);
     }
     return 0;
@@ -468,11 +456,7 @@ int live_viewer_open(LiveViewer **out, const TrainConfig *cfg, double speed, Err
     lv->o.speed = speed;
     lv->shown.mean_return = lv->progress.mean_return = NAN;
     lv->seen = lv->version = 0;
-    Env *probe;
-    if (env_create(&probe, &cfg->env, err)) goto fail;
-    int obs_dim = probe->obs_dim, n_actions = probe->n_actions;
-    env_destroy(probe);
-    if (policy_create(&lv->policy, &cfg->policy, obs_dim, n_actions, err)) goto fail;
+    if (policy_for_config(&lv->policy, cfg, err)) goto fail;
     lv->staged = calloc(lv->policy->n_params, sizeof(real));
     if (!lv->staged) {
         err_set(err, "out of memory for the viewer");

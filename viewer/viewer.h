@@ -18,10 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "run/config.h"
-#include "envs/env.h"
 #include "core/err.h"
+#include "envs/env.h"
 #include "policies/policy.h"
+#include "run/config.h"
 #include "run/trainer.h"
 
 /* Returned (instead of -1) when no window can be opened because there is no display. */

@@ -4,8 +4,8 @@
 #ifndef PPO_GRIDWORLD_IMPL_H
 #define PPO_GRIDWORLD_IMPL_H
 
-#include "envs/gridworld/gridworld.h"
 #include "core/rng.h"
+#include "envs/gridworld/gridworld.h"
 
 typedef struct Gridworld Gridworld;
 

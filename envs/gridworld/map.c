@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "envs/gridworld/impl.h"
 
 #define MAX_FILE_BYTES (1 << 20)
@@ -272,26 +273,11 @@ fail:
 
 int gridworld_map_load(GridMap *m, const char *path, Err *err) {
     memset(m, 0, sizeof *m);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, "cannot open map file '%s': %s", path, strerror(errno));
-    char *buf = malloc(MAX_FILE_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return err_set(err, "out of memory reading map file '%s'", path);
-    }
-    size_t got = fread(buf, 1, MAX_FILE_BYTES + 1, f);
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error) {
-        free(buf);
-        return err_set(err, "cannot read map file '%s'", path);
-    }
-    if (got > MAX_FILE_BYTES) {
-        free(buf);
-        return err_set(err, "map file '%s' is larger than %d bytes", path, MAX_FILE_BYTES);
-    }
-    int rc = gridworld_map_parse(m, buf, got, path, err);
-    free(buf);
+    char *text;
+    size_t len;
+    if (file_read(path, "map file", MAX_FILE_BYTES, &text, &len, err)) return -1;
+    int rc = gridworld_map_parse(m, text, len, path, err);
+    free(text);
     return rc;
 }
 
