@@ -63,14 +63,14 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         {"seed", required_argument, NULL, 's'},    {"deterministic", no_argument, NULL, 'd'},
         {"stochastic", no_argument, NULL, 'S'},    {"env", required_argument, NULL, 'E'},
         {"csv", required_argument, NULL, 'c'},     {"num-envs", required_argument, NULL, 'n'},
-        {NULL, 0, NULL, 0}};
+        {"map", required_argument, NULL, 'm'},     {NULL, 0, NULL, 0}};
     long episodes = 100, seed = 12345, num_envs = 16;
     bool deterministic = true;
-    const char *env_name = NULL, *csv = NULL;
+    const char *env_name = NULL, *csv = NULL, *map_path = NULL;
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":he:s:E:c:n:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":he:s:E:c:n:m:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -96,6 +96,9 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         case 'c':
             csv = optarg;
             break;
+        case 'm':
+            map_path = optarg;
+            break;
         default:
             return cli_bad_option(self, argv[optind - 1], c);
         }
@@ -107,31 +110,24 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     const char *path = argv[optind];
     if (csv && csv_writable(csv)) return EXIT_USAGE;
     linalg_set_threads(1);
-    Checkpoint ck;
-    Err err;
-    if (checkpoint_read(&ck, path, &err)) {
-        fprintf(stderr, "ppo eval: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
-    TrainConfig cfg;
-    Policy *policy;
-    if (policy_from_checkpoint(&ck, path, env_name, &cfg, &policy, &err)) {
-        fprintf(stderr, "ppo eval: %s\n", err.msg);
-        checkpoint_free(&ck);
-        return EXIT_USAGE;
-    }
-    checkpoint_free(&ck);
+    CliPolicy lp;
+    int code = cli_policy_load(self, &lp, path, env_name, map_path);
+    if (code) return code;
+    const TrainConfig *cfg = &lp.cfg;
     EvalEpisode *eps = calloc((size_t)episodes, sizeof *eps);
     if (!eps) {
         fprintf(stderr, "ppo eval: out of memory for %ld episodes\n", episodes);
-        policy_destroy(policy);
+        cli_policy_free(&lp);
         return 1;
     }
     EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs};
+    Err err;
     double t0 = clock_seconds();
-    int rc = evaluate(policy, &cfg.env, &eo, eps, &err);
+    int rc = evaluate(lp.policy, &cfg->env, &eo, eps, &err);
     double dt = clock_seconds() - t0;
-    policy_destroy(policy);
+    char played[ENV_NAME_LEN];
+    snprintf(played, sizeof played, "%s", cfg->env.name);
+    cli_policy_free(&lp);
     if (rc) {
         fprintf(stderr, "ppo eval: %s\n", err.msg);
         free(eps);
@@ -146,7 +142,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         len += eps[i].length;
     }
     double mean = sum / episodes, var = sum2 / episodes - mean * mean;
-    printf("env %s, %ld episodes, %s policy, seed %ld\n", cfg.env.name, episodes,
+    printf("env %s, %ld episodes, %s policy, seed %ld\n", played, episodes,
            deterministic ? "deterministic (argmax)" : "stochastic (sampled)", seed);
     printf("return %.4g +- %.3g  (min %.4g, max %.4g)  mean length %.1f  %.1f episodes/s\n", mean,
            sqrt(var > 0 ? var : 0), mn, mx, len / episodes, episodes / fmax(dt, 1e-9));
@@ -184,7 +180,7 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
     char envs[96];
     snprintf(envs, sizeof envs, "%d envs", ck.num_envs);
     TrainConfig cfg;
-    if (config_load_string(&cfg, ck.config_yaml, strlen(ck.config_yaml), argv[optind], NULL, 0, &err) == 0 &&
+    if (config_load_saved(&cfg, ck.config_yaml, strlen(ck.config_yaml), argv[optind], ck.map_text, NULL, 0, &err) == 0 &&
         ck.num_envs != cfg.run.num_envs && ck.num_envs % cfg.run.num_envs == 0)
         snprintf(envs, sizeof envs, "%d envs: %d MPI ranks x %d", ck.num_envs,
                  ck.num_envs / cfg.run.num_envs, cfg.run.num_envs);
@@ -192,6 +188,9 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
     printf("env:          %s (obs %d, %d actions, %s)\n", ck.env_name, ck.obs_dim, ck.n_actions, envs);
     printf("policy:       %s (%zu parameters, recurrent state %llu floats per env)\n", ck.policy_kind,
            params, (unsigned long long)ck.state_size);
+    if (ck.map_text)
+        printf("map:          %s (its text, %zu bytes, is stored in the checkpoint)\n", ck.map_name,
+               strlen(ck.map_text));
     printf("params crc:   %08lx (CRC-32 of the parameter tensors, in file order)\n", (unsigned long)crc);
     printf("progress:     update %lld, step %lld, %lld episodes, %.1f s of training\n",
            (long long)ck.update, (long long)ck.global_step, (long long)ck.episodes, ck.train_seconds);
@@ -223,6 +222,8 @@ const Command CMD_EVAL = {
     "  --deterministic    take the most probable action (default)\n"
     "  --stochastic       sample actions from the policy\n"
     "  --env NAME         play another env with the same observation and action sizes\n"
+    "  --map FILE         play gridworld/map on another map file (a gridworld checkpoint plays\n"
+    "                     the map it trained on, stored in the checkpoint, by default)\n"
     "  --csv FILE         write one row per episode: episode,return,length,terminated\n"
     "  --num-envs N       episodes played side by side (default 16)\n"
     "  -h, --help         show this help\n",

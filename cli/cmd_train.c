@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/dist.h"
+#include "core/file.h"
 #include "policies/linalg.h"
 #include "run/checkpoint.h"
 #include "run/config.h"
@@ -22,10 +23,14 @@
 
 static int report(const TrainConfig *cfg, const TrainResult *res) {
     if (res->stopped) printf("stopped on request after the current update\n");
-    if (res->first_solve_step >= 0)
+    if (res->first_solve_step >= 0 && res->updates > 0)
         printf("reached a mean return of %g over the last 100 episodes (run.stop_return) at step %.0f\n",
                cfg->run.stop_return, res->first_solve_step);
-    if (res->updates == 0)
+    if (res->updates == 0 && res->first_solve_step >= 0)
+        printf("the run had already reached run.stop_return %g at step %ld; nothing trained (raise it "
+               "with --set run.stop_return=R, or 0 for never, to train on)", cfg->run.stop_return,
+               res->global_step);
+    else if (res->updates == 0)
         printf("the run was already complete at step %ld (run.total_timesteps %ld); nothing trained "
                "(raise it with --set run.total_timesteps=N to train on)", res->global_step,
                cfg->run.total_timesteps);
@@ -95,17 +100,21 @@ static void train_watched(TrainJob *job, TrainOptions *opts, CliContext *ctx) {
     live_viewer_free(lv);
 }
 
+/* Prints a failure of this rank (as "rank R of N: ..." on ranks other than 0) unless another
+ * rank prints it, leaves MPI and returns the exit code. */
+static int fail(const Command *self, Dist *dist, const Err *err) {
+    const int rank = dist_rank(dist), ranks = dist_size(dist);
+    char who[48] = "";
+    if (rank > 0) snprintf(who, sizeof who, "rank %d of %d: ", rank, ranks);
+    if (!err->elsewhere) fprintf(stderr, "ppo %s: %s%s\n", self->name, who, err->msg);
+    return dist_finalize(dist, err_exit_code(err));
+}
+
 /* Trains, as one process or as one rank of an MPI job (mpirun -np N ppo train ...: dist.h);
  * under MPI rank 0 reports, and another rank prints only an error of its own. With --watch
  * (one process only) the live viewer has the main thread and training runs on a second one. */
-static int run_training(const TrainConfig *cfg, TrainOptions *opts, bool watch, CliContext *ctx) {
-    Err err;
-    Dist *dist;
-    if (dist_init(&dist, &err)) {
-        fprintf(stderr, "ppo train: %s\n", err.msg);
-        return 1;
-    }
-    ctx->catch_stop_signals(); /* after MPI_Init, so these handlers are the ones in force */
+static int run_training(const Command *self, Dist *dist, const TrainConfig *cfg, TrainOptions *opts,
+                        bool watch, CliContext *ctx) {
     opts->stop = ctx->stop;
     opts->dist = dist;
     linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
@@ -127,16 +136,20 @@ static int run_training(const TrainConfig *cfg, TrainOptions *opts, bool watch, 
         train_watched(&job, opts, ctx);
     else
         train_job(&job);
-    int code;
-    if (job.rc) {
-        code = err_exit_code(&job.err);
-        char who[48] = "";
-        if (rank > 0) snprintf(who, sizeof who, "rank %d of %d: ", rank, ranks);
-        if (!job.err.elsewhere) fprintf(stderr, "ppo train: %s%s\n", who, job.err.msg);
-    } else {
-        code = rank == 0 ? report(cfg, &job.res) : 0;
+    if (job.rc) return fail(self, dist, &job.err);
+    return dist_finalize(dist, rank == 0 ? report(cfg, &job.res) : 0);
+}
+
+/* Joins the MPI job when a launcher started this process (else the world of one process) and
+ * catches the stop signals; prints the failure and returns 1, or 0. */
+static int start(const Command *self, Dist **dist, CliContext *ctx) {
+    Err err;
+    if (dist_init(dist, &err)) {
+        fprintf(stderr, "ppo %s: %s\n", self->name, err.msg);
+        return 1;
     }
-    return dist_finalize(dist, code);
+    ctx->catch_stop_signals(); /* after MPI_Init, so these handlers are the ones in force */
+    return 0;
 }
 
 /* The options train and resume share (--set, --max-updates, --quiet, --check-ranks), as
@@ -210,13 +223,51 @@ static int cmd_train(const Command *self, int argc, char **argv, CliContext *ctx
         sets[n_sets++] = run_name_set;
     }
     opts.config_path = argv[optind];
+    Dist *dist;
+    if (start(self, &dist, ctx)) return 1;
     TrainConfig cfg;
     Err err;
-    if (config_load(&cfg, opts.config_path, sets, n_sets, &err)) {
-        fprintf(stderr, "ppo train: %s\n", err.msg);
-        return EXIT_USAGE;
+    /* Every rank loads the config; one message says what is wrong with it. */
+    if (dist_agree_err(dist, config_load(&cfg, opts.config_path, sets, n_sets, &err), &err))
+        return fail(self, dist, &err);
+    return run_training(self, dist, &cfg, &opts, watch, ctx);
+}
+
+/* What `ppo resume RUN_DIR` continues: the checkpoint (latest.ckpt, or --checkpoint) and the
+ * config it holds, with the --set overrides. */
+typedef struct ResumeInput {
+    const char *dir;
+    char ckpt_path[PATH_LEN];
+    Checkpoint ck;
+    TrainConfig cfg;
+} ResumeInput;
+
+static int resume_input(ResumeInput *in, const char *ckpt, char *const *sets, int n_sets, Err *err) {
+    memset(&in->ck, 0, sizeof in->ck);
+    struct stat st;
+    char ckpts[PATH_LEN];
+    if (file_path(ckpts, err, "%s/checkpoints", in->dir)) return err_as_input(err);
+    if (stat(ckpts, &st) != 0 || !S_ISDIR(st.st_mode))
+        return err_input(err, "%s is not a run folder made by ppo train (no %s/)", in->dir, ckpts);
+    if (file_path(in->ckpt_path, err, strchr(ckpt, '/') ? "%s" : "%s/checkpoints/%s",
+                  strchr(ckpt, '/') ? ckpt : in->dir, ckpt))
+        return err_as_input(err);
+    /* The checkpoint must be one of this run's: another run's would mix two histories. */
+    char want[PATH_LEN], got[PATH_LEN], ckpt_dir[PATH_LEN], run_ckpts[PATH_LEN];
+    snprintf(ckpt_dir, sizeof ckpt_dir, "%s", in->ckpt_path);
+    *strrchr(ckpt_dir, '/') = '\0';
+    snprintf(run_ckpts, sizeof run_ckpts, "%s/checkpoints", in->dir);
+    if (realpath(run_ckpts, want) && realpath(ckpt_dir, got) && strcmp(want, got) != 0)
+        return err_input(err, "%s is not in %s; to continue another run's checkpoint use ppo train "
+                         "CONFIG --resume CHECKPOINT", in->ckpt_path, run_ckpts);
+    if (checkpoint_read(&in->ck, in->ckpt_path, err)) {
+        if (strcmp(ckpt, "latest.ckpt") == 0)
+            err_suffix(err, "or resume from another: --checkpoint best.ckpt, or an update_NNNNNN.ckpt of the run");
+        return -1;
     }
-    return run_training(&cfg, &opts, watch, ctx);
+    /* The config the checkpoint was trained with (with its map), as the run saved it. */
+    return config_load_saved(&in->cfg, in->ck.config_yaml, strlen(in->ck.config_yaml), in->ckpt_path,
+                             in->ck.map_text, sets, n_sets, err);
 }
 
 static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -253,47 +304,20 @@ static int cmd_resume(const Command *self, int argc, char **argv, CliContext *ct
         fprintf(stderr, "ppo resume: expected one RUN_DIR (try 'ppo resume --help')\n");
         return EXIT_USAGE;
     }
-    const char *dir = argv[optind];
-    char config_path[PATH_LEN], ckpt_path[PATH_LEN];
-    snprintf(config_path, sizeof config_path, "%s/config.yaml", dir);
-    if (strchr(ckpt, '/'))
-        snprintf(ckpt_path, sizeof ckpt_path, "%s", ckpt);
-    else
-        snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoints/%s", dir, ckpt);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(config_path, R_OK) != 0) {
-        fprintf(stderr, "ppo resume: %s is not a run folder made by ppo train (no %s)\n", dir, config_path);
-        return EXIT_USAGE;
-    }
-    /* The checkpoint must be one of this run's: another run's would mix two histories. */
-    char want[PATH_LEN], got[PATH_LEN], ckpt_dir[PATH_LEN];
-    snprintf(ckpt_dir, sizeof ckpt_dir, "%s", ckpt_path);
-    *strrchr(ckpt_dir, '/') = '\0';
-    char run_ckpts[PATH_LEN];
-    snprintf(run_ckpts, sizeof run_ckpts, "%s/checkpoints", dir);
-    if (realpath(run_ckpts, want) && realpath(ckpt_dir, got) && strcmp(want, got) != 0) {
-        fprintf(stderr, "ppo resume: %s is not in %s; to continue another run's checkpoint use "
-                "ppo train CONFIG --resume CHECKPOINT\n", ckpt_path, run_ckpts);
-        return EXIT_USAGE;
-    }
-    TrainConfig cfg;
+    Dist *dist;
+    if (start(self, &dist, ctx)) return 1;
+    ResumeInput in = {.dir = argv[optind]};
     Err err;
-    if (config_load(&cfg, config_path, sets, n_sets, &err)) {
-        fprintf(stderr, "ppo resume: %s\n", err.msg);
-        return EXIT_USAGE;
+    if (dist_agree_err(dist, resume_input(&in, ckpt, sets, n_sets, &err), &err)) {
+        checkpoint_free(&in.ck);
+        return fail(self, dist, &err);
     }
-    Checkpoint probe;
-    if (checkpoint_read(&probe, ckpt_path, &err)) {
-        fprintf(stderr, "ppo resume: %s%s\n", err.msg,
-                strcmp(ckpt, "latest.ckpt") == 0 ? " (or resume from another: --checkpoint best.ckpt, "
-                                                   "or an update_NNNNNN.ckpt of the run)" : "");
-        return EXIT_USAGE;
-    }
-    checkpoint_free(&probe);
-    opts.config_path = config_path;
-    opts.run_dir = dir;
-    opts.resume = ckpt_path;
-    return run_training(&cfg, &opts, false, ctx);
+    opts.config_path = in.ckpt_path;
+    opts.run_dir = in.dir;
+    opts.resume = in.ckpt_path;
+    int code = run_training(self, dist, &in.cfg, &opts, false, ctx);
+    checkpoint_free(&in.ck); /* after training: in.cfg's map text points into it */
+    return code;
 }
 
 const Command CMD_TRAIN = {
@@ -308,7 +332,8 @@ const Command CMD_TRAIN = {
     "options:\n"
     "  --set SECTION.KEY=VALUE  override a config key (repeatable), e.g. --set run.seed=3\n"
     "  --run-name NAME          name of the run folder (default ENV__CONFIG__sSEED)\n"
-    "  --resume CHECKPOINT      continue the run a checkpoint was saved from, exactly\n"
+    "  --resume CHECKPOINT      continue from a checkpoint, exactly: in its run's folder when it\n"
+    "                           is that run's newest, else in a new folder (see ppo resume)\n"
     "  --max-updates N          stop after N updates of this invocation (saving a checkpoint)\n"
     "  --quiet                  no status line\n"
     "  --watch                  show episodes of the latest policy live in a window while it\n"
@@ -329,7 +354,12 @@ const Command CMD_RESUME = {
     "usage: ppo resume RUN_DIR [OPTIONS]\n"
     "\n"
     "Continues the run in RUN_DIR (made by ppo train) from RUN_DIR/checkpoints/latest.ckpt with\n"
-    "its own config.yaml, bit for bit as if it had not stopped.\n"
+    "the config it holds, bit for bit as if it had not stopped. Rows and files already in RUN_DIR\n"
+    "stay as they are: progress.csv grows. From an older checkpoint of the run (--checkpoint\n"
+    "update_NNNNNN.ckpt or an older best.ckpt) it continues in a new folder, a branch\n"
+    "RUN_DIR-from-uNNNNNN, whose progress.csv starts with the run's rows up to that update and\n"
+    "whose config names the checkpoint (run.branched_from). A run folder in use by another ppo\n"
+    "is refused (exit 2, naming its process).\n"
     "\n"
     "options:\n"
     "  --checkpoint FILE        another checkpoint (a name in RUN_DIR/checkpoints/ or a path)\n"

@@ -70,16 +70,17 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
         {"speed", required_argument, NULL, 'x'},    {"seed", required_argument, NULL, 's'},
         {"stochastic", no_argument, NULL, 'S'},     {"deterministic", no_argument, NULL, 'd'},
         {"env", required_argument, NULL, 'E'},      {"screenshot", required_argument, NULL, 'p'},
-        {"frames", required_argument, NULL, 'f'},   {NULL, 0, NULL, 0}};
+        {"frames", required_argument, NULL, 'f'},   {"map", required_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0}};
     long episodes = 0, seed = 12345, frames = 0;
     WatchOptions o = {0};
     o.deterministic = true;
     o.speed = 1;
-    const char *env_name = NULL;
+    const char *env_name = NULL, *map_path = NULL;
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":he:x:s:E:p:f:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":he:x:s:E:p:f:m:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -102,6 +103,9 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
         case 'E':
             env_name = optarg;
             break;
+        case 'm':
+            map_path = optarg;
+            break;
         case 'p':
             o.screenshot = optarg;
             break;
@@ -122,27 +126,17 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
     o.seed = (uint64_t)seed;
     if (o.screenshot && o.frames == 0 && o.episodes == 0) o.episodes = 1;
     linalg_set_threads(1);
-    Checkpoint ck;
-    Err err;
-    if (checkpoint_read(&ck, path, &err)) {
-        fprintf(stderr, "ppo watch: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
-    TrainConfig cfg;
-    Policy *policy;
-    int rc = policy_from_checkpoint(&ck, path, env_name, &cfg, &policy, &err);
-    checkpoint_free(&ck);
-    if (rc) {
-        fprintf(stderr, "ppo watch: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
+    CliPolicy lp;
+    int code = cli_policy_load(self, &lp, path, env_name, map_path);
+    if (code) return code;
     ctx->catch_stop_signals();
     o.stop = ctx->stop;
     o.on_episode = print_episode;
     o.on_note = print_note;
     WatchResult res;
-    rc = viewer_watch(policy, &cfg.env, &o, &res, &err);
-    policy_destroy(policy);
+    Err err;
+    int rc = viewer_watch(lp.policy, &lp.cfg.env, &o, &res, &err);
+    cli_policy_free(&lp);
     return finish(self, rc, &err, &o, &res);
 }
 
@@ -219,6 +213,8 @@ const Command CMD_WATCH = {
     "  --deterministic       take the most probable action (default)\n"
     "  --stochastic          sample actions from the policy\n"
     "  --env NAME            play another env with the same observation and action sizes\n"
+    "  --map FILE            play gridworld/map on another map file (by default a gridworld\n"
+    "                        checkpoint plays the map it trained on, stored in the checkpoint)\n"
     "  --frames N            stop after N frames\n"
     "  --screenshot FILE.png draw off-screen (no display needed), one frame per step without\n"
     "                        waiting, and save the last frame: after --frames N, or at the end\n"

@@ -25,6 +25,7 @@ struct Dist {
 
 int dist_rank(const Dist *d) { return d ? d->rank : 0; }
 int dist_size(const Dist *d) { return d ? d->size : 1; }
+bool dist_launched(const Dist *d) { return d && d->mpi; }
 const char *dist_error(const Dist *d) { return d && d->failed ? d->error : NULL; }
 
 /* The one-process world: a copy from send to recv when they differ. */

@@ -55,6 +55,10 @@ int dist_finalize(Dist *d, int code);
 int dist_rank(const Dist *d); /* 0 .. size - 1 */
 int dist_size(const Dist *d); /* number of ranks (1 without MPI) */
 
+/* Whether this process was started by an MPI launcher (mpirun, srun) and joined its job. Its
+ * stdout then goes through the launcher, which may hand it a terminal that is not the user's. */
+bool dist_launched(const Dist *d);
+
 /* The message of the first failed collective, or NULL when none failed. */
 const char *dist_error(const Dist *d);
 

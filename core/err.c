@@ -50,4 +50,17 @@ int err_prefix(Err *err, const char *fmt, ...) {
     return -1;
 }
 
+int err_suffix(Err *err, const char *fmt, ...) {
+    if (!err) return -1;
+    size_t used = strlen(err->msg);
+    if (used + 2 < sizeof err->msg) {
+        memcpy(err->msg + used, "; ", 3);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg + used + 2, sizeof err->msg - used - 2, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
 int err_exit_code(const Err *err) { return err->kind == ERR_INPUT ? 2 : 1; }

@@ -41,6 +41,10 @@ int err_as_input(Err *err);
  * on the way up); keeps its kind. Returns -1. */
 int err_prefix(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends "; " and the formatted text to the message already in err (a hint or what was kept);
+ * keeps its kind. Returns -1. */
+int err_suffix(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The process exit code for a failure: 2 for ERR_INPUT, 1 for ERR_FAILED. */
 int err_exit_code(const Err *err);
 

@@ -31,6 +31,9 @@ typedef struct EnvConfig {
     int max_steps;           /* truncation after this many steps; 0 = the env's own default */
     int integrator;          /* cartpole: ENV_INTEGRATOR_EULER or ENV_INTEGRATOR_SEMI_IMPLICIT */
     char map[PATH_LEN];      /* gridworld/map: path of an ASCII map file */
+    const char *map_text;    /* gridworld/map: when not NULL, the map file's text (NUL-terminated),
+                                used instead of reading env.map (e.g. the copy a checkpoint holds);
+                                borrowed: it must outlive the env_create calls made with it */
     bool see_through;        /* gridworld: walls and closed doors do not block sight */
 } EnvConfig;
 

@@ -65,9 +65,11 @@ static inline float real_exp(float x) {
     y = y * r + 1.6666665459e-1f;
     y = y * r + 5.0000001201e-1f;
     y = y * (r * r) + r + 1.0f;
-    int32_t bits;
+    /* 2^n, n in [-126, 127], from t's bits; in unsigned arithmetic, which wraps where a NaN or
+     * Inf x gives bits far from 2^23 (signed, that would overflow: undefined behaviour) */
+    uint32_t bits;
     memcpy(&bits, &t, sizeof bits);
-    int32_t e = (bits - 0x4B400000 + 127) * (1 << 23); /* 2^n, n in [-126, 127] */
+    uint32_t e = (bits - 0x4B400000u + 127u) << 23;
     float s;
     memcpy(&s, &e, sizeof s);
     return y * s;

@@ -126,10 +126,17 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
     put(&b, ck->ep_return, N * sizeof(float));
     put(&b, ck->ep_length, N * sizeof(int32_t));
     end_section(&b, s);
+    const char *map_name = ck->map_text && ck->map_name ? ck->map_name : "";
+    const char *map_text = ck->map_text ? ck->map_text : "";
     s = begin_section(&b, "EPIS");
     put_u32(&b, (uint32_t)ck->recent.n);
     put(&b, ck->recent.returns, (size_t)ck->recent.n * sizeof(float));
     put(&b, ck->recent.lengths, (size_t)ck->recent.n * sizeof(int32_t));
+    end_section(&b, s);
+    s = begin_section(&b, "MAPF");
+    put_str(&b, map_name);
+    put_u32(&b, (uint32_t)strlen(map_text));
+    put(&b, map_text, strlen(map_text));
     end_section(&b, s);
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
     if (!b.failed) crc = (uint32_t)crc32_z(crc, b.data, b.len);
@@ -197,6 +204,8 @@ void checkpoint_free(Checkpoint *ck) {
     free(ck->prev_action);
     free(ck->ep_return);
     free(ck->ep_length);
+    free(ck->map_name);
+    free(ck->map_text);
     memset(ck, 0, sizeof *ck);
 }
 
@@ -314,6 +323,26 @@ static int parse_epis(Checkpoint *ck, Cursor *c) {
     return c->p == c->end ? 0 : -1;
 }
 
+static int parse_map(Checkpoint *ck, Cursor *c) {
+    uint16_t n;
+    uint32_t m;
+    if (!take(c, &n, 2) || (size_t)(c->end - c->p) < n) return -1;
+    ck->map_name = malloc((size_t)n + 1);
+    if (!ck->map_name || !take(c, ck->map_name, n)) return -1;
+    ck->map_name[n] = '\0';
+    if (!take(c, &m, 4) || (size_t)(c->end - c->p) != m) return -1;
+    ck->map_text = malloc((size_t)m + 1);
+    if (!ck->map_text || !take(c, ck->map_text, m)) return -1;
+    ck->map_text[m] = '\0';
+    bool ok = memchr(ck->map_name, '\0', n) == NULL && memchr(ck->map_text, '\0', m) == NULL;
+    if (m == 0) { /* no map */
+        free(ck->map_name);
+        free(ck->map_text);
+        ck->map_name = ck->map_text = NULL;
+    }
+    return ok ? 0 : -1;
+}
+
 int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char *name, Err *err) {
     memset(ck, 0, sizeof *ck);
     ck->owns = true;
@@ -322,22 +351,24 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
                    "ppo train", name);
     if (len < 8 + 8 + 4)
         return BAD("%s: truncated checkpoint (%zu bytes); " HINT, name, len);
-    uint32_t version;
-    memcpy(&version, data + 8, 4);
-    if (version > CKPT_VERSION)
-        return BAD("%s: checkpoint format version %u is newer than this ppo reads (%d); use a "
-                   "newer ppo", name, version, CKPT_VERSION);
-    if (version < 1) return BAD("%s: checkpoint format version 0 is not valid; " HINT, name);
+    /* The checksum first: a flipped bit anywhere, the version field included, is corruption. */
     uint32_t stored, crc = (uint32_t)crc32(0L, Z_NULL, 0);
     memcpy(&stored, data + len - 4, 4);
     crc = (uint32_t)crc32_z(crc, data, len - 4);
     if (crc != stored)
         return BAD("%s: checksum mismatch (CRC-32 %08x, stored %08x): truncated or corrupt; " HINT,
                    name, crc, stored);
+    uint32_t version;
+    memcpy(&version, data + 8, 4);
+    if (version > CKPT_VERSION)
+        return BAD("%s: checkpoint format version %u is newer than this ppo reads (%d); use a "
+                   "newer ppo", name, version, CKPT_VERSION);
+    if (version < 1) return BAD("%s: checkpoint format version 0 is not valid; " HINT, name);
     ck->version = version;
     Cursor c = {data + 16, data + len - 4};
-    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS"};
-    for (int k = 0; k < 7; k++) {
+    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS", "MAPF"};
+    const int n_sections = version >= 2 ? 8 : 7;
+    for (int k = 0; k < n_sections; k++) {
         char tag[4];
         uint32_t zero;
         uint64_t slen;
@@ -364,6 +395,7 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
         case 4: rc = parse_envs(ck, &sc); break;
         case 5: rc = parse_roll(ck, &sc); break;
         case 6: rc = parse_epis(ck, &sc); break;
+        case 7: rc = parse_map(ck, &sc); break;
         }
         if (rc) return BAD("%s: section %s is malformed; " HINT, name, order[k]);
     }

@@ -5,7 +5,7 @@
  * A run over MPI ranks (dist.h) saves one file for all of them (checkpoint_dist.h): num_envs is
  * then ranks x run.num_envs of its config, env r * run.num_envs + i being env i of rank r.
  *
- * Format (version 1), all integers and floats little-endian:
+ * Format (version 2; version 1 is version 2 without the MAPF section), all integers and floats little-endian:
  *   "PPO-CKPT"                      8-byte magic
  *   u32 format version, u32 0
  *   sections, each: 4-byte ASCII tag, u32 0, u64 payload length, payload
@@ -18,6 +18,8 @@
  *     ROLL  u32 N, u64 S, u32 O; state f32 [N, S], obs f32 [N, O], episode_start u8 [N],
  *           prev_action i32 [N], ep_return f32 [N], ep_length i32 [N]
  *     EPIS  u32 n; returns f32 [n]; lengths i32 [n] (recent finished episodes, oldest first)
+ *     MAPF  (version 2) the gridworld map the run trained on: u16 n, its name (the env.map path)
+ *           [n]; u32 m, the map file's text [m]; both empty for envs without a map file
  *   u32 CRC-32 (zlib's crc32) of every byte before it.
  * A loader refuses a wrong magic, a newer version, a bad CRC, a short file, or any section that
  * does not add up, with one message naming the file and what is wrong. */
@@ -33,7 +35,7 @@
 #include "policies/policy.h"
 #include "run/episodes.h"
 
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2
 #define CKPT_MAX_DIMS 4
 #define CKPT_NAME_LEN 96
 
@@ -78,6 +80,9 @@ typedef struct Checkpoint {
     int32_t *ep_length;    /* [num_envs] */
     /* EPIS */
     EpisodeWindow recent;
+    /* MAPF */
+    char *map_name; /* the env.map path at save time, NUL-terminated; NULL when no map */
+    char *map_text; /* the map file's text, NUL-terminated; NULL when no map */
     bool owns; /* true when the arrays were allocated by checkpoint_read */
 } Checkpoint;
 

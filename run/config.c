@@ -84,6 +84,7 @@ static const Field FIELDS[] = {
     INT(run, workers, 1, 1024, "rollout threads, each with a contiguous slice of the envs"),
     STR(run, run_name, "folder name under runs_dir; empty = ENV__CONFIG__sSEED"),
     STR(run, runs_dir, "where run folders are made"),
+    STR(run, branched_from, "the checkpoint a branch continues (set by a resume of an older checkpoint); empty otherwise"),
     INT(run, checkpoint_interval, 0, 1 << 30, "updates between checkpoints (latest, best, update_N); 0 = only at the end"),
     INT(run, keep_checkpoints, 0, 1 << 20, "periodic checkpoints kept besides latest and best"),
     DBL(run, stop_return, -1e30, 1e30, "stop once the mean return of the last 100 episodes reaches it; 0 = never"),
@@ -510,6 +511,11 @@ int policy_for_config(Policy **out, const TrainConfig *cfg, Err *err) {
 
 int config_load_string(TrainConfig *cfg, const char *text, size_t len, const char *name,
                        char *const *overrides, int n_overrides, Err *err) {
+    return config_load_saved(cfg, text, len, name, NULL, overrides, n_overrides, err);
+}
+
+int config_load_saved(TrainConfig *cfg, const char *text, size_t len, const char *name,
+                      const char *map_text, char *const *overrides, int n_overrides, Err *err) {
     config_defaults(cfg);
     snprintf(cfg->source, sizeof cfg->source, "%s", name);
     Where where = {.name = name};
@@ -523,9 +529,11 @@ int config_load_string(TrainConfig *cfg, const char *text, size_t len, const cha
     for (int i = 0; i < n_overrides; i++)
         if (apply_override(cfg, &where, overrides[i], err)) return err_as_input(err);
     /* A map path is relative to the working folder; keep it absolute from here on, so the
-     * resolved config (and a checkpoint's copy of it) finds the map from anywhere. */
+     * resolved config (and a checkpoint's copy of it) names the map from anywhere. A map whose
+     * text is given is not read. */
+    cfg->env.map_text = map_text;
     char abs[PATH_LEN];
-    if (cfg->env.map[0] && cfg->env.map[0] != '/' && realpath(cfg->env.map, abs) &&
+    if (!map_text && cfg->env.map[0] && cfg->env.map[0] != '/' && realpath(cfg->env.map, abs) &&
         strlen(abs) < sizeof cfg->env.map)
         memcpy(cfg->env.map, abs, strlen(abs) + 1);
     if (validate(cfg, err)) {

@@ -30,6 +30,7 @@ typedef struct RunConfig {
     int workers;             /* rollout threads, each owning a contiguous slice of the envs */
     char run_name[CONFIG_NAME_LEN];  /* folder under runs_dir; "" = made from env, config, seed */
     char runs_dir[PATH_LEN];         /* where run folders are made */
+    char branched_from[PATH_LEN];    /* a branch's starting checkpoint (trainer.h); "" otherwise */
     int checkpoint_interval; /* updates between checkpoints; 0 = only at the end */
     int keep_checkpoints;    /* K: how many periodic checkpoints to keep besides latest, best */
     double stop_return;      /* stop once the mean return of the last 100 episodes reaches it; 0 = never */
@@ -76,6 +77,13 @@ typedef struct ConfigDiff {
  * NULL-terminated list, or NULL for none). Returns 0 when every other field agrees; else 1,
  * with the first differing key and both values in *d when d is not NULL. */
 int config_diff(const TrainConfig *a, const TrainConfig *b, const char *const *ignore, ConfigDiff *d);
+
+/* As config_load_string, with the text of the gridworld map file given (map_text, kept in
+ * cfg->env.map_text and so borrowed: it must outlive cfg's use) instead of read from env.map:
+ * how a checkpoint's config is loaded with the map the checkpoint holds. map_text NULL: as
+ * config_load_string. */
+int config_load_saved(TrainConfig *cfg, const char *text, size_t len, const char *name,
+                      const char *map_text, char *const *overrides, int n_overrides, Err *err);
 
 /* Writes the resolved config (every key of every section) as YAML into buf [cap], with a
  * trailing NUL; returns the length written, or -1 (with err) if it does not fit. */

@@ -4,20 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "policies/categorical.h"
 
 int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
-                           TrainConfig *cfg, Policy **out, Err *err) {
+                           const char *map_path, const char *map_text, TrainConfig *cfg,
+                           Policy **out, Err *err) {
     *out = NULL;
-    char *ov = NULL;
-    char override[ENV_NAME_LEN + 16];
-    if (env_name) {
-        snprintf(override, sizeof override, "env.name=%s", env_name);
-        ov = override;
+    char name_set[ENV_NAME_LEN + 16], map_set[PATH_LEN + 16];
+    char *sets[2];
+    int n = 0;
+    if (env_name || map_path) {
+        snprintf(name_set, sizeof name_set, "env.name=%s", env_name ? env_name : "gridworld/map");
+        sets[n++] = name_set;
+    }
+    if (map_path) {
+        if (file_path(map_set, err, "env.map=%s", map_path)) return err_as_input(err);
+        sets[n++] = map_set;
     }
     /* Loading validates env and policy together: a policy that does not fit the env fails. */
-    if (config_load_string(cfg, ck->config_yaml, strlen(ck->config_yaml), path, ov ? &ov : NULL,
-                           ov ? 1 : 0, err))
+    if (config_load_saved(cfg, ck->config_yaml, strlen(ck->config_yaml), path,
+                          map_path ? map_text : ck->map_text, sets, n, err))
         return -1;
     Policy *p;
     if (policy_for_config(&p, cfg, err)) return err_as_input(err);

@@ -13,12 +13,17 @@
 #include "run/checkpoint.h"
 #include "run/config.h"
 
-/* Reads the config stored in ck (with env.name replaced by env_name when not NULL), creates
- * the policy it describes and loads the checkpoint's parameters into it. Errors: a config that
- * does not load, an env that does not exist, a policy whose sizes do not fit the env (e.g. a
- * CartPole checkpoint asked to play a gridworld), missing or misshapen tensors. */
+/* Reads the config stored in ck into cfg, creates the policy it describes and loads the
+ * checkpoint's parameters into it. The env is the checkpoint's own, with the map it holds; or
+ * env_name (when not NULL: another env with the same observation and action sizes); or, with
+ * map_path (not NULL), gridworld/map on that map file, whose text map_text the caller has read.
+ * cfg->env.map_text then points into ck or map_text: keep them while cfg makes envs. Errors
+ * (ERR_INPUT): a config that does not load, an env that does not exist, a policy whose sizes do
+ * not fit the env (e.g. a CartPole checkpoint asked to play a gridworld), a parameter count or
+ * a tensor that does not fit the config. */
 int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
-                           TrainConfig *cfg, Policy **out, Err *err);
+                           const char *map_path, const char *map_text, TrainConfig *cfg,
+                           Policy **out, Err *err);
 
 typedef struct EvalOptions {
     int episodes;       /* how many episodes in all */

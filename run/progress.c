@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define PROGRESS_MAX_BYTES ((size_t)1 << 32) /* a larger progress.csv is not one of ours */
 
 static void fmt_num(char *buf, size_t cap, double v) {
     if (isfinite(v))
@@ -16,57 +19,117 @@ static void fmt_num(char *buf, size_t cap, double v) {
         buf[0] = '\0';
 }
 
-/* Rewrites progress.csv with the header and the rows of updates up to keep_update. */
-static int keep_rows(const char *path, long keep_update, Err *err) {
-    char *kept = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&kept, &len);
-    if (!mem) return err_set(err, "out of memory");
-    fputs(PROGRESS_HEADER, mem);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        char line[2048];
-        while (fgets(line, sizeof line, f)) {
-            char *end;
-            long u = strtol(line, &end, 10);
-            if (end != line && *end == ',' && u <= keep_update) fputs(line, mem);
-        }
-        fclose(f);
-    }
-    fclose(mem);
-    int rc = file_write_atomic(path, kept, len, err);
-    free(kept);
-    return rc;
+/* The number of fields of a CSV line. */
+static int count_fields(const char *line) {
+    int n = 1;
+    for (const char *c = line; *c && *c != '\n'; c++) n += *c == ',';
+    return n;
 }
 
-int progress_open(Progress *p, const char *dir, long keep_update, Err *err) {
-    p->fd = -1;
-    if (file_path(p->path, err, "%s/progress.csv", dir)) return -1;
-    if (keep_update >= 0 && keep_rows(p->path, keep_update, err)) return -1;
+/* The update number a row starts with, or -1 when the line is not a row. */
+static long row_update(const char *line) {
+    char *end;
+    long u = strtol(line, &end, 10);
+    return end != line && *end == ',' ? u : -1;
+}
+
+static int open_append(Progress *p, Err *err) {
     p->fd = open(p->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (p->fd < 0) return err_set(err, "%s: cannot open: %s", p->path, strerror(errno));
-    if (keep_update < 0 && write(p->fd, PROGRESS_HEADER, strlen(PROGRESS_HEADER)) < 0)
-        return err_set(err, "%s: write failed: %s", p->path, strerror(errno));
+    return 0;
+}
+
+int progress_create(Progress *p, const char *dir, const char *parent_csv, long through_update,
+                    Err *err) {
+    memset(p, 0, sizeof *p);
+    p->fd = -1;
+    p->columns = count_fields(PROGRESS_HEADER);
+    p->skip_through = -1;
+    if (file_path(p->path, err, "%s/progress.csv", dir)) return -1;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) return err_set(err, "out of memory");
+    char *parent = NULL;
+    size_t plen;
+    if (parent_csv && access(parent_csv, F_OK) == 0 &&
+        file_read(parent_csv, "progress file", PROGRESS_MAX_BYTES, &parent, &plen, err)) {
+        fclose(mem);
+        free(text);
+        return -1;
+    }
+    if (parent) { /* the parent's header (its columns) and its rows up to the branch */
+        char *save, *line = strtok_r(parent, "\n", &save);
+        if (line) {
+            fprintf(mem, "%s\n", line);
+            p->columns = count_fields(line);
+        }
+        while ((line = strtok_r(NULL, "\n", &save)))
+            if (row_update(line) >= 0 && row_update(line) <= through_update) fprintf(mem, "%s\n", line);
+        free(parent);
+    } else {
+        fputs(PROGRESS_HEADER, mem);
+    }
+    fclose(mem);
+    int rc = file_write_atomic(p->path, text, len, err) || open_append(p, err);
+    free(text);
+    return rc ? -1 : 0;
+}
+
+int progress_resume(Progress *p, const char *dir, Err *err) {
+    memset(p, 0, sizeof *p);
+    p->fd = -1;
+    p->columns = count_fields(PROGRESS_HEADER);
+    p->skip_through = -1;
+    if (file_path(p->path, err, "%s/progress.csv", dir)) return -1;
+    if (access(p->path, F_OK) != 0) return progress_create(p, dir, NULL, 0, err);
+    char *text;
+    size_t len;
+    if (file_read(p->path, "progress file", PROGRESS_MAX_BYTES, &text, &len, err)) return -1;
+    bool torn = len > 0 && text[len - 1] != '\n';
+    char *save, *line = strtok_r(text, "\n", &save);
+    if (line && row_update(line) < 0) p->columns = count_fields(line); /* the header */
+    for (; line; line = strtok_r(NULL, "\n", &save))
+        if (row_update(line) > p->skip_through) p->skip_through = row_update(line);
+    free(text);
+    if (open_append(p, err)) return -1;
+    /* A row torn by a crash stays; the next one starts on a line of its own. */
+    if (torn && write(p->fd, "\n", 1) != 1) return err_set(err, "%s: write failed: %s", p->path, strerror(errno));
     return 0;
 }
 
 int progress_append(Progress *p, const ProgressRow *r, Err *err) {
+    if (r->update <= p->skip_through) return 0;
     const UpdateStats *st = r->stats;
     const double cols[] = {r->seconds, r->sps, (double)r->episodes, r->recent.mean, r->recent.min,
                            r->recent.max, r->recent.length, st->policy_loss, st->value_loss,
                            st->entropy, st->approx_kl, st->clipfrac, st->explained_variance,
-                           st->learning_rate, st->grad_norm};
+                           st->learning_rate, st->grad_norm, r->collapse ? 1.0 : 0.0};
     char row[1024];
     int used = snprintf(row, sizeof row, "%ld,%ld", r->update, r->global_step);
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+    for (int i = 0; i < (int)(sizeof cols / sizeof cols[0]) && i + 2 < p->columns; i++) {
         char v[32];
         fmt_num(v, sizeof v, cols[i]);
         used += snprintf(row + used, sizeof row - (size_t)used, ",%s", v);
     }
     used += snprintf(row + used, sizeof row - (size_t)used, "\n");
-    if (write(p->fd, row, (size_t)used) != used)
-        return err_set(err, "%s: write failed: %s", p->path, strerror(errno));
-    return 0;
+    struct stat before;
+    const bool sized = fstat(p->fd, &before) == 0;
+    size_t done = 0;
+    int e = 0;
+    while (done < (size_t)used && !e) {
+        ssize_t w = write(p->fd, row + done, (size_t)used - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) e = w < 0 ? errno : EIO; /* a short write sets no errno: the next one tells */
+        else done += (size_t)w;
+    }
+    if (!e) {
+        p->rows++;
+        return 0;
+    }
+    int cut = sized ? ftruncate(p->fd, before.st_size) : -1; /* keep whole rows only */
+    return err_set(err, "%s: write failed: %s%s", p->path, strerror(e),
+                   cut ? " (the row may be torn)" : "");
 }
 
 int progress_sync(Progress *p, Err *err) {

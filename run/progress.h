@@ -7,9 +7,16 @@
  *                              over the last EPISODE_WINDOW episodes (empty before the first)
  *   policy_loss, value_loss, entropy, approx_kl, clipfrac, explained_variance, learning_rate,
  *   grad_norm                  the update's UpdateStats (algo/learner.h)
- * Numbers are written with 6 significant digits; a value that is not finite is left empty. */
+ *   collapse                   1 on the update where the collapse warning was given (collapse.h),
+ *                              else 0
+ * Numbers are written with 6 significant digits; a value that is not finite is left empty.
+ *
+ * The file only grows: a row is appended with one write(2), and a write that fails is cut off
+ * again, so the file holds whole rows only. A resume appends to it and never rewrites a row. */
 #ifndef PPO_PROGRESS_H
 #define PPO_PROGRESS_H
+
+#include <stdbool.h>
 
 #include "algo/learner.h"
 #include "core/err.h"
@@ -19,11 +26,15 @@
 #define PROGRESS_HEADER                                                                          \
     "update,global_step,seconds,sps,episodes,return_mean,return_min,return_max,length_mean,"    \
     "policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,learning_rate,"       \
-    "grad_norm\n"
+    "grad_norm,collapse\n"
 
 typedef struct Progress {
     int fd;               /* -1 when closed */
     char path[PATH_LEN];  /* RUN_DIR/progress.csv */
+    int columns;          /* of the file's header: rows have as many (older files have fewer) */
+    long skip_through;    /* rows of updates up to this one are in the file already (written
+                             before a crash that lost their checkpoint): not written again */
+    long rows;            /* rows appended by this process */
 } Progress;
 
 /* One row: see the top of this file. */
@@ -33,15 +44,25 @@ typedef struct ProgressRow {
     long episodes;
     EpisodeStats recent;
     const UpdateStats *stats;
+    bool collapse;
 } ProgressRow;
 
-/* Opens RUN_DIR/progress.csv for appending. keep_update < 0: a new file holding the header;
- * else (a resume) the file is first rewritten atomically with the header and its rows of updates
- * up to keep_update only. Errors: the file cannot be read, written or opened. */
-int progress_open(Progress *p, const char *dir, long keep_update, Err *err);
+/* Makes RUN_DIR/progress.csv (a new file, written atomically) holding the header and, when
+ * parent_csv is not NULL, the rows of that file with updates up to through_update (a branch's
+ * history); then opens it for appending. Errors: the parent cannot be read, the file cannot be
+ * written or opened. */
+int progress_create(Progress *p, const char *dir, const char *parent_csv, long through_update,
+                    Err *err);
 
-/* Appends one row with a single write(2) on the O_APPEND file: a row lands whole or not at all.
- * Errors: the write fails (the message names the file). */
+/* Opens RUN_DIR/progress.csv of a run that is resumed in place, for appending after its last
+ * row (a missing file is made with the header). Rows already there stay as they are. Errors:
+ * the file cannot be read or opened. */
+int progress_resume(Progress *p, const char *dir, Err *err);
+
+/* Appends one row: nothing when its update is in the file already (skip_through). The row is
+ * one write(2) on the O_APPEND file; when the write fails (a full disk) the file is cut back to
+ * its size before, so no torn row remains. Errors: the write fails (the message names the file
+ * and the reason). */
 int progress_append(Progress *p, const ProgressRow *row, Err *err);
 
 /* fsync of the file, so that every row appended is on disk. */

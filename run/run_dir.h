@@ -22,6 +22,25 @@
  * fails otherwise. */
 int run_dir_create(TrainConfig *cfg, const char *config_path, char *dir, Err *err);
 
+/* Makes a new folder BASE in runs_dir (which exists), or BASE-2, BASE-3, ... when it exists, into
+ * dir [PATH_LEN] and its name into name [name_cap]. Errors: mkdir fails otherwise. */
+int run_dir_create_unique(const char *runs_dir, const char *base, char *dir, char *name,
+                          size_t name_cap, Err *err);
+
+/* Locks the run folder dir for this process (flock on the folder: released when the process
+ * ends, however it ends, so a dead process's lock never blocks); *fd receives the descriptor
+ * that holds the lock (close it to unlock). Errors: ERR_INPUT naming the process that holds
+ * it ("in use by process PID"); the folder cannot be opened. */
+int run_dir_lock(const char *dir, int *fd, Err *err);
+
+/* Removes the temp files of atomic writes (NAME.tmp.PID) that a killed process left in dir and
+ * dir/checkpoints, those whose PID is not a running process; returns how many. */
+int run_dir_clean_stale(const char *dir);
+
+/* The newest update a run folder holds a checkpoint of: latest.ckpt's update, or the largest N
+ * of its update_N.ckpt files when latest.ckpt cannot be read; -1 when there is none. */
+long run_dir_newest_update(const char *dir);
+
 /* The run folder of a checkpoint whose path is RUN_DIR/checkpoints/NAME, into dir [PATH_LEN];
  * returns 0, or -1 when the checkpoint is not in a folder named checkpoints. */
 int run_dir_of_checkpoint(const char *ckpt, char *dir);

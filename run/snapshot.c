@@ -1,6 +1,7 @@
 /* snapshot.c: a training run's state to and from a Checkpoint (see snapshot.h). */
 #include "run/snapshot.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,14 @@
 enum { N_BUFS = 3 };
 static const char *const PREFIX[N_BUFS] = {"params", "adam_m", "adam_v"};
 
-int snapshot_take(Checkpoint *ck, const char *env_name, const char *config_yaml, const Policy *p,
+int snapshot_take(Checkpoint *ck, const EnvConfig *env, const char *config_yaml, const Policy *p,
                   const Learner *l, Rollout *r, const RunCounters *c, Err *err) {
     memset(ck, 0, sizeof *ck);
     RolloutBuffer *b = &r->buf;
     const int N = b->N;
-    snprintf(ck->env_name, sizeof ck->env_name, "%s", env_name);
+    snprintf(ck->env_name, sizeof ck->env_name, "%s", env->name);
+    ck->map_name = (char *)env->map;
+    ck->map_text = (char *)env->map_text;
     snprintf(ck->policy_kind, sizeof ck->policy_kind, "%s", p->cfg.kind);
     ck->obs_dim = b->O;
     ck->n_actions = b->A;
@@ -62,6 +65,20 @@ int snapshot_take(Checkpoint *ck, const char *env_name, const char *config_yaml,
     ck->prev_action = b->prev_action + (size_t)row * N;
     ck->recent = c->recent;
     return 0;
+}
+
+static bool all_finite(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return false;
+    return true;
+}
+
+bool snapshot_finite(const Checkpoint *ck) {
+    const size_t N = (size_t)ck->num_envs;
+    for (int i = 0; i < ck->n_tensors; i++)
+        if (!all_finite(ck->tensors[i].data, ck->tensors[i].size)) return false;
+    return all_finite(ck->state, N * ck->state_size) && all_finite(ck->obs, N * (size_t)ck->obs_dim) &&
+           all_finite(ck->ep_return, N);
 }
 
 void snapshot_free(Checkpoint *ck) {

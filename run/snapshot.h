@@ -27,11 +27,16 @@ typedef struct RunCounters {
 } RunCounters;
 
 /* Fills ck with this process's state: views of the policy's, learner's and rollout's arrays
- * (nothing is copied that can be pointed at) and copies of the env states; env_name and the
- * resolved config_yaml go into its header. Valid while those are unchanged; free with
- * snapshot_free. Errors: out of memory. */
-int snapshot_take(Checkpoint *ck, const char *env_name, const char *config_yaml, const Policy *p,
+ * (nothing is copied that can be pointed at) and copies of the env states; env's name and map
+ * (env->map, env->map_text) and the resolved config_yaml go into it too. Valid while those are
+ * unchanged; free with snapshot_free. Errors: out of memory. */
+int snapshot_take(Checkpoint *ck, const EnvConfig *env, const char *config_yaml, const Policy *p,
                   const Learner *l, Rollout *r, const RunCounters *c, Err *err);
+
+/* Whether every float ck holds is finite: the tensors (parameters, Adam's moments), the carried
+ * recurrent states and observations, and the episodes' returns so far. A snapshot that is not
+ * is never written: a NaN is not to be resumed from. */
+bool snapshot_finite(const Checkpoint *ck);
 
 /* Frees what snapshot_take allocated. */
 void snapshot_free(Checkpoint *ck);

@@ -17,9 +17,14 @@ typedef struct TrainProgress {
 } TrainProgress;
 
 /* Prints the status of p to out: on a terminal (tty) "\r[#####...] STEP/TOTAL steps  SPS  ETA
- * return R (N eps)" over the last line (a newline after it when last), else one log line
- * "update U/UU  step S  ELAPSEDs  SPS  return R". elapsed: seconds of this invocation;
- * window: episodes the mean return is over. */
-void status_print(FILE *out, const TrainProgress *p, double elapsed, int window, bool tty, bool last);
+ * return R (N eps)" over the last line (a newline after it when last), shortened to fit in
+ * width - 1 columns (the bar narrower or left out, then fields dropped); else one log line
+ * "update U/UU  step S  ELAPSEDs  SPS  return R" with no control characters. elapsed: seconds
+ * of this invocation; window: episodes the mean return is over. */
+void status_print(FILE *out, const TrainProgress *p, double elapsed, int window, bool tty, bool last,
+                  int width);
+
+/* The terminal's width in columns (of stdout; else $COLUMNS; else 80). */
+int status_width(void);
 
 #endif

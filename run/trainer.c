@@ -15,16 +15,25 @@
 #include "algo/rollout.h"
 #include "core/clock.h"
 #include "run/checkpoint_dist.h"
+#include "run/collapse.h"
 #include "run/progress.h"
 #include "run/run_dir.h"
 #include "run/snapshot.h"
 
 #define CONFIG_TEXT_MAX (1 << 16)
+#define MAP_MAX_BYTES (1u << 20) /* as a map file may hold (envs/gridworld/map.c) */
+
+/* How this invocation uses its run folder. */
+typedef enum RunFolder {
+    RUN_NEW,       /* made for a new run */
+    RUN_CONTINUED, /* a resume from the run's newest checkpoint, in the run's own folder */
+    RUN_BRANCH,    /* a resume from an older or outside checkpoint, in a new folder */
+} RunFolder;
 
 /* The keys of `run` that only say how long or where, which a resume may change. */
 static const char *const RESUME_FREE[] = {"run.total_timesteps", "run.checkpoint_interval",
                                           "run.keep_checkpoints", "run.stop_return",
-                                          "run.run_name", "run.runs_dir", NULL};
+                                          "run.run_name", "run.runs_dir", "run.branched_from", NULL};
 #define RESUME_FREE_TEXT "run.total_timesteps, run.checkpoint_interval, run.keep_checkpoints, run.stop_return"
 
 typedef struct Trainer {
@@ -40,8 +49,15 @@ typedef struct Trainer {
     Rollout *rollout;
     Learner *learner;
     char run_dir[PATH_LEN];
+    RunFolder folder;
+    char parent_dir[PATH_LEN]; /* a branch of a run: that run's folder ("" otherwise) */
+    int lock_fd;           /* holds the run folder's lock (rank 0); -1 when none */
+    char *map_text;        /* the gridworld map's text (owned), or NULL */
+    char last_ckpt[PATH_LEN]; /* the newest checkpoint of this run known to be finite ("" none) */
+    long last_ckpt_update;
     Progress progress;
     RunCounters c;
+    Collapse collapse;
     double seconds_before; /* trained before this invocation (from a checkpoint) */
     double t0;             /* when this invocation's first update started (clock_seconds) */
     double last_print;     /* when the status line was last printed (clock_seconds) */
@@ -87,7 +103,8 @@ static int read_checkpoint(Trainer *tr, Checkpoint *ck, Err *err) {
 /* The checkpoint's config against this run's: only RESUME_FREE keys may differ. */
 static int same_training(const Trainer *tr, const Checkpoint *ck, TrainConfig *saved, Err *err) {
     const char *path = tr->opts->resume;
-    if (config_load_string(saved, ck->config_yaml, strlen(ck->config_yaml), path, NULL, 0, err)) return -1;
+    if (config_load_saved(saved, ck->config_yaml, strlen(ck->config_yaml), path, ck->map_text, NULL, 0, err))
+        return -1;
     ConfigDiff d;
     if (config_diff(saved, &tr->cfg, RESUME_FREE, &d))
         return err_input(err, "%s: trained with another config: %s is %s in the checkpoint and %s now; "
@@ -95,36 +112,98 @@ static int same_training(const Trainer *tr, const Checkpoint *ck, TrainConfig *s
     return 0;
 }
 
-/* A resume continues in the run folder given, else the one the checkpoint lives in, else the one
- * its config names (relative to the working folder). */
+/* A branch: a new folder BASE-from-uNNNNNN in runs_dir (made if missing), locked, whose config
+ * names the checkpoint it starts from. */
+static int open_branch(Trainer *tr, const char *runs_dir, const char *base, long update, Err *err) {
+    char name[CONFIG_NAME_LEN], what[CONFIG_NAME_LEN];
+    snprintf(what, sizeof what, "%.*s-from-u%06ld", CONFIG_NAME_LEN - 24, base, update);
+    if (file_mkdirs(runs_dir, err) ||
+        run_dir_create_unique(runs_dir, what, tr->run_dir, name, sizeof name, err))
+        return -1;
+    tr->made_dir = true;
+    tr->folder = RUN_BRANCH;
+    run_dir_name_config(&tr->cfg, tr->run_dir);
+    char abs[PATH_LEN];
+    const char *from = realpath(tr->opts->resume, abs) ? abs : tr->opts->resume;
+    snprintf(tr->cfg.run.branched_from, sizeof tr->cfg.run.branched_from, "%s", from);
+    if (!tr->opts->quiet)
+        printf("resuming %s (update %ld) in a new folder %s%s\n", tr->opts->resume, update, tr->run_dir,
+               tr->parent_dir[0] ? ": a branch, so that its run keeps its later checkpoints and rows" : "");
+    return run_dir_lock(tr->run_dir, &tr->lock_fd, err);
+}
+
+/* Where a resume writes (rank 0 decides): the run folder of the checkpoint (the one given, else
+ * RUN_DIR of RUN_DIR/checkpoints/NAME) when the checkpoint is that run's newest; a branch beside
+ * it when it is older; a new folder in run.runs_dir for a checkpoint outside a run folder. */
+static int choose_folder(Trainer *tr, const Checkpoint *ck, const TrainConfig *saved, Err *err) {
+    char run[PATH_LEN];
+    bool in_run = tr->opts->run_dir ? file_path(run, err, "%s", tr->opts->run_dir) == 0
+                                    : run_dir_of_checkpoint(tr->opts->resume, run) == 0;
+    if (!in_run) return open_branch(tr, tr->cfg.run.runs_dir, saved->run.run_name, ck->update, err);
+    if (run_dir_lock(run, &tr->lock_fd, err)) return -1;
+    if (ck->update < run_dir_newest_update(run)) { /* leave the run as it is */
+        close(tr->lock_fd);
+        tr->lock_fd = -1;
+        snprintf(tr->parent_dir, sizeof tr->parent_dir, "%s", run);
+        char parent[PATH_LEN];
+        snprintf(parent, sizeof parent, "%s", run);
+        const char *slash = strrchr(parent, '/');
+        if (slash) parent[slash - parent] = '\0';
+        return open_branch(tr, slash ? parent : ".", slash ? slash + 1 : run, ck->update, err);
+    }
+    tr->folder = RUN_CONTINUED;
+    snprintf(tr->run_dir, sizeof tr->run_dir, "%s", run);
+    run_dir_name_config(&tr->cfg, tr->run_dir);
+    int n = run_dir_clean_stale(tr->run_dir);
+    if (n && !tr->opts->quiet) printf("removed %d temp file%s left by a killed process\n", n, n == 1 ? "" : "s");
+    return 0;
+}
+
+/* A resume: the checkpoint read and checked against the config, its map kept, its folder
+ * chosen and locked by rank 0. */
 static int open_resumed(Trainer *tr, Checkpoint *ck, Err *err) {
     if (read_checkpoint(tr, ck, err)) return -1;
     TrainConfig saved;
     if (dist_agree_err(tr->dist, same_training(tr, ck, &saved, err), err)) return -1;
     int rc = 0;
-    if (tr->opts->run_dir)
-        rc = file_path(tr->run_dir, err, "%s", tr->opts->run_dir);
-    else if (run_dir_of_checkpoint(tr->opts->resume, tr->run_dir) != 0)
-        rc = file_path(tr->run_dir, err, "%s/%s", saved.run.runs_dir, saved.run.run_name);
-    if (!rc) run_dir_name_config(&tr->cfg, tr->run_dir);
-    struct stat st;
-    if (!rc && tr->root && (stat(tr->run_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-        rc = file_mkdirs(tr->run_dir, err) ? err_as_input(err) : 0;
+    if (ck->map_text) { /* the map the run trained on, whatever the file holds now */
+        tr->map_text = strdup(ck->map_text);
+        rc = tr->map_text ? 0 : err_set(err, "out of memory");
+        tr->cfg.env.map_text = tr->map_text;
+    }
+    snprintf(tr->last_ckpt, sizeof tr->last_ckpt, "%s", tr->opts->resume);
+    tr->last_ckpt_update = ck->update;
+    if (!rc && tr->root) rc = choose_folder(tr, ck, &saved, err);
     return dist_agree_err(tr->dist, rc, err);
 }
 
-/* A new run: rank 0 makes the folder (run_dir.h) and writes its name into its config. */
+/* A new run: rank 0 makes the folder (run_dir.h), writes its name into its config and locks it. */
 static int open_new(Trainer *tr, Err *err) {
     int rc = tr->root ? run_dir_create(&tr->cfg, tr->opts->config_path, tr->run_dir, err) : 0;
     tr->made_dir = tr->root && rc == 0;
+    if (tr->made_dir) rc = run_dir_lock(tr->run_dir, &tr->lock_fd, err);
     return dist_agree_err(tr->dist, rc, err);
 }
 
-/* The resolved config as YAML (kept for the checkpoints), written to config.yaml by rank 0. */
+/* The text of the map file of a gridworld/map run that is not a resume (which has its
+ * checkpoint's): read once, kept in the checkpoints. */
+static int read_map(Trainer *tr, Err *err) {
+    if (!tr->cfg.env.map[0] || tr->cfg.env.map_text) return 0;
+    size_t len;
+    int rc = file_read(tr->cfg.env.map, "map file", MAP_MAX_BYTES, &tr->map_text, &len, err);
+    tr->cfg.env.map_text = tr->map_text;
+    return dist_agree_err(tr->dist, rc, err);
+}
+
+/* The resolved config as YAML (kept for the checkpoints), written to config.yaml by rank 0 in a
+ * new folder; a continued run keeps the config.yaml it has. */
 static int write_config(Trainer *tr, Err *err) {
     long len = config_to_yaml(&tr->cfg, tr->config_yaml, sizeof tr->config_yaml, err);
     int rc = len < 0 ? -1 : 0;
-    if (!rc && tr->root) rc = run_dir_write_config(tr->run_dir, tr->config_yaml, (size_t)len, err);
+    char path[PATH_LEN];
+    bool keep = tr->folder == RUN_CONTINUED && file_path(path, NULL, "%s/config.yaml", tr->run_dir) == 0 &&
+                access(path, F_OK) == 0;
+    if (!rc && tr->root && !keep) rc = run_dir_write_config(tr->run_dir, tr->config_yaml, (size_t)len, err);
     return dist_agree_err(tr->dist, rc, err);
 }
 
@@ -158,7 +237,8 @@ static int build(Trainer *tr, Err *err) {
 }
 
 /* The state training starts from: the checkpoint's when resuming, else rank 0's parameters on
- * every rank; then progress.csv opened (cut back to the checkpoint's update on a resume). */
+ * every rank; then progress.csv opened by rank 0: new, a branch's with its parent's rows up to
+ * the branch, or a continued run's for appending after its last row. */
 static int start_state(Trainer *tr, const Checkpoint *ck, Err *err) {
     if (ck) {
         int rc = snapshot_restore(ck, tr->opts->resume, tr->rank, tr->ranks, tr->policy, tr->learner,
@@ -168,7 +248,15 @@ static int start_state(Trainer *tr, const Checkpoint *ck, Err *err) {
         return -1;
     }
     tr->seconds_before = tr->c.seconds;
-    int rc = tr->root ? progress_open(&tr->progress, tr->run_dir, ck ? tr->c.update : -1, err) : 0;
+    int rc = 0;
+    char parent[PATH_LEN];
+    if (tr->root && tr->folder == RUN_CONTINUED)
+        rc = progress_resume(&tr->progress, tr->run_dir, err);
+    else if (tr->root && tr->parent_dir[0])
+        rc = file_path(parent, err, "%s/progress.csv", tr->parent_dir) ||
+             progress_create(&tr->progress, tr->run_dir, parent, tr->c.update, err);
+    else if (tr->root)
+        rc = progress_create(&tr->progress, tr->run_dir, NULL, 0, err);
     if (dist_agree_err(tr->dist, rc, err)) return -1;
     if (tr->root) snprintf(tr->result->run_dir, sizeof tr->result->run_dir, "%s", tr->run_dir);
     return 0;
@@ -176,13 +264,55 @@ static int start_state(Trainer *tr, const Checkpoint *ck, Err *err) {
 
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
-/* Saves latest.ckpt (and the periodic copy, and best.ckpt when the mean return improved), its
- * path into saved [PATH_LEN] when not NULL. Collective: rank 0 gathers every rank's envs
- * (checkpoint_dist.h) and writes; a failure on any rank fails every rank. */
-static int save_checkpoint(Trainer *tr, bool periodic, char *saved, Err *err) {
+/* Fails with what became NaN or Inf, naming the last checkpoint with finite values. */
+static int nan_error(const Trainer *tr, const char *what, Err *err) {
+    err_set(err, "%s became NaN or Inf at update %ld (step %ld); training stopped and nothing of this "
+            "update was saved", what, tr->c.update, tr->c.global_step);
+    if (tr->last_ckpt[0])
+        err_suffix(err, "the last checkpoint with finite values is %s (update %ld)", tr->last_ckpt,
+                   tr->last_ckpt_update);
+    else
+        err_suffix(err, "no checkpoint of this run was saved before");
+    err_suffix(err, "try a lower ppo.learning_rate or ppo.max_grad_norm");
+    err->elsewhere = !tr->root; /* the same on every rank: rank 0 reports it */
+    return -1;
+}
+
+/* Writes the gathered checkpoint as latest.ckpt, best.ckpt when better, update_N.ckpt when
+ * periodic (rank 0). A failure says what was kept. */
+static int write_checkpoints(Trainer *tr, const Checkpoint *ck, bool better, bool periodic, Err *err) {
+    char path[PATH_LEN], name[32];
+    int rc = run_dir_checkpoint(tr->run_dir, "latest.ckpt", path, err) || checkpoint_write(ck, path, err);
+    if (!rc) {
+        snprintf(tr->last_ckpt, sizeof tr->last_ckpt, "%s", path);
+        tr->last_ckpt_update = tr->c.update;
+        tr->saved_any = true;
+    }
+    if (!rc && better)
+        rc = run_dir_checkpoint(tr->run_dir, "best.ckpt", path, err) || checkpoint_write(ck, path, err);
+    if (!rc && periodic && tr->cfg.run.keep_checkpoints > 0) {
+        snprintf(name, sizeof name, "update_%06ld.ckpt", tr->c.update);
+        rc = run_dir_checkpoint(tr->run_dir, name, path, err) || checkpoint_write(ck, path, err);
+        if (!rc) run_dir_prune_checkpoints(tr->run_dir, tr->cfg.run.keep_checkpoints);
+    }
+    if (rc) {
+        err_suffix(err, "the files written before are intact");
+        if (tr->last_ckpt[0])
+            err_suffix(err, "the newest checkpoint is %s (update %ld); once there is room, continue with "
+                       "'ppo resume %s'", tr->last_ckpt, tr->last_ckpt_update, tr->run_dir);
+    }
+    return rc ? -1 : 0;
+}
+
+/* Saves latest.ckpt (and the periodic copy, and best.ckpt when the mean return improved).
+ * Collective: rank 0 gathers every rank's envs (checkpoint_dist.h) and writes; a failure on any
+ * rank fails every rank. Nothing is written when a value of the state is not finite. */
+static int save_checkpoint(Trainer *tr, bool periodic, Err *err) {
     Checkpoint local, ck;
-    int rc = snapshot_take(&local, tr->cfg.env.name, tr->config_yaml, tr->policy, tr->learner,
+    int rc = snapshot_take(&local, &tr->cfg.env, tr->config_yaml, tr->policy, tr->learner,
                            tr->rollout, &tr->c, err);
+    if (!rc && !snapshot_finite(&local))
+        rc = nan_error(tr, "the parameters, Adam's moments or the carried recurrent state", err);
     if (dist_agree_err(tr->dist, rc, err)) {
         if (!rc) snapshot_free(&local);
         return -1;
@@ -194,22 +324,10 @@ static int save_checkpoint(Trainer *tr, bool periodic, char *saved, Err *err) {
     const bool better = isfinite(local.mean_return) &&
                         (!isfinite(tr->c.best_return) || local.mean_return > tr->c.best_return);
     if (better) ck.best_return = tr->c.best_return = local.mean_return;
-    if (tr->root) {
-        char path[PATH_LEN], name[32];
-        rc = run_dir_checkpoint(tr->run_dir, "latest.ckpt", path, err) || checkpoint_write(&ck, path, err);
-        if (!rc && saved) snprintf(saved, PATH_LEN, "%s", path);
-        if (!rc && better)
-            rc = run_dir_checkpoint(tr->run_dir, "best.ckpt", path, err) || checkpoint_write(&ck, path, err);
-        if (!rc && periodic && tr->cfg.run.keep_checkpoints > 0) {
-            snprintf(name, sizeof name, "update_%06ld.ckpt", tr->c.update);
-            rc = run_dir_checkpoint(tr->run_dir, name, path, err) || checkpoint_write(&ck, path, err);
-            if (!rc) run_dir_prune_checkpoints(tr->run_dir, tr->cfg.run.keep_checkpoints);
-        }
-        if (!rc) tr->saved_any = true;
-    }
+    rc = tr->root ? write_checkpoints(tr, &ck, better, periodic, err) : 0;
     checkpoint_gather_free(&ck);
     snapshot_free(&local);
-    return dist_agree_err(tr->dist, rc ? -1 : 0, err);
+    return dist_agree_err(tr->dist, rc, err);
 }
 
 /* ---- one update ------------------------------------------------------------------------------- */
@@ -244,15 +362,7 @@ static int one_update(Trainer *tr, UpdateStats *st, Err *err) {
     double lr = ppo->anneal_lr ? frac * ppo->learning_rate : ppo->learning_rate;
     if (learner_update(tr->learner, &tr->rollout->buf, ppo, lr, st))
         return err_set(err, "%s", dist_error(tr->dist) ? dist_error(tr->dist) : "a collective failed");
-    if (!st->finite) { /* the same on every rank: rank 0 reports it */
-        char last[PATH_LEN];
-        run_dir_checkpoint(tr->run_dir, "latest.ckpt", last, NULL);
-        err_set(err, "the loss or the parameters became NaN or Inf at update %ld (step %ld); training "
-                "stopped and this update was not saved; the last good checkpoint is %s (if it exists); "
-                "try a lower ppo.learning_rate or ppo.max_grad_norm", tr->c.update, tr->c.global_step, last);
-        err->elsewhere = !tr->root;
-        return -1;
-    }
+    if (!st->finite) return nan_error(tr, "the loss or the parameters", err);
     if (tr->opts->check_ranks) {
         char what[64];
         snprintf(what, sizeof what, "the parameters after update %ld", tr->c.update);
@@ -271,20 +381,36 @@ static TrainProgress progress_now(const Trainer *tr, double elapsed) {
                            episodes_stats(&tr->c.recent).mean, tr->c.episodes};
 }
 
-/* After an update: its row of progress.csv (rank 0), the on_update callback, the status line. */
+/* Says once, on its own line, that the policy seems to have collapsed (collapse.h). */
+static void warn_collapse(const Trainer *tr, bool tty) {
+    const double mean = episodes_stats(&tr->c.recent).mean;
+    printf("%swarning: the mean return has stayed below %.4g for %d updates after reaching %.4g (it "
+           "started at %.4g; now %.4g at update %ld): the policy may have collapsed; best.ckpt holds "
+           "the best policy so far (ppo eval %s/checkpoints/best.ckpt)\n", tty ? "\r\033[K" : "",
+           0.5 * (tr->collapse.start + tr->collapse.best), COLLAPSE_UPDATES, tr->collapse.best,
+           tr->collapse.start, mean, tr->c.update, tr->run_dir);
+}
+
+/* After an update: its row of progress.csv (rank 0), the on_update callback, the status line
+ * (plain log lines under MPI: the launcher's terminal is not the user's), a collapse warning. */
 static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds, bool last, Err *err) {
     static const double every[2] = {1.0, 0.1}; /* s between status lines: log, terminal */
     const double now = clock_seconds(), elapsed = now - tr->t0;
     tr->c.seconds = tr->seconds_before + elapsed;
+    const bool collapsed = collapse_check(&tr->collapse, &tr->c.recent);
     ProgressRow row = {tr->c.update, tr->c.global_step, tr->c.seconds, tr->batch / update_seconds,
-                       tr->c.episodes, episodes_stats(&tr->c.recent), st};
-    if (dist_agree_err(tr->dist, tr->root ? progress_append(&tr->progress, &row, err) : 0, err)) return -1;
+                       tr->c.episodes, episodes_stats(&tr->c.recent), st, collapsed};
+    int rc = tr->root ? progress_append(&tr->progress, &row, err) : 0;
+    if (rc) err_suffix(err, "the rows written before are intact");
+    if (dist_agree_err(tr->dist, rc, err)) return -1;
     TrainProgress p = progress_now(tr, elapsed);
     if (tr->opts->on_update) tr->opts->on_update(tr->opts->on_update_ctx, tr->policy, &p);
-    const bool show = tr->root && !tr->opts->quiet, tty = show && isatty(STDOUT_FILENO);
-    if (show && (now - tr->last_print >= every[tty] || last)) {
+    const bool show = tr->root && !tr->opts->quiet;
+    const bool tty = show && isatty(STDOUT_FILENO) && !dist_launched(tr->dist);
+    if (show && collapsed) warn_collapse(tr, tty);
+    if (show && (now - tr->last_print >= every[tty] || last || collapsed)) {
         p.sps = tr->c.global_step / fmax(elapsed + tr->seconds_before, 1e-9);
-        status_print(stdout, &p, elapsed, tr->c.recent.n, tty, last);
+        status_print(stdout, &p, elapsed, tr->c.recent.n, tty, last, tty ? status_width() : 0);
         tr->last_print = now;
     }
     return 0;
@@ -292,22 +418,27 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
 
 /* ---- the loop --------------------------------------------------------------------------------- */
 
+/* Whether run.stop_return is reached: the mean return of a full window at or above it. */
+static bool solved(const Trainer *tr) {
+    const double target = tr->cfg.run.stop_return;
+    return target != 0 && tr->c.recent.n >= EPISODE_WINDOW && episodes_stats(&tr->c.recent).mean >= target;
+}
+
 /* Whether to stop after this update: asked (on any rank), run.stop_return reached over a full
  * window, or --max-updates done. */
 static int stop_after(Trainer *tr, long updates_done, bool *stop, Err *err) {
-    const RunConfig *run = &tr->cfg.run;
-    bool solved = run->stop_return != 0 && tr->c.recent.n >= EPISODE_WINDOW &&
-                  episodes_stats(&tr->c.recent).mean >= run->stop_return;
-    if (solved && tr->result->first_solve_step < 0) tr->result->first_solve_step = (double)tr->c.global_step;
+    const bool reached = solved(tr);
+    if (reached && tr->result->first_solve_step < 0) tr->result->first_solve_step = (double)tr->c.global_step;
     int asked = tr->opts->stop && *tr->opts->stop; /* a stop asked on any rank stops every rank */
     if (dist_max_int(tr->dist, &asked, 1, err)) return -1;
     tr->result->stopped = asked;
-    *stop = asked || solved || (tr->opts->max_updates > 0 && updates_done >= tr->opts->max_updates);
+    *stop = asked || reached || (tr->opts->max_updates > 0 && updates_done >= tr->opts->max_updates);
     return 0;
 }
 
 /* Updates until the run's steps are done or stop_after says so, with a checkpoint every
- * run.checkpoint_interval updates; returns how many updates ran in *done. */
+ * run.checkpoint_interval updates; returns how many updates ran in *done. A resumed run that
+ * had reached run.stop_return trains no more, as one that had done its steps. */
 static int train_loop(Trainer *tr, long *done, Err *err) {
     const int interval = tr->cfg.run.checkpoint_interval;
     tr->t0 = clock_seconds();
@@ -316,6 +447,10 @@ static int train_loop(Trainer *tr, long *done, Err *err) {
     if (tr->opts->on_update) {
         TrainProgress p = progress_now(tr, 0);
         tr->opts->on_update(tr->opts->on_update_ctx, tr->policy, &p);
+    }
+    if (solved(tr)) {
+        tr->result->first_solve_step = (double)tr->c.global_step;
+        return 0;
     }
     while (tr->c.update < tr->num_updates) {
         const double started = clock_seconds();
@@ -328,7 +463,7 @@ static int train_loop(Trainer *tr, long *done, Err *err) {
         const bool last = stop || tr->c.update == tr->num_updates;
         if (log_update(tr, &st, took, last, err)) return -1;
         if (last) break;
-        if (interval > 0 && tr->c.update % interval == 0 && save_checkpoint(tr, true, NULL, err)) return -1;
+        if (interval > 0 && tr->c.update % interval == 0 && save_checkpoint(tr, true, err)) return -1;
     }
     return 0;
 }
@@ -337,7 +472,8 @@ static int train_loop(Trainer *tr, long *done, Err *err) {
 static int finish(Trainer *tr, long updates_done, Err *err) {
     TrainResult *res = tr->result;
     const double seconds = clock_seconds() - tr->t0;
-    if (save_checkpoint(tr, tr->cfg.run.checkpoint_interval > 0, res->checkpoint, err)) return -1;
+    if (save_checkpoint(tr, tr->cfg.run.checkpoint_interval > 0, err)) return -1;
+    snprintf(res->checkpoint, sizeof res->checkpoint, "%s", tr->last_ckpt);
     if (dist_agree_err(tr->dist, tr->root ? progress_sync(&tr->progress, err) : 0, err)) return -1;
     res->global_step = tr->c.global_step;
     res->steps = updates_done * tr->batch;
@@ -350,6 +486,8 @@ static int finish(Trainer *tr, long updates_done, Err *err) {
 
 static void trainer_free(Trainer *tr) {
     progress_close(&tr->progress);
+    if (tr->lock_fd >= 0) close(tr->lock_fd);
+    free(tr->map_text);
     rollout_destroy(tr->rollout);
     learner_destroy(tr->learner);
     policy_destroy(tr->policy);
@@ -374,14 +512,18 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     tr->num_updates = cfg->run.total_timesteps / tr->batch;
     tr->c.best_return = NAN;
     tr->progress.fd = -1;
+    tr->lock_fd = -1;
+    tr->last_ckpt_update = -1;
     Checkpoint ck = {0};
     const bool resuming = opts->resume != NULL;
     long done = 0;
     int rc = resuming ? open_resumed(tr, &ck, err) : open_new(tr, err);
-    rc = rc || write_config(tr, err) || build(tr, err) || start_state(tr, resuming ? &ck : NULL, err) ||
-         train_loop(tr, &done, err) || finish(tr, done, err);
+    rc = rc || read_map(tr, err) || write_config(tr, err) || build(tr, err) ||
+         start_state(tr, resuming ? &ck : NULL, err) || train_loop(tr, &done, err) || finish(tr, done, err);
     checkpoint_free(&ck);
-    if (rc && tr->made_dir && !tr->saved_any) {
+    /* A folder this invocation made, failing before it wrote a row or a checkpoint, holds
+     * nothing of value and would only block its name; anything else is kept. */
+    if (rc && tr->made_dir && !tr->saved_any && tr->progress.rows == 0) {
         progress_close(&tr->progress);
         run_dir_remove(tr->run_dir);
     }

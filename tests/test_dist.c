@@ -284,7 +284,7 @@ static int worker_train(Dist *d, const char *runs_dir) {
         TrainConfig saved;
         Policy *p = NULL;
         bad |= checkpoint_read(&ck, res.checkpoint, &err) ||
-               policy_from_checkpoint(&ck, res.checkpoint, NULL, &saved, &p, &err);
+               policy_from_checkpoint(&ck, res.checkpoint, NULL, NULL, NULL, &saved, &p, &err);
         bad |= !p || fnv1a(p->params, sizeof(real) * p->n_params) != res.params_hash;
         bad |= ck.num_envs != 4 * dist_size(d) || res.global_step != 1024 || res.updates != 4;
         printf("train: %d ranks, %ld updates, %ld steps, final parameters %016llx on every rank and in "
@@ -520,14 +520,14 @@ START_TEST(two_ranks_of_n_envs_train_as_one_process_of_2n_envs) {
     const char *names[] = {"update", "global_step", "seconds", "sps", "episodes", "return_mean",
                            "return_min", "return_max", "length_mean", "policy_loss", "value_loss",
                            "entropy", "approx_kl", "clipfrac", "explained_variance",
-                           "learning_rate", "grad_norm"};
+                           "learning_rate", "grad_norm", "collapse"};
     double worst = 0;
     for (int u = 1; u <= 8; u++) {
         double a[32], b[32];
         int na = progress_row(path, u, a, 32), nb = progress_row(one, u, b, 32);
-        ck_assert_int_eq(na, 17);
-        ck_assert_int_eq(nb, 17);
-        for (int k = 0; k < 17; k++) {
+        ck_assert_int_eq(na, 18);
+        ck_assert_int_eq(nb, 18);
+        for (int k = 0; k < 18; k++) {
             if (k == 2 || k == 3 || k == 9 || k == 12) continue; /* clock; losses that are ~1e-10 */
             if (isnan(a[k]) && isnan(b[k])) continue;
             double rel = fabs(a[k] - b[k]) / fmax(fabs(b[k]), 1e-3);

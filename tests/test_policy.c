@@ -657,6 +657,54 @@ START_TEST(the_vectorizable_exp_log1p_and_tanh_are_within_a_few_ulp_of_libm) {
 }
 END_TEST
 
+/* Runs step, forward and backward of p on s with every obs (and, when poison_params, one
+ * parameter of each tensor) set to v; returns whether some logit came out NaN or Inf. */
+static bool runs_through(Policy *p, Seq *s, real v, bool poison_params) {
+    const int T = s->T, B = s->B, A = s->A;
+    const size_t N = (size_t)T * B;
+    for (size_t i = 0; i < N * s->O; i += 3) s->obs[i] = v;
+    if (poison_params)
+        for (int k = 0; k < p->n_tensors; k++) p->params[p->tensors[k].offset] = v;
+    PolicyWork *w = policy_work_create(p, T, B);
+    real *l = malloc(N * A * sizeof(real)), *val = malloc(N * sizeof(real));
+    real *g = calloc(p->n_params, sizeof(real)), *st = malloc((s->S * B + 1) * sizeof(real));
+    memcpy(st, s->state0, s->S * B * sizeof(real));
+    policy_step(p, w, B, st, s->obs, s->start, s->prev, l, val);
+    policy_forward_sequence(p, w, T, B, s->state0, s->obs, s->start, s->prev, l, val, NULL);
+    bool bad = false;
+    for (size_t i = 0; i < N * A; i++) bad |= !isfinite(l[i]);
+    for (size_t i = 0; i < N * A; i++) l[i] = 1; /* a gradient to push back */
+    for (size_t i = 0; i < N; i++) val[i] = 1;
+    policy_backward_sequence(p, w, l, val, g);
+    free(l);
+    free(val);
+    free(g);
+    free(st);
+    policy_work_destroy(w);
+    return bad;
+}
+
+START_TEST(nan_or_inf_in_observations_or_parameters_propagate_without_undefined_behaviour) {
+    /* Under UBSan (make test's second run) any signed overflow or bad conversion on the way
+     * fails the test; here it checks that the poison shows in the outputs. */
+    const real poison[3] = {NAN, INFINITY, -INFINITY};
+    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 3; k++)
+            for (int params = 0; params < 2; params++) {
+                Policy *p = make_policy(&cfgs[c], 5, 3, 21, 0.1);
+                Seq s;
+                seq_make(&s, p, 6, 2, 4);
+                bool bad = runs_through(p, &s, poison[k], params);
+                ck_assert_msg(bad || (k > 0 && !params), "%s, %s %s: every logit finite",
+                              cfgs[c].kind, params ? "parameters" : "observations",
+                              k == 0 ? "NaN" : "Inf");
+                seq_free(&s);
+                policy_destroy(p);
+            }
+}
+END_TEST
+
 static Suite *policy_suite(void) {
     Suite *s = suite_create("policy");
     TCase *tc = test_case("forms, resets and batches");
@@ -664,6 +712,7 @@ static Suite *policy_suite(void) {
     tcase_add_test(tc, an_episode_after_a_reset_gives_exactly_the_outputs_it_gives_from_a_zero_state);
     tcase_add_test(tc, one_envs_outputs_do_not_depend_on_the_other_envs_in_the_batch);
     tcase_add_test(tc, the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run);
+    tcase_add_test(tc, nan_or_inf_in_observations_or_parameters_propagate_without_undefined_behaviour);
     suite_add_tcase(s, tc);
     tc = test_case("cblas and plain loops");
     tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);

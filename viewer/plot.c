@@ -88,7 +88,7 @@ static double field(const char *line, int k) {
 }
 
 /* The keys in which runs of one group may differ. */
-static const char *const GROUP_FREE[] = {"run.seed", "run.run_name", "run.runs_dir", NULL};
+static const char *const GROUP_FREE[] = {"run.seed", "run.run_name", "run.runs_dir", "run.branched_from", NULL};
 
 /* Loads RUN_DIR/config.yaml into r->config; a run without a loadable one stands alone. */
 static void read_config(Run *r, const char *dir) {

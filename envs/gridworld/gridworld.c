@@ -75,7 +75,11 @@ static void *gw_create(const EnvConfig *cfg, int *obs_dim, int *n_actions, Err *
         return NULL;
     }
     GridMap map = {0};
-    if (is_map && gridworld_map_load(&map, cfg->map, err) != 0) {
+    int rc = 0;
+    if (is_map)
+        rc = cfg->map_text ? gridworld_map_parse(&map, cfg->map_text, strlen(cfg->map_text), cfg->map, err)
+                           : gridworld_map_load(&map, cfg->map, err);
+    if (rc != 0) {
         err_prefix(err, "env.map");
         return NULL;
     }
