@@ -141,3 +141,84 @@ void progress_close(Progress *p) {
     if (p->fd >= 0) close(p->fd);
     p->fd = -1;
 }
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+/* The field number of name in the CSV header line, or -1. */
+static int find_column(const char *header, const char *name) {
+    int i = 0;
+    size_t len = strlen(name);
+    for (const char *p = header;; i++) {
+        const char *e = p + strcspn(p, ",\r\n");
+        if ((size_t)(e - p) == len && strncmp(p, name, len) == 0) return i;
+        if (*e != ',') return -1;
+        p = e + 1;
+    }
+}
+
+/* Field k of a CSV line as a number: NaN when missing, empty or not a number. */
+static double field(const char *line, int k) {
+    const char *p = line;
+    for (int i = 0; i < k; i++) {
+        p = strchr(p, ',');
+        if (!p) return NAN;
+        p++;
+    }
+    char *end;
+    double v = strtod(p, &end);
+    return end == p || (*end && *end != ',' && *end != '\r') || !isfinite(v) ? NAN : v;
+}
+
+void progress_table_free(ProgressTable *t) {
+    free(t->step);
+    for (int c = 0; c < PROGRESS_READ_MAX; c++) free(t->col[c]);
+    memset(t, 0, sizeof *t);
+}
+
+/* Room for cap rows in every array of t. */
+static int grow(ProgressTable *t, int n_cols, int cap) {
+    double *s = realloc(t->step, sizeof(double) * (size_t)cap);
+    if (!s) return -1;
+    t->step = s;
+    for (int c = 0; c < n_cols; c++) {
+        double *v = realloc(t->col[c], sizeof(double) * (size_t)cap);
+        if (!v) return -1;
+        t->col[c] = v;
+    }
+    return 0;
+}
+
+int progress_read(const char *path, const char *const *columns, int n_cols, ProgressTable *t,
+                  Err *err) {
+    memset(t, 0, sizeof *t);
+    if (n_cols > PROGRESS_READ_MAX) return err_set(err, "%s: too many columns asked for", path);
+    char *text;
+    size_t len;
+    if (file_read(path, "progress file", PROGRESS_MAX_BYTES, &text, &len, err)) return -1;
+    char *save, *line = strtok_r(text, "\n", &save);
+    int idx_step = line ? find_column(line, "global_step") : -1, idx[PROGRESS_READ_MAX];
+    const char *missing = idx_step < 0 ? "global_step" : NULL;
+    for (int c = 0; c < n_cols; c++) {
+        idx[c] = line ? find_column(line, columns[c]) : -1;
+        if (idx[c] < 0 && !missing) missing = columns[c];
+    }
+    int rc = 0, cap = 0;
+    if (!line)
+        rc = err_input(err, "%s: empty file (no header)", path);
+    else if (missing)
+        rc = err_input(err, "%s: no column '%s' in the header (is it a progress.csv written by ppo "
+                       "train?)", path, missing);
+    while (!rc && (line = strtok_r(NULL, "\n", &save))) {
+        double step = field(line, idx_step);
+        if (!isfinite(step)) continue;
+        if (t->n == cap && grow(t, n_cols, cap = cap ? 2 * cap : 256)) rc = err_set(err, "%s: out of memory", path);
+        if (rc) break;
+        t->step[t->n] = step;
+        for (int c = 0; c < n_cols; c++) t->col[c][t->n] = field(line, idx[c]);
+        t->n++;
+    }
+    free(text);
+    if (!rc && t->n == 0) rc = err_input(err, "%s: no rows yet (a run writes one per update)", path);
+    if (rc) progress_table_free(t);
+    return rc ? -1 : 0;
+}

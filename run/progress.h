@@ -65,6 +65,23 @@ int progress_resume(Progress *p, const char *dir, Err *err);
  * and the reason). */
 int progress_append(Progress *p, const ProgressRow *row, Err *err);
 
+#define PROGRESS_READ_MAX 8 /* columns progress_read returns at most */
+
+/* A progress.csv read back: the global_step of every row and the columns asked for. */
+typedef struct ProgressTable {
+    int n;                             /* rows (those with a global_step) */
+    double *step;                      /* [n] global_step */
+    double *col[PROGRESS_READ_MAX];    /* [n] each column asked for; NaN where empty or not a number */
+} ProgressTable;
+
+/* Reads the progress.csv at path, for the columns named in columns [n_cols] (n_cols at most
+ * PROGRESS_READ_MAX), found by name in its header. Lines that are not rows (a torn last line,
+ * text) are skipped. Errors (ERR_INPUT, naming the file): it cannot be read, has no header, no
+ * global_step or no column asked for, or no row. Free with progress_table_free. */
+int progress_read(const char *path, const char *const *columns, int n_cols, ProgressTable *t,
+                  Err *err);
+void progress_table_free(ProgressTable *t);
+
 /* fsync of the file, so that every row appended is on disk. */
 int progress_sync(Progress *p, Err *err);
 

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/file.h"
 #include "run/config.h"
+#include "run/progress.h"
 #include "viewer/draw.h"
 #include "viewer/plot.h"
 
@@ -26,15 +28,11 @@ static const Rgb PALETTE[10] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  
 static const Rgb WHITE = {255, 255, 255}, AXIS = {60, 60, 60}, GRID = {225, 225, 225},
                  TEXT = {30, 30, 30}, MUTED = {90, 90, 90};
 
-#define MAX_LINE 8192
-
 typedef struct Run {
     char name[256];    /* the folder's last component */
     bool has_config;   /* its config.yaml loaded */
     TrainConfig config;
-    int n;             /* rows */
-    double *step;      /* [n] global_step */
-    double *col[N_COLS]; /* [n] each; NaN where empty */
+    ProgressTable t;   /* its progress.csv: global_step and the columns COL_NAMES */
     int group;
 } Run;
 
@@ -46,10 +44,7 @@ typedef struct Series {
     char label[300];
 } Series;
 
-static void run_free(Run *r) {
-    free(r->step);
-    for (int c = 0; c < N_COLS; c++) free(r->col[c]);
-}
+static void run_free(Run *r) { progress_table_free(&r->t); }
 
 static void series_free(Series *s) {
     free(s->x);
@@ -61,31 +56,6 @@ static void series_free(Series *s) {
 }
 
 /* ---- reading runs ---- */
-
-/* The field number of name in a CSV header line, or -1. */
-static int find_column(const char *header, const char *name) {
-    int i = 0;
-    size_t len = strlen(name);
-    for (const char *p = header;; i++) {
-        const char *e = p + strcspn(p, ",\r\n");
-        if ((size_t)(e - p) == len && strncmp(p, name, len) == 0) return i;
-        if (*e != ',') return -1;
-        p = e + 1;
-    }
-}
-
-/* Field k of a CSV line as a number: NaN when empty or not a number. */
-static double field(const char *line, int k) {
-    const char *p = line;
-    for (int i = 0; i < k; i++) {
-        p = strchr(p, ',');
-        if (!p) return NAN;
-        p++;
-    }
-    char *end;
-    double v = strtod(p, &end);
-    return end == p ? NAN : v;
-}
 
 /* The keys in which runs of one group may differ. */
 static const char *const GROUP_FREE[] = {"run.seed", "run.run_name", "run.runs_dir", "run.branched_from", NULL};
@@ -107,55 +77,12 @@ static int read_run(Run *r, const char *dir, Err *err) {
     snprintf(r->name, sizeof r->name, "%s", base ? base + 1 : trimmed);
     char path[PATH_LEN];
     if (file_path(path, err, "%s/progress.csv", trimmed)) return err_as_input(err);
-    FILE *f = fopen(path, "r");
-    if (!f) return err_input(err, "%s: cannot open: %s (is %s a run folder made by ppo train?)", path,
-                             strerror(errno), dir);
-    char line[MAX_LINE];
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        return err_input(err, "%s: empty file (no header)", path);
-    }
-    int idx_step = find_column(line, "global_step"), idx[N_COLS];
-    const char *missing = idx_step < 0 ? "global_step" : NULL;
-    for (int c = 0; c < N_COLS; c++) {
-        idx[c] = find_column(line, COL_NAMES[c]);
-        if (idx[c] < 0 && !missing) missing = COL_NAMES[c];
-    }
-    if (missing) {
-        fclose(f);
-        return err_input(err, "%s: no column '%s' in the header (is it a progress.csv written by ppo train?)",
-                         path, missing);
-    }
-    int cap = 0;
-    while (fgets(line, sizeof line, f)) {
-        double step = field(line, idx_step);
-        if (!isfinite(step)) continue;
-        if (r->n == cap) {
-            cap = cap ? 2 * cap : 256;
-            double *s = realloc(r->step, sizeof(double) * (size_t)cap);
-            if (!s) goto oom;
-            r->step = s;
-            for (int c = 0; c < N_COLS; c++) {
-                double *v = realloc(r->col[c], sizeof(double) * (size_t)cap);
-                if (!v) goto oom;
-                r->col[c] = v;
-            }
-        }
-        r->step[r->n] = step;
-        for (int c = 0; c < N_COLS; c++) r->col[c][r->n] = field(line, idx[c]);
-        r->n++;
-    }
-    fclose(f);
-    if (r->n == 0) {
-        run_free(r);
-        return err_input(err, "%s: no rows yet (a run writes one per update)", path);
+    if (progress_read(path, COL_NAMES, N_COLS, &r->t, err)) {
+        if (access(path, F_OK) != 0) err_suffix(err, "is %s a run folder made by ppo train?", dir);
+        return -1;
     }
     read_config(r, trimmed);
     return 0;
-oom:
-    fclose(f);
-    run_free(r);
-    return err_set(err, "%s: out of memory", path);
 }
 
 /* ---- series ---- */
@@ -169,18 +96,18 @@ static int cmp_double(const void *a, const void *b) {
  * or next to an empty value. Past its last row: the return (c = 0) holds its last value, since a
  * run that ended early (run.stop_return) ended on the return it reached; other columns are NaN. */
 static double run_at(const Run *r, int c, double x) {
-    if (x > r->step[r->n - 1]) return c == 0 ? r->col[c][r->n - 1] : NAN;
-    if (x < r->step[0]) return NAN;
-    int lo = 0, hi = r->n - 1;
+    if (x > r->t.step[r->t.n - 1]) return c == 0 ? r->t.col[c][r->t.n - 1] : NAN;
+    if (x < r->t.step[0]) return NAN;
+    int lo = 0, hi = r->t.n - 1;
     while (hi - lo > 1) {
         int mid = (lo + hi) / 2;
-        if (r->step[mid] <= x) lo = mid;
+        if (r->t.step[mid] <= x) lo = mid;
         else hi = mid;
     }
-    if (r->step[lo] == x || hi == lo) return r->col[c][lo];
-    if (r->step[hi] == x) return r->col[c][hi];
-    double t = (x - r->step[lo]) / (r->step[hi] - r->step[lo]);
-    return r->col[c][lo] + t * (r->col[c][hi] - r->col[c][lo]);
+    if (r->t.step[lo] == x || hi == lo) return r->t.col[c][lo];
+    if (r->t.step[hi] == x) return r->t.col[c][hi];
+    double t = (x - r->t.step[lo]) / (r->t.step[hi] - r->t.step[lo]);
+    return r->t.col[c][lo] + t * (r->t.col[c][hi] - r->t.col[c][lo]);
 }
 
 static void group_label(Series *s, Run *runs, const int *members, int k) {
@@ -208,12 +135,12 @@ static int make_series(Series *s, Run *runs, const int *members, int k) {
     s->runs = k;
     group_label(s, runs, members, k);
     size_t total = 0;
-    for (int i = 0; i < k; i++) total += (size_t)runs[members[i]].n;
+    for (int i = 0; i < k; i++) total += (size_t)runs[members[i]].t.n;
     s->x = malloc(sizeof(double) * total);
     if (!s->x) return -1;
     size_t m = 0;
     for (int i = 0; i < k; i++)
-        for (int j = 0; j < runs[members[i]].n; j++) s->x[m++] = runs[members[i]].step[j];
+        for (int j = 0; j < runs[members[i]].t.n; j++) s->x[m++] = runs[members[i]].t.step[j];
     qsort(s->x, m, sizeof(double), cmp_double);
     size_t u = 0;
     for (size_t i = 0; i < m; i++)
