@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+/* GAE over a rollout as the top of this file says: reads rewards, values, terminated, truncated,
+ * final_values [T, N] and next_values [N]; writes advantages and returns [T, N]. Sums in double. */
 void gae_compute(int T, int N, const float *rewards, const float *values,
                  const uint8_t *terminated, const uint8_t *truncated, const float *final_values,
                  const float *next_values, double gamma, double lambda, float *advantages,

@@ -11,7 +11,7 @@ int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
                    int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream, Err *err) {
     *out = NULL;
     if (num_minibatches < 1 || num_envs % num_minibatches != 0)
-        return err_set(err, "ppo.num_minibatches: %d does not divide run.num_envs %d",
+        return err_set(err, "learner: %d minibatches do not divide %d envs (each holds whole env sequences)",
                        num_minibatches, num_envs);
     Learner *l = calloc(1, sizeof *l);
     if (!l) return err_set(err, "out of memory creating the learner");
@@ -75,6 +75,11 @@ void learner_destroy(Learner *l) {
 }
 
 void learner_set_dist(Learner *l, Dist *d) { l->dist = d; }
+
+double ppo_learning_rate(const PPOConfig *ppo, long update, long num_updates) {
+    double frac = 1.0 - (double)(update - 1) / (double)num_updates;
+    return ppo->anneal_lr ? frac * ppo->learning_rate : ppo->learning_rate;
+}
 
 /* The explained variance 1 - Var(y - x) / Var(y) of predictions x [n] for targets y [n] over the
  * samples of every rank (NaN when Var(y) = 0), as CleanRL logs it: the sums are all-reduced, in

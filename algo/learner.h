@@ -81,11 +81,16 @@ typedef struct Learner {
  * Adam(eps); the shuffle RNG is seeded from (seed, stream). */
 int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
                    int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream, Err *err);
+/* Frees a learner (NULL is allowed); the policy is not its own. */
 void learner_destroy(Learner *l);
 
 /* Makes the learner one of the ranks of d (NULL: one process, the default). Every rank must
  * have the same parameters, Adam state, seed and sizes. */
 void learner_set_dist(Learner *l, Dist *d);
+
+/* The learning rate of update `update` (1-based) of num_updates: ppo->learning_rate, annealed
+ * linearly to 0 over the run when ppo->anneal_lr (CleanRL's frac = 1 - (update - 1) / updates). */
+double ppo_learning_rate(const PPOConfig *ppo, long update, long num_updates);
 
 /* Computes GAE over the rollout (into buf->advantages, buf->returns), then runs the update with
  * learning rate lr. Fills stats. Stops early and reports finite = false when the loss or the

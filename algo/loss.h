@@ -15,8 +15,8 @@
  * Shapes: n samples, A actions; logits [n, A], values [n], actions [n], old_logprobs [n],
  * old_values [n], advantages [n], returns [n]; gradients dlogits [n, A], dvalues [n]
  * (overwritten, not accumulated). Built with `real` so the gradient check runs in double. */
-#ifndef PPO_PPO_LOSS_H
-#define PPO_PPO_LOSS_H
+#ifndef PPO_LOSS_H
+#define PPO_LOSS_H
 
 #include <stdbool.h>
 #include <stdint.h>

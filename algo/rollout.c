@@ -128,7 +128,7 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
                    int num_steps, int workers, uint64_t seed, uint64_t first_stream, Err *err) {
     *out = NULL;
     if (workers < 1 || workers > num_envs)
-        return err_set(err, "run.workers: %d workers for %d envs (allowed: 1 to run.num_envs)",
+        return err_set(err, "rollout: %d workers for %d envs (allowed: 1 to the number of envs)",
                        workers, num_envs);
     Rollout *r = calloc(1, sizeof *r);
     if (!r) return err_set(err, "out of memory creating the rollout");
@@ -152,7 +152,7 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
                        num_steps);
     }
     for (int i = 0; i < num_envs; i++)
-        rng_seed(&r->sample_rng[i], seed, (1ull << 40) + first_stream + (uint64_t)i);
+        rng_seed(&r->sample_rng[i], seed, ROLLOUT_SAMPLER_STREAM + first_stream + (uint64_t)i);
     for (int w = 0; w < workers; w++) {
         RolloutWorker *wk = &r->workers[w];
         wk->r = r;

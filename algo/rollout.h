@@ -31,6 +31,10 @@
 #include "envs/vecenv.h"
 #include "policies/policy.h"
 
+/* The RNG stream of env i's action sampler is ROLLOUT_SAMPLER_STREAM + i (the env's own is i):
+ * evaluation and the viewer draw actions from the same streams. */
+#define ROLLOUT_SAMPLER_STREAM (1ull << 40)
+
 typedef struct RolloutBuffer {
     int T, N, O, A;
     size_t S;

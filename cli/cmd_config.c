@@ -36,14 +36,11 @@ static int cmd_config(const Command *self, int argc, char **argv, CliContext *ct
     }
     TrainConfig cfg;
     Err err;
-    if (config_load(&cfg, argv[optind], sets, n_sets, &err)) {
+    static char yaml[CONFIG_YAML_MAX];
+    if (config_load(&cfg, argv[optind], sets, n_sets, &err) ||
+        config_to_yaml(&cfg, yaml, sizeof yaml, &err) < 0) {
         fprintf(stderr, "ppo config: %s\n", err.msg);
-        return EXIT_USAGE;
-    }
-    static char yaml[1 << 16];
-    if (config_to_yaml(&cfg, yaml, sizeof yaml, &err) < 0) {
-        fprintf(stderr, "ppo config: %s\n", err.msg);
-        return 1;
+        return err_exit_code(&err);
     }
     fputs(yaml, stdout);
     return 0;

@@ -46,7 +46,7 @@ static int env_show(const char *name, uint64_t seed, const char *map, bool see_t
     Err err;
     if (env_create(&env, &cfg, &err) != 0) {
         fprintf(stderr, "ppo env show: %s\n", err.msg);
-        return EXIT_USAGE;
+        return err_exit_code(&err);
     }
     if (strncmp(env->name, "gridworld/", 10) != 0) {
         fprintf(stderr, "ppo env show: %s has no map to show (only gridworld/LEVEL envs do)\n", name);

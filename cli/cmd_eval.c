@@ -16,27 +16,6 @@
 #include "run/checkpoint.h"
 #include "run/evaluate.h"
 
-/* Checks before any episode is played that a --csv FILE can be written: not a directory, and
- * a file can be made beside it (where the atomic write puts its temporary). Prints the problem
- * and returns -1. */
-static int csv_writable(const char *path) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "ppo eval: --csv %s is a directory\n", path);
-        return -1;
-    }
-    char probe[PATH_LEN];
-    snprintf(probe, sizeof probe, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "ppo eval: --csv %s: cannot write there: %s\n", path, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    return 0;
-}
-
 /* Writes one row per episode (episode,return,length,terminated) to path, atomically. */
 static int write_csv(const char *path, const EvalEpisode *eps, int n) {
     char *text = NULL;
@@ -108,7 +87,11 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
-    if (csv && csv_writable(csv)) return EXIT_USAGE;
+    Err err;
+    if (csv && file_check_writable(csv, "--csv", &err)) { /* before any episode is played */
+        fprintf(stderr, "ppo eval: %s\n", err.msg);
+        return err_exit_code(&err);
+    }
     linalg_set_threads(1);
     CliPolicy lp;
     int code = cli_policy_load(self, &lp, path, env_name, map_path);
@@ -121,7 +104,6 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         return 1;
     }
     EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs};
-    Err err;
     double t0 = clock_seconds();
     int rc = evaluate(lp.policy, &cfg->env, &eo, eps, &err);
     double dt = clock_seconds() - t0;
@@ -131,7 +113,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     if (rc) {
         fprintf(stderr, "ppo eval: %s\n", err.msg);
         free(eps);
-        return 1;
+        return err_exit_code(&err);
     }
     double sum = 0, sum2 = 0, mn = INFINITY, mx = -INFINITY, len = 0;
     for (long i = 0; i < episodes; i++) {
@@ -172,7 +154,7 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
     Err err;
     if (checkpoint_read(&ck, argv[optind], &err)) {
         fprintf(stderr, "ppo info: %s\n", err.msg);
-        return EXIT_USAGE;
+        return err_exit_code(&err);
     }
     size_t params = 0;
     uint32_t crc = checkpoint_params_crc(&ck, &params);
@@ -198,8 +180,9 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
            ck.mean_return, ck.recent.n, ck.best_return);
     printf("tensors:\n");
     for (int i = 0; i < ck.n_tensors; i++) {
-        if (strncmp(ck.tensors[i].name, "params/", 7) != 0) continue;
-        printf("  %-32s [", ck.tensors[i].name + 7);
+        const char *name = checkpoint_param_name(&ck.tensors[i]);
+        if (!name) continue;
+        printf("  %-32s [", name);
         for (int d = 0; d < ck.tensors[i].ndim; d++) printf("%s%d", d ? ", " : "", ck.tensors[i].shape[d]);
         printf("]\n");
     }

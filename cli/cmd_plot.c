@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "core/file.h"
+#include "run/run_dir.h"
 #include "viewer/plot.h"
 
 static int cmd_plot(const Command *self, int argc, char **argv, CliContext *ctx) {
@@ -34,14 +35,18 @@ static int cmd_plot(const Command *self, int argc, char **argv, CliContext *ctx)
         return EXIT_USAGE;
     }
     char path[PATH_LEN];
+    Err err;
     if (!out) {
-        if (n == 1)
-            snprintf(path, sizeof path, "%s/curve.png", argv[optind]);
-        else
-            snprintf(path, sizeof path, "curves.png");
+        if (n == 1 ? run_dir_file(argv[optind], "curve.png", path, &err) : file_path(path, &err, "curves.png")) {
+            fprintf(stderr, "ppo plot: %s\n", err.msg);
+            return EXIT_USAGE;
+        }
         out = path;
     }
-    Err err;
+    if (file_check_writable(out, "-o", &err)) { /* before reading and drawing */
+        fprintf(stderr, "ppo plot: %s\n", err.msg);
+        return err_exit_code(&err);
+    }
     if (plot_runs((const char *const *)(argv + optind), n, out, &err)) {
         fprintf(stderr, "ppo plot: %s\n", err.msg);
         return err_exit_code(&err);

@@ -15,6 +15,7 @@
 #include "policies/linalg.h"
 #include "run/checkpoint.h"
 #include "run/config.h"
+#include "run/run_dir.h"
 #include "run/trainer.h"
 #include "viewer/plot.h"
 #include "viewer/viewer.h"
@@ -44,10 +45,9 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
     /* the learning curve, runs/<run>/curve.png; a picture that fails is no failed training */
     char curve[PATH_LEN];
-    snprintf(curve, sizeof curve, "%s/curve.png", res->run_dir);
     const char *dir = res->run_dir;
     Err err;
-    if (plot_runs(&dir, 1, curve, &err))
+    if (run_dir_file(dir, "curve.png", curve, &err) || plot_runs(&dir, 1, curve, &err))
         fprintf(stderr, "ppo train: warning: curve.png not drawn: %s\n", err.msg);
     else
         printf("curve: %s\n", curve);

@@ -43,17 +43,17 @@ static void print_note(void *ctx, const char *note) {
 
 /* Prints how a session ended and returns the exit code. */
 static int finish(const Command *cmd, int rc, const Err *err, const WatchOptions *o, const WatchResult *res) {
-    if (rc == VIEWER_ERR_DISPLAY) {
+    if (rc && err->kind == ERR_SETUP) {
         if (strcmp(cmd->name, "play") == 0) /* play has no pictures to draw without a person */
             fprintf(stderr, "ppo %s: %s; play needs a window: run it on a desktop, or under Xvfb "
                     "(xvfb-run -a ppo play ...)\n", cmd->name, err->msg);
         else
             fprintf(stderr, "ppo %s: %s%s\n", cmd->name, err->msg, NO_DISPLAY_HINT);
-        return EXIT_USAGE;
+        return err_exit_code(err);
     }
     if (rc) {
         fprintf(stderr, "ppo %s: %s\n", cmd->name, err->msg);
-        return 1;
+        return err_exit_code(err);
     }
     if (o->screenshot)
         printf("saved %s (frame %ld, %ld steps, %d episodes finished)\n", o->screenshot, res->frames,
@@ -182,7 +182,7 @@ static int cmd_play(const Command *self, int argc, char **argv, CliContext *ctx)
     Err err;
     if (env_create(&probe, &env, &err)) {
         fprintf(stderr, "ppo play: %s\n", err.msg);
-        return EXIT_USAGE;
+        return err_exit_code(&err);
     }
     env_destroy(probe);
     o.seed = (uint64_t)seed;

@@ -1,9 +1,9 @@
 /* dist.h: data-parallel training over MPI: which rank this process is, and the few collective
- * operations the trainer and learner need. The only module that includes mpi.h.
+ * operations data-parallel training needs. The only module that includes mpi.h.
  *
  * Built with MPI (`make MPI=1`, or by default when pkg-config finds Open MPI's ompi-c) the
  * functions wrap MPI; built without it they are the world of one process (rank 0, size 1:
- * sums, broadcasts and gathers leave or copy the data as it is), so the trainer has one code
+ * sums, broadcasts and gathers leave or copy the data as it is), so callers have one code
  * path. A NULL Dist is that one-process world too, for callers (tests) that never made one.
  *
  * A process joins an MPI job only when a launcher started it (mpirun / mpiexec of Open MPI,

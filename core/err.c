@@ -29,6 +29,14 @@ int err_input(Err *err, const char *fmt, ...) {
     return -1;
 }
 
+int err_setup(Err *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(err, ERR_SETUP, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 int err_as_input(Err *err) {
     if (err) err->kind = ERR_INPUT;
     return -1;
@@ -63,4 +71,4 @@ int err_suffix(Err *err, const char *fmt, ...) {
     return -1;
 }
 
-int err_exit_code(const Err *err) { return err->kind == ERR_INPUT ? 2 : 1; }
+int err_exit_code(const Err *err) { return err->kind == ERR_FAILED ? 1 : 2; }

@@ -17,6 +17,7 @@
 typedef enum ErrKind {
     ERR_FAILED = 0, /* the run failed: a write, memory, a NaN, a lost peer (exit 1) */
     ERR_INPUT = 1,  /* the input is at fault: a config, a file, an option (exit 2) */
+    ERR_SETUP = 2,  /* the machine lacks what the command needs: a display for a window (exit 2) */
 } ErrKind;
 
 typedef struct Err {
@@ -32,6 +33,9 @@ int err_set(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* As err_set, with kind ERR_INPUT: the input is at fault. */
 int err_input(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* As err_set, with kind ERR_SETUP: the machine lacks something (a display). */
+int err_setup(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Marks the failure already in err as bad input (ERR_INPUT), for a caller that knows the
  * input is at fault where the callee could not (e.g. a folder named by the config that cannot
  * be made). Returns -1. */
@@ -45,7 +49,7 @@ int err_prefix(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 
  * keeps its kind. Returns -1. */
 int err_suffix(Err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The process exit code for a failure: 2 for ERR_INPUT, 1 for ERR_FAILED. */
+/* The process exit code for a failure: 2 for ERR_INPUT and ERR_SETUP, 1 for ERR_FAILED. */
 int err_exit_code(const Err *err);
 
 #endif

@@ -78,10 +78,26 @@ int file_read(const char *path, const char *what, size_t max_bytes, char **data,
     return 0;
 }
 
+/* The temp file of an atomic write of path: PATH.tmp.PID (what a run folder's cleaning looks for). */
+static int temp_name(char *tmp, const char *path, Err *err) {
+    return file_path(tmp, err, "%s.tmp.%ld", path, (long)getpid());
+}
+
+int file_check_writable(const char *path, const char *what, Err *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return err_input(err, "%s %s is a directory", what, path);
+    char tmp[PATH_LEN];
+    if (temp_name(tmp, path, err)) return err_as_input(err);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return err_input(err, "%s %s: cannot write there: %s", what, path, strerror(errno));
+    close(fd);
+    unlink(tmp);
+    return 0;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t size, Err *err) {
     char tmp[PATH_LEN];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return err_set(err, "%s: path too long", path);
+    if (temp_name(tmp, path, err)) return -1;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
     const uint8_t *p = data;
@@ -124,6 +140,16 @@ int file_write_atomic(const char *path, const void *data, size_t size, Err *err)
     return 0;
 }
 
+/* mkdir of one folder: made, or there already as a folder. */
+static int make_folder(const char *path, Err *err) {
+    if (mkdir(path, 0755) == 0) return 0;
+    if (errno != EEXIST) return err_set(err, "%s: cannot create folder: %s", path, strerror(errno));
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return err_input(err, "%s: exists and is not a folder", path);
+    return 0;
+}
+
 int file_mkdirs(const char *path, Err *err) {
     char tmp[PATH_LEN];
     if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
@@ -131,11 +157,8 @@ int file_mkdirs(const char *path, Err *err) {
     for (char *p = tmp + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return err_set(err, "%s: cannot create folder: %s", tmp, strerror(errno));
+        if (make_folder(tmp, err)) return -1;
         *p = '/';
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return err_set(err, "%s: cannot create folder: %s", tmp, strerror(errno));
-    return 0;
+    return make_folder(tmp, err);
 }

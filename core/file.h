@@ -31,8 +31,14 @@ int file_read(const char *path, const char *what, size_t max_bytes, char **data,
  * path and strerror): the folder is not writable, the disk is full, fsync or rename fail. */
 int file_write_atomic(const char *path, const void *data, size_t size, Err *err);
 
+/* Checks before any work that a file can be written at path by file_write_atomic: path is not a
+ * folder and a file can be made beside it (its temp file is made and removed). `what` names
+ * it in messages ("--csv", "-o"). Errors (ERR_INPUT): a folder, no such folder, no permission. */
+int file_check_writable(const char *path, const char *what, Err *err);
+
 /* Makes the folder path and any missing parents (as mkdir -p, mode 0755); a folder that exists
- * is fine. Errors (ERR_FAILED, naming the component that failed): mkdir fails. */
+ * is fine. Errors, naming the component at fault: it exists and is not a folder (ERR_INPUT);
+ * mkdir fails (ERR_FAILED). */
 int file_mkdirs(const char *path, Err *err);
 
 #endif

@@ -2,7 +2,7 @@
  * Fast Space-Efficient Statistically Good Algorithms for Random Number Generation"; the
  * pcg32_random_r / pcg32_srandom_r functions of the minimal C implementation, pcg-random.org).
  *
- * Every env, worker and the trainer own an Rng seeded from (seed, stream): two generators with the
+ * Every env, action sampler and learner owns an Rng seeded from (seed, stream): two generators with the
  * same seed and different streams give independent sequences, so env i of a run with seed s uses
  * rng_seed(&rng, s, i). Never rand(). The state is two integers, so it is saved in checkpoints
  * as is. */

@@ -41,15 +41,15 @@ int env_create(Env **out, const EnvConfig *cfg, Err *err) {
     if (!cls) {
         char known[512];
         env_known_names(known, sizeof known);
-        return err_set(err, "env.name: unknown env '%s' (known: %s)", cfg->name, known);
+        return err_input(err, "env.name: unknown env '%s' (known: %s)", cfg->name, known);
     }
     Env *env = calloc(1, sizeof *env);
     if (!env) return err_set(err, "out of memory creating env '%s'", cfg->name);
     env->cls = cls;
     env->self = cls->create(cfg, &env->obs_dim, &env->n_actions, err);
-    if (!env->self) {
+    if (!env->self) { /* an option the env refuses, a map that does not parse */
         free(env);
-        return -1;
+        return err_as_input(err);
     }
     snprintf(env->name, sizeof env->name, "%s", cfg->name);
     *out = env;

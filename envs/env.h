@@ -8,7 +8,7 @@
  * autoreset is in vecenv.h.
  *
  * An implementation is an EnvClass (a table of function pointers over its own struct) listed in
- * env.c's registry; the trainer never knows which one it runs. */
+ * env.c's registry; code that runs envs never knows which one it runs. */
 #ifndef PPO_ENV_H
 #define PPO_ENV_H
 
@@ -25,7 +25,7 @@
 enum { ENV_INTEGRATOR_EULER = 0, ENV_INTEGRATOR_SEMI_IMPLICIT = 1 };
 
 /* What an env is made from: the `env:` section of a run config. Zero fields take the env's
- * defaults (see the key table in run/config.c for the documented defaults). */
+ * defaults; `ppo config` lists each documented default. */
 typedef struct EnvConfig {
     char name[ENV_NAME_LEN]; /* registry name: "cartpole", "gridworld/empty-8x8", ... */
     int max_steps;           /* truncation after this many steps; 0 = the env's own default */
@@ -63,8 +63,8 @@ struct Env {
     char name[ENV_NAME_LEN];
 };
 
-/* Creates the env named cfg->name. Errors: an unknown name (the message lists the known names),
- * or an option the env rejects (the message names the key and what is allowed). */
+/* Creates the env named cfg->name. Errors (ERR_INPUT): an unknown name (the message lists the
+ * known names), or an option the env rejects (the message names the key and what is allowed). */
 int env_create(Env **out, const EnvConfig *cfg, Err *err);
 
 /* Frees an env made by env_create (NULL is allowed). */

@@ -1,7 +1,7 @@
 /* gla.c: the product's policy "gla": gated linear attention (Yang et al. 2023, "Gated Linear
  * Attention Transformers with Hardware-Efficient Training", arXiv 2312.06635; the layer of
  * fla-org/flash-linear-attention fla/layers/gla.py) run recurrently with episode resets, with
- * a policy head and a value head, as DESIGN.md "Policy" specifies.
+ * a policy head and a value head, as README "The policy" describes.
  *
  * Legend: T time steps, B envs, N = T * B rows (row n = t * B + b), O obs_dim, A n_actions,
  * IN input width (O, + A for the one-hot previous action, + 1 for the start flag), D d_model,
@@ -30,7 +30,7 @@
  *
  * Backward keeps, per layer, the activations of the forward in the workspace and recomputes
  * the recurrent states S_t of one (env, head) at a time from the stored initial state into a
- * [T, Kh * Vh] scratch (DESIGN.md: "recompute it from the stored segment start"), so memory
+ * [T, Kh * Vh] scratch (recomputed from the stored segment start, never divided by alpha), so memory
  * does not grow with T * B * K * Vh. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,12 +112,12 @@ static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *
     if (c->n_heads < 1 || c->n_heads > c->d_model)
         return err_set(err, "policy.n_heads: %d is out of range (allowed 1 .. d_model %d)",
                        c->n_heads, c->d_model);
-    if (!(c->expand_k > 0) || c->expand_k > POLICY_MAX_EXPAND)
-        return err_set(err, "policy.expand_k: %g is out of range (allowed > 0 .. %g)", c->expand_k,
-                       POLICY_MAX_EXPAND);
-    if (!(c->expand_v > 0) || c->expand_v > POLICY_MAX_EXPAND)
-        return err_set(err, "policy.expand_v: %g is out of range (allowed > 0 .. %g)", c->expand_v,
-                       POLICY_MAX_EXPAND);
+    if (!(c->expand_k >= POLICY_MIN_POSITIVE) || c->expand_k > POLICY_MAX_EXPAND)
+        return err_set(err, "policy.expand_k: %g is out of range (allowed %g .. %g)", c->expand_k,
+                       POLICY_MIN_POSITIVE, POLICY_MAX_EXPAND);
+    if (!(c->expand_v >= POLICY_MIN_POSITIVE) || c->expand_v > POLICY_MAX_EXPAND)
+        return err_set(err, "policy.expand_v: %g is out of range (allowed %g .. %g)", c->expand_v,
+                       POLICY_MIN_POSITIVE, POLICY_MAX_EXPAND);
     double k = c->expand_k * c->d_model, v = c->expand_v * c->d_model;
     if (!whole(k))
         return err_set(err, "policy.expand_k: %g * d_model %d = %g is not a whole number of keys",
@@ -137,17 +137,18 @@ static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *
     if (c->gate_rank < 1 || c->gate_rank > POLICY_MAX_WIDTH)
         return err_set(err, "policy.gate_rank: %d is out of range (allowed 1 .. %d)", c->gate_rank,
                        POLICY_MAX_WIDTH);
-    if (!(c->gate_tau > 0) || !isfinite(c->gate_tau))
-        return err_set(err, "policy.gate_tau: %g must be a positive number", c->gate_tau);
+    if (!(c->gate_tau >= POLICY_MIN_GATE_TAU) || c->gate_tau > POLICY_MAX_GATE_TAU)
+        return err_set(err, "policy.gate_tau: %g is out of range (allowed %g .. %g)", c->gate_tau,
+                       POLICY_MIN_GATE_TAU, POLICY_MAX_GATE_TAU);
     if (!(c->mlp_ratio >= 0) || c->mlp_ratio > POLICY_MAX_EXPAND)
         return err_set(err, "policy.mlp_ratio: %g is out of range (allowed 0 .. %g; 0 removes the MLP)",
                        c->mlp_ratio, POLICY_MAX_EXPAND);
     if (!whole(c->mlp_ratio * c->d_model))
         return err_set(err, "policy.mlp_ratio: %g * d_model %d = %g is not a whole number of units",
                        c->mlp_ratio, c->d_model, c->mlp_ratio * c->d_model);
-    if (!(c->init_std > 0) || c->init_std > POLICY_MAX_INIT_STD)
-        return err_set(err, "policy.init_std: %g is out of range (allowed > 0 .. %g)", c->init_std,
-                       POLICY_MAX_INIT_STD);
+    if (!(c->init_std >= POLICY_MIN_POSITIVE) || c->init_std > POLICY_MAX_INIT_STD)
+        return err_set(err, "policy.init_std: %g is out of range (allowed %g .. %g)", c->init_std,
+                       POLICY_MIN_POSITIVE, POLICY_MAX_INIT_STD);
     return 0;
 }
 
@@ -228,7 +229,7 @@ static void gla_free_self(Policy *p) {
     p->self = NULL;
 }
 
-/* DESIGN.md init: block weights N(0, init_std); norm weights 1; the policy head N(0, 0.01^2 / D)
+/* The init: block weights N(0, init_std); norm weights 1; the policy head N(0, 0.01^2 / D)
  * (logits of std ~0.01 on the unit-RMS final norm, so a fresh policy's entropy is ln(A) to
  * ~1e-4); the value head N(0, 1 / D) (gain 1: value of std ~1, as CleanRL's critic head);
  * the gate biases spread over half-lives GLA_HALF_LIFE_MIN .. MAX per head; other biases 0.

@@ -1,6 +1,6 @@
 /* gla_scan.h: the gated-linear-attention recurrence with episode resets, forward and backward,
  * for one (env, head) pair over T steps (Yang et al. 2023, arXiv 2312.06635, eq. 3-4 in the
- * recurrent form; fla-org fla/ops/gla/naive.py naive_recurrent_gla; DESIGN.md "Policy"):
+ * recurrent form; fla-org fla/ops/gla/naive.py naive_recurrent_gla; README "The policy"):
  *   S_t = diag(m_t * alpha_t) S_{t-1} + k_t v_t^T,   o_t = S_t^T (q_t * scale),
  * S_t [Kh, Vh], q_t, k_t, alpha_t [Kh], v_t, o_t [Vh], scale = 1 / sqrt(Kh), m_t = 0 on an
  * episode's first step (the state is wiped before the update), 1 otherwise.
@@ -33,8 +33,8 @@ void gla_scan_forward(real *S, real *o, long ostride, real *hist, const GlaScanI
 /* Backward through T steps, reverse in t, carrying dS [Kh, Vh] (scratch; zero at the segment
  * end): with dO_t = do_ at step t (step stride ostride),
  *   dS += (q_t scale) dO_t^T;  dq_t += scale * S_t dO_t;  dk_t += dS v_t;  dv_t += dS^T k_t;
- *   dg_t += m_t alpha_t .* rowsum(S_{t-1} .* dS)   (= rowsum((S_t - k_t v_t^T) .* dS) of
- *   DESIGN.md, exactly 0 where m_t = 0; g = log alpha);  dS = diag(m_t alpha_t) dS.
+ *   dg_t += m_t alpha_t .* rowsum(S_{t-1} .* dS)   (= rowsum((S_t - k_t v_t^T) .* dS),
+ *   exactly 0 where m_t = 0; g = log alpha);  dS = diag(m_t alpha_t) dS.
  * S0 [Kh, Vh] is the state before step 0, hist [T, Kh * Vh] the S_t of gla_scan_forward.
  * dq, dk, dv use the step stride `stride` of io; dg the stride `astride`. All += . */
 void gla_scan_backward(real *dq, real *dk, real *dv, real *dg, real *dS, const real *do_,

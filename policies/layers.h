@@ -15,7 +15,7 @@
 
 #include "core/real.h"
 
-/* RMSNorm's epsilon, as DESIGN.md and fla-org's RMSNorm (norm_eps = 1e-5). */
+/* RMSNorm's epsilon, as fla-org's RMSNorm (norm_eps = 1e-5). */
 #define LAYERS_NORM_EPS ((real)1e-5)
 
 /* Linear: out [N, OC] (row stride ldo) = inp [N, C] (stride ldi) weight^T + bias, weight
@@ -32,7 +32,7 @@ void linear_backward(real *dinp, real *dweight, real *dbias, const real *dout, i
                      const real *inp, int ldi, const real *weight, int N, int C, int OC,
                      bool naive);
 
-/* RMSNorm (Zhang & Sennrich 2019, eq. 4; DESIGN.md): out [N, C] = weight * inp / rms, with
+/* RMSNorm (Zhang & Sennrich 2019, eq. 4): out [N, C] = weight * inp / rms, with
  * rms = sqrt(mean(inp^2) + eps) per row; rstd [N] = 1 / rms is saved for backward. */
 void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int N, int C);
 /* dinp [N, C] += d/dinp; dweight [C] += d/dweight, from dout [N, C]. */

@@ -14,7 +14,7 @@ static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_m
 #define N_POLICY_CLASSES (int)(sizeof POLICY_CLASSES / sizeof POLICY_CLASSES[0])
 
 /* Defaults, sized for CartPole-v1 (O = 4, A = 2) and the gridworld (O = 7 * 7 * 3 one-hot
- * codes, A = 7) within the trainer's budget (CartPole solved in ~5 s on 2 cores, so a forward
+ * codes, A = 7) within a laptop's budget (CartPole solved in seconds on 2 cores, so a forward
  * and backward of a few tens of kFLOP per env step):
  *   d_model 32, 2 heads, 1 layer: CartPole's policy is close to linear in its observation and
  *     the memory tasks need to keep a handful of facts (a cue, a door state) for a few hundred
@@ -28,7 +28,7 @@ static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_m
  *     attention alone lacks; it is the largest single cost (3 * D * 2D weights): mlp_ratio 0
  *     makes forward+backward ~1.5x and step ~1.8x faster.
  *   prev_action, start_flag off: CartPole is Markov; the memory configs turn them on.
- *   init_std 0.02: DESIGN.md (GPT-2's N(0, 0.02)).
+ *   init_std 0.02: GPT-2's N(0, 0.02).
  *   hidden 64: CleanRL ppo.py's Agent. */
 void policy_config_defaults(PolicyConfig *cfg) {
     memset(cfg, 0, sizeof *cfg);

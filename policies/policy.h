@@ -28,11 +28,14 @@
 #define POLICY_NAME_LEN 48
 #define POLICY_MAX_DIMS 4
 
-/* The limits policy_create enforces, which the config's key table states too (run/config.c). */
+/* The limits policy_create enforces (a config states the same ranges for its keys). */
 #define POLICY_MAX_WIDTH 4096  /* d_model, gate_rank, n_heads (<= d_model too), mlp hidden */
 #define POLICY_MAX_LAYERS 64   /* n_layers */
+#define POLICY_MIN_POSITIVE 1e-6 /* expand_k, expand_v, init_std at least */
 #define POLICY_MAX_EXPAND 16.0 /* expand_k, expand_v, mlp_ratio */
 #define POLICY_MAX_INIT_STD 10.0
+#define POLICY_MIN_GATE_TAU 1e-3 /* gate_tau in [MIN, MAX] */
+#define POLICY_MAX_GATE_TAU 1e6
 
 /* The `policy:` section of a run config. policy_config_defaults() gives the documented
  * defaults; policy_create() validates every field and names the key at fault. */
@@ -90,7 +93,7 @@ int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
 /* Frees a policy (NULL is allowed). */
 void policy_destroy(Policy *p);
 
-/* Initializes every parameter from rng (the init of DESIGN.md: linear weights N(0, init_std),
+/* Initializes every parameter from rng (linear weights N(0, init_std),
  * a small policy head, value head gain 1, gate biases spread over memory half-lives). */
 void policy_init(Policy *p, Rng *rng);
 

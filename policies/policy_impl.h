@@ -1,5 +1,5 @@
 /* policy_impl.h: what policy.c shares with the implementations (gla.c, mlp.c) and with the
- * tests; not for the trainer, which sees only policy.h.
+ * tests; not for the users of policies, who see only policy.h.
  *
  * Legend: T time steps, B envs, N = T * B rows (row n = t * B + b), O obs_dim, A n_actions,
  * S state_size, P n_params. */

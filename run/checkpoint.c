@@ -457,11 +457,16 @@ int checkpoint_get_tensors(const Checkpoint *ck, const char *prefix, const Polic
     return 0;
 }
 
+const char *checkpoint_param_name(const CkptTensor *t) {
+    const size_t n = strlen(CKPT_PARAMS);
+    return strncmp(t->name, CKPT_PARAMS, n) == 0 && t->name[n] == '/' ? t->name + n + 1 : NULL;
+}
+
 uint32_t checkpoint_params_crc(const Checkpoint *ck, size_t *n_params) {
     uLong crc = crc32(0L, Z_NULL, 0);
     size_t n = 0;
     for (int i = 0; i < ck->n_tensors; i++)
-        if (strncmp(ck->tensors[i].name, "params/", 7) == 0) {
+        if (checkpoint_param_name(&ck->tensors[i])) {
             n += ck->tensors[i].size;
             crc = crc32_z(crc, (const Bytef *)ck->tensors[i].data, ck->tensors[i].size * sizeof(float));
         }

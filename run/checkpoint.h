@@ -32,11 +32,16 @@
 
 #include "core/err.h"
 #include "core/rng.h"
+#include "envs/env.h"
 #include "policies/policy.h"
 #include "run/episodes.h"
 
 #define CKPT_VERSION 2
-#define CKPT_MAX_DIMS 4
+#define CKPT_MAX_DIMS POLICY_MAX_DIMS
+/* The tensor-name prefixes of the buffers laid out as a policy's parameters (TENS). */
+#define CKPT_PARAMS "params" /* the parameters */
+#define CKPT_ADAM_M "adam_m" /* Adam's first moment */
+#define CKPT_ADAM_V "adam_v" /* Adam's second moment */
 #define CKPT_NAME_LEN 96
 
 typedef struct CkptTensor {
@@ -50,8 +55,8 @@ typedef struct CkptTensor {
 typedef struct Checkpoint {
     /* HEAD */
     uint32_t version;
-    char env_name[64];
-    char policy_kind[16];
+    char env_name[ENV_NAME_LEN];
+    char policy_kind[POLICY_KIND_LEN];
     int32_t obs_dim, n_actions;
     uint64_t state_size, n_params;
     int32_t num_envs;
@@ -111,6 +116,9 @@ void checkpoint_free(Checkpoint *ck);
 
 /* The tensor named name, or NULL. */
 const CkptTensor *checkpoint_tensor(const Checkpoint *ck, const char *name);
+
+/* The name of tensor t without its CKPT_PARAMS "/" prefix when t is a parameter tensor, else NULL. */
+const char *checkpoint_param_name(const CkptTensor *t);
 
 /* The CRC-32 (zlib's crc32) of the parameter tensors ("params/...") of ck, their float bytes in
  * file order, for comparing checkpoints at a glance (`ppo info`); the number of parameters into

@@ -52,14 +52,14 @@ static const Field FIELDS[] = {
     INT(policy, d_model, 1, POLICY_MAX_WIDTH, "gla: width D of the residual stream"),
     INT(policy, n_heads, 1, POLICY_MAX_WIDTH, "gla: attention heads H"),
     INT(policy, n_layers, 1, POLICY_MAX_LAYERS, "gla: GLA blocks"),
-    DBL(policy, expand_k, 1e-6, POLICY_MAX_EXPAND, "gla: key width K = expand_k * d_model"),
-    DBL(policy, expand_v, 1e-6, POLICY_MAX_EXPAND, "gla: value width V = expand_v * d_model"),
+    DBL(policy, expand_k, POLICY_MIN_POSITIVE, POLICY_MAX_EXPAND, "gla: key width K = expand_k * d_model"),
+    DBL(policy, expand_v, POLICY_MIN_POSITIVE, POLICY_MAX_EXPAND, "gla: value width V = expand_v * d_model"),
     INT(policy, gate_rank, 1, POLICY_MAX_WIDTH, "gla: rank of the low-rank gate projection"),
-    DBL(policy, gate_tau, 1e-3, 1e6, "gla: gate temperature tau (g = logsigmoid(z) / tau)"),
+    DBL(policy, gate_tau, POLICY_MIN_GATE_TAU, POLICY_MAX_GATE_TAU, "gla: gate temperature tau (g = logsigmoid(z) / tau)"),
     DBL(policy, mlp_ratio, 0, POLICY_MAX_EXPAND, "gla: SwiGLU hidden width = mlp_ratio * d_model; 0 = no MLP"),
     BOOL(policy, prev_action, "gla: feed the one-hot previous action as input"),
     BOOL(policy, start_flag, "gla: feed the episode-start flag as input"),
-    DBL(policy, init_std, 1e-6, POLICY_MAX_INIT_STD, "gla: std of the normal init of linear weights"),
+    DBL(policy, init_std, POLICY_MIN_POSITIVE, POLICY_MAX_INIT_STD, "gla: std of the normal init of linear weights"),
     INT(policy, hidden, 1, POLICY_MAX_WIDTH, "mlp: width of the two tanh layers of actor and critic"),
 
     DBL(ppo, learning_rate, 0, 1, "Adam step size at the start"),
@@ -468,7 +468,7 @@ static int locate(const Where *where, Err *err) {
         snprintf(head, sizeof head, "%s.%s:", FIELDS[i].section, FIELDS[i].key);
         if (strncmp(err->msg, head, strlen(head)) != 0) continue;
         if (where->line[i] > 0) return err_prefix(err, "%s:%d:%d", where->name, where->line[i], where->col[i]);
-        if (where->line[i] < 0) return err_prefix(err, "%s (set by --set)", where->name);
+        if (where->line[i] < 0) return err_prefix(err, "%s (set on the command line)", where->name);
         return err_prefix(err, "%s (default value)", where->name);
     }
     return err_prefix(err, "%s", where->name);

@@ -20,6 +20,7 @@
 #include "policies/policy.h"
 
 #define CONFIG_NAME_LEN 128
+#define CONFIG_YAML_MAX (1 << 16) /* bytes of a resolved config as YAML (config_to_yaml) */
 
 /* The `run:` section: how much to train, in parallel how, and where outputs go. */
 typedef struct RunConfig {

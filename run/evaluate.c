@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algo/rollout.h"
 #include "core/file.h"
 #include "policies/categorical.h"
 
@@ -41,7 +42,7 @@ int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *e
         policy_destroy(p);
         return -1;
     }
-    if (checkpoint_get_tensors(ck, "params", p, p->params, path, err)) {
+    if (checkpoint_get_tensors(ck, CKPT_PARAMS, p, p->params, path, err)) {
         policy_destroy(p);
         return -1;
     }
@@ -82,7 +83,7 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
             goto done;
         }
         env_seed(envs[j], opts->seed, (uint64_t)j);
-        rng_seed(&rngs[j], opts->seed, (1ull << 40) + (uint64_t)j);
+        rng_seed(&rngs[j], opts->seed, ROLLOUT_SAMPLER_STREAM + (uint64_t)j);
         env_reset(envs[j], obs + (size_t)j * O);
         start[j] = 1;
         next_episode[j] = j;

@@ -189,6 +189,10 @@ void run_dir_remove(const char *dir) {
     rmdir(dir);
 }
 
+int run_dir_file(const char *dir, const char *name, char *path, Err *err) {
+    return file_path(path, err, "%s/%s", dir, name);
+}
+
 int run_dir_checkpoint(const char *dir, const char *name, char *path, Err *err) {
     return file_path(path, err, "%s/checkpoints/%s", dir, name);
 }

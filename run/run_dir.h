@@ -58,6 +58,9 @@ int run_dir_write_config(const char *dir, const char *yaml, size_t len, Err *err
  * that holds nothing to resume would only block its name. */
 void run_dir_remove(const char *dir);
 
+/* The path of file NAME of a run folder, RUN_DIR/NAME, into path [PATH_LEN]. */
+int run_dir_file(const char *dir, const char *name, char *path, Err *err);
+
 /* The path of checkpoint NAME of a run folder, RUN_DIR/checkpoints/NAME, into path [PATH_LEN]. */
 int run_dir_checkpoint(const char *dir, const char *name, char *path, Err *err);
 

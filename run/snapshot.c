@@ -8,7 +8,7 @@
 
 /* The three buffers of the policy's layout a checkpoint holds, by tensor-name prefix. */
 enum { N_BUFS = 3 };
-static const char *const PREFIX[N_BUFS] = {"params", "adam_m", "adam_v"};
+static const char *const PREFIX[N_BUFS] = {CKPT_PARAMS, CKPT_ADAM_M, CKPT_ADAM_V};
 
 int snapshot_take(Checkpoint *ck, const EnvConfig *env, const char *config_yaml, const Policy *p,
                   const Learner *l, Rollout *r, const RunCounters *c, Err *err) {

@@ -20,7 +20,6 @@
 #include "run/run_dir.h"
 #include "run/snapshot.h"
 
-#define CONFIG_TEXT_MAX (1 << 16)
 #define MAP_MAX_BYTES (1u << 20) /* as a map file may hold (envs/gridworld/map.c) */
 
 /* How this invocation uses its run folder. */
@@ -34,7 +33,6 @@ typedef enum RunFolder {
 static const char *const RESUME_FREE[] = {"run.total_timesteps", "run.checkpoint_interval",
                                           "run.keep_checkpoints", "run.stop_return",
                                           "run.run_name", "run.runs_dir", "run.branched_from", NULL};
-#define RESUME_FREE_TEXT "run.total_timesteps, run.checkpoint_interval, run.keep_checkpoints, run.stop_return"
 
 typedef struct Trainer {
     TrainConfig cfg;
@@ -66,7 +64,7 @@ typedef struct Trainer {
     Episode *finished;     /* [finished_cap] drained after each rollout */
     int finished_cap;
     Episode *all_finished; /* [ranks * finished_cap] the episodes of every rank, rank by rank */
-    char config_yaml[CONFIG_TEXT_MAX];
+    char config_yaml[CONFIG_YAML_MAX];
 } Trainer;
 
 /* FNV-1a (64 bit) over the parameter bytes: equal on ranks with bit-identical parameters. */
@@ -106,10 +104,12 @@ static int same_training(const Trainer *tr, const Checkpoint *ck, TrainConfig *s
     if (config_load_saved(saved, ck->config_yaml, strlen(ck->config_yaml), path, ck->map_text, NULL, 0, err))
         return -1;
     ConfigDiff d;
-    if (config_diff(saved, &tr->cfg, RESUME_FREE, &d))
-        return err_input(err, "%s: trained with another config: %s is %s in the checkpoint and %s now; "
-                         "when resuming, only " RESUME_FREE_TEXT " may change", path, d.key, d.a, d.b);
-    return 0;
+    if (!config_diff(saved, &tr->cfg, RESUME_FREE, &d)) return 0;
+    char free_keys[512] = "";
+    for (size_t i = 0, used = 0; RESUME_FREE[i] && used < sizeof free_keys; i++)
+        used += (size_t)snprintf(free_keys + used, sizeof free_keys - used, "%s%s", i ? ", " : "", RESUME_FREE[i]);
+    return err_input(err, "%s: trained with another config: %s is %s in the checkpoint and %s now; when "
+                     "resuming, only %s may change", path, d.key, d.a, d.b, free_keys);
 }
 
 /* A branch: a new folder BASE-from-uNNNNNN in runs_dir (made if missing), locked, whose config
@@ -358,8 +358,7 @@ static int one_update(Trainer *tr, UpdateStats *st, Err *err) {
     if (record_episodes(tr, err)) return -1;
     tr->c.update++;
     tr->c.global_step += tr->batch;
-    double frac = 1.0 - (double)(tr->c.update - 1) / (double)tr->num_updates;
-    double lr = ppo->anneal_lr ? frac * ppo->learning_rate : ppo->learning_rate;
+    const double lr = ppo_learning_rate(ppo, tr->c.update, tr->num_updates);
     if (learner_update(tr->learner, &tr->rollout->buf, ppo, lr, st))
         return err_set(err, "%s", dist_error(tr->dist) ? dist_error(tr->dist) : "a collective failed");
     if (!st->finite) return nan_error(tr, "the loss or the parameters", err);

@@ -52,12 +52,15 @@ function check(f,    line, ln, top, target, ttop, owner) {
         if (line !~ /^[ \t]*#[ \t]*include/) continue
         if (match(line, /<[^>]*>/)) {
             target = substr(line, RSTART + 1, RLENGTH - 2)
+            split(target, tparts, "/")
+            if (tparts[1] in rank) { fail(f, ln, "includes <" target ">: a file of ppo is included with quotes, \"" target "\""); continue }
             owner = lib_owner(target)
             if (owner != "" && f != owner && top "/" != owner) fail(f, ln, "includes <" target ">, which only " owner " may include")
             continue
         }
         if (!match(line, /"[^"]*"/)) continue
         target = substr(line, RSTART + 1, RLENGTH - 2)
+        if (target ~ /(^|\/)\.\.?(\/|$)/) { fail(f, ln, "includes \"" target "\": no . or .. in an include path"); continue }
         if (index(target, "/") == 0) { fail(f, ln, "includes \"" target "\" by bare name; write the folder: \"LAYER/" target "\""); continue }
         split(target, tparts, "/"); ttop = tparts[1]
         if (!(ttop in rank)) { fail(f, ln, "includes \"" target "\" from " ttop "/, which is not a layer"); continue }

@@ -8,7 +8,7 @@
  * 6th-order central difference (45 (f1 - f-1) - 9 (f2 - f-2) + (f3 - f-3)) / (60 h), fk =
  * L(theta + k h), h = 3e-4: truncation O(h^6), rounding ~1e-16 |L| / h. (A 2nd- or 4th-order
  * difference at h ~ 1e-4 leaves ~1e-6 errors on the gate tensors, whose gradients are ~1e-3 of
- * the loss: the error fell as 1/h, i.e. rounding; DESIGN.md warns of this near resets.)
+ * the loss: the error fell as 1/h, i.e. rounding, as expected near resets.)
  * Error of an entry: |num - ana| / max(|num|, |ana|, 1e-6 * the largest |ana| of its tensor)
  * (the floor keeps an entry whose gradient is ~0 by cancellation from reading as noise);
  * the largest over each tensor's sample must be <= 1e-6. Each tensor's figure is printed. */
@@ -162,7 +162,7 @@ END_TEST
 
 START_TEST(gla_gradients_match_without_mlp_and_at_the_default_init) {
     /* The default init (small weights): just after a reset o_t is tiny and the per-head RMSNorm
-     * scale large (DESIGN.md), the hardest case for the differences. */
+     * scale large (up to ~316), the hardest case for the differences. */
     PolicyConfig cfg;
     policy_config_defaults(&cfg);
     cfg.d_model = 8;

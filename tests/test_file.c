@@ -124,6 +124,11 @@ START_TEST(folders_are_made_with_their_parents_and_long_paths_are_refused) {
     write_text(path, "x");
     snprintf(path, sizeof path, "%s/file/sub", dir);
     ck_assert_int_eq(file_mkdirs(path, &err), -1);
+    ck_assert_int_eq(err.kind, ERR_INPUT);
+    ck_assert_msg(strstr(err.msg, "/file: exists and is not a folder"), "%s", err.msg);
+    snprintf(path, sizeof path, "/proc/no/such/folder");
+    ck_assert_int_eq(file_mkdirs(path, &err), -1);
+    ck_assert_int_eq(err.kind, ERR_FAILED);
     ck_assert_msg(strstr(err.msg, "cannot create folder"), "%s", err.msg);
     char out[PATH_LEN], *longname = malloc(PATH_LEN);
     memset(longname, 'n', PATH_LEN - 1);

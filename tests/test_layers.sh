@@ -24,6 +24,8 @@ plant() { # NAME FILE LINE WANT
 plant "an upward include fails" core/err.h '#include "run/config.h"' 'core/err.h:2: includes "run/config.h": core/ (layer 0)'
 plant "a sideways include between envs and policies fails" envs/env.h '#include "policies/policy.h"' 'envs/env.h:2: includes "policies/policy.h"'
 plant "a bare include fails" algo/gae.c '#include "gae.h"' 'algo/gae.c:2: includes "gae.h" by bare name'
+plant "a layer included with angle brackets fails" core/err.c '#include <run/config.h>' 'core/err.c:2: includes <run/config.h>: a file of ppo is included with quotes'
+plant "a .. in an include path fails" envs/env.c '#include "envs/../run/trainer.h"' 'envs/env.c:2: includes "envs/../run/trainer.h": no . or .. in an include path'
 plant "SDL outside the viewer fails" run/trainer.c '#include <SDL.h>' 'run/trainer.c:2: includes <SDL.h>, which only viewer/ may include'
 plant "libyaml outside the config fails" run/trainer.c '#include <yaml.h>' 'which only run/config.c may include'
 rm -rf "$tmp/copy" && mkdir -p "$tmp/copy/src"

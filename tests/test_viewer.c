@@ -539,7 +539,9 @@ START_TEST(without_a_display_a_window_is_refused_with_its_own_code) {
     o.frames = 3;
     WatchResult res;
     Err err;
-    ck_assert_int_eq(viewer_watch(p, &ec, &o, &res, &err), VIEWER_ERR_DISPLAY);
+    ck_assert_int_eq(viewer_watch(p, &ec, &o, &res, &err), -1);
+    ck_assert_int_eq(err.kind, ERR_SETUP);
+    ck_assert_int_eq(err_exit_code(&err), 2);
     ck_assert_msg(strstr(err.msg, "no display"), "%s", err.msg);
     policy_destroy(p);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "algo/rollout.h"
 #include "core/clock.h"
 #include "policies/categorical.h"
 #include "viewer/viewer.h"
@@ -139,14 +140,12 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
     snprintf(lines[0], LINE_LEN, "%s  episode %d  step %d  return %.2f%s", s->env->name, episode,
              s->step, s->ret, s->finished ? "  (done)" : s->paused ? "  [paused]" : "");
     if (s->policy) {
-        /* softmax of the logits */
-        double mx = s->logits[0], z = 0;
-        for (int a = 1; a < A; a++) mx = fmax(mx, s->logits[a]);
-        for (int a = 0; a < A; a++) z += exp(s->logits[a] - mx);
+        double logp[A];
+        categorical_log_softmax(A, s->logits, logp);
         int used = 0;
         for (int a = 0; a < A && used < LINE_LEN; a++) {
             char p[16];
-            snprintf(p, sizeof p, "%.2f", exp(s->logits[a] - mx) / z);
+            snprintf(p, sizeof p, "%.2f", exp(logp[a]));
             /* seven actions fit one line as ".05" */
             used += snprintf(lines[1] + used, LINE_LEN - (size_t)used, A > 2 ? "%s %s " : "%s %s  ",
                              a < 7 ? names[a] : "?", A > 2 && p[0] == '0' ? p + 1 : p);
@@ -228,7 +227,7 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
         return -1;
     }
     env_seed(s->env, o->seed, 0);
-    rng_seed(&s->rng, o->seed, 1ull << 40);
+    rng_seed(&s->rng, o->seed, ROLLOUT_SAMPLER_STREAM);
     s->grid = strncmp(s->env->name, "gridworld/", 10) == 0;
     s->pace = viewer_env_pace(s->env);
     s->speed = o->speed > 0 ? o->speed : 1;

@@ -113,15 +113,14 @@ void viewer_destroy(Viewer *v) {
     free(v);
 }
 
-/* Opens the window; VIEWER_ERR_DISPLAY when there is no display to open it on. */
+/* Opens the window; an ERR_SETUP failure when there is no display to open it on. */
 static int open_window(Viewer *v, Err *err) {
     const char *asked = getenv("SDL_VIDEODRIVER");
     bool driver_asked = asked && *asked;
     const char *x11 = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
     /* Without a display SDL would go on to try the console (KMSDRM) and then draw nowhere. */
     if (!driver_asked && !(x11 && *x11) && !(wl && *wl)) {
-        err_set(err, "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set)");
-        return VIEWER_ERR_DISPLAY;
+        return err_setup(err, "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set)");
     }
     /* Ctrl-C stays ours (a clean stop), not an SDL_QUIT event. */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
@@ -129,23 +128,21 @@ static int open_window(Viewer *v, Err *err) {
      * under Xvfb is Mesa's llvmpipe and its threads, taking CPU from training. */
     SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
-        err_set(err, "cannot open the display: %s", SDL_GetError());
-        return VIEWER_ERR_DISPLAY;
+        return err_setup(err, "cannot open the display: %s", SDL_GetError());
     }
     v->video = true;
     const char *drv = SDL_GetCurrentVideoDriver();
     snprintf(v->driver, sizeof v->driver, "%s", drv ? drv : "?");
     if (!driver_asked && (strcmp(v->driver, "offscreen") == 0 || strcmp(v->driver, "dummy") == 0)) {
         viewer_close_window(v);
-        err_set(err, "no display to open a window on (SDL found only its '%s' driver)", v->driver);
-        return VIEWER_ERR_DISPLAY;
+        return err_setup(err, "no display to open a window on (SDL found only its '%s' driver)", v->driver);
     }
     v->window = SDL_CreateWindow(v->title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                                  v->width, v->height, SDL_WINDOW_SHOWN);
     if (!v->window) {
-        err_set(err, "cannot open a window on the display (%s driver): %s", v->driver, SDL_GetError());
+        err_setup(err, "cannot open a window on the display (%s driver): %s", v->driver, SDL_GetError());
         viewer_close_window(v);
-        return VIEWER_ERR_DISPLAY;
+        return -1;
     }
     return 0;
 }

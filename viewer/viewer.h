@@ -24,9 +24,6 @@
 #include "run/config.h"
 #include "run/trainer.h"
 
-/* Returned (instead of -1) when no window can be opened because there is no display. */
-#define VIEWER_ERR_DISPLAY (-2)
-
 /* ---- the window --------------------------------------------------------------------------- */
 
 typedef struct Viewer Viewer;
@@ -67,9 +64,9 @@ void viewer_destroy(Viewer *v);
 void viewer_close_window(Viewer *v);
 
 /* Draws one frame: env as it is now, and lines [n_lines] of text in the panel (at most the
- * configured number). The first call opens the window and the font. Errors: VIEWER_ERR_DISPLAY
- * when there is no display (err says why, with a hint), -1 for anything else (font missing,
- * SDL failing). */
+ * configured number). The first call opens the window and the font. Errors: ERR_SETUP
+ * when there is no display (err says why), ERR_FAILED for anything else (font missing, SDL
+ * failing). */
 int viewer_render(Viewer *v, const Env *env, const char *const *lines, int n_lines, Err *err);
 
 /* The next key press (or window close) waiting in the window's queue, VIEWER_KEY_NONE when there
@@ -133,8 +130,8 @@ typedef struct WatchResult {
 /* Plays episodes of env_cfg with the policy exactly as evaluate() does (the recurrent state
  * carried through each episode and wiped at its first step, the previous action fed back), drawn
  * in a window at the env's pace times o->speed, or off-screen with o->screenshot. Ends when
- * the episodes or frames are done, on quit, or when *o->stop is set. Errors: VIEWER_ERR_DISPLAY
- * (no display), -1 otherwise (env, font, PNG). */
+ * the episodes or frames are done, on quit, or when *o->stop is set. Errors: ERR_SETUP
+ * (no display), ERR_FAILED otherwise (env, font, PNG). */
 int viewer_watch(const Policy *policy, const EnvConfig *env_cfg, const WatchOptions *o,
                  WatchResult *res, Err *err);
 
@@ -153,7 +150,7 @@ int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *re
 typedef struct LiveViewer LiveViewer;
 
 /* Opens the window for cfg's env and policy on the calling (main) thread. Errors:
- * VIEWER_ERR_DISPLAY (no display), -1 otherwise. */
+ * ERR_SETUP (no display), ERR_FAILED otherwise. */
 int live_viewer_open(LiveViewer **out, const TrainConfig *cfg, double speed, Err *err);
 
 /* A TrainUpdateFn (ctx is the LiveViewer): copies the parameters and figures, unless the

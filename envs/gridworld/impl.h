@@ -1,6 +1,6 @@
 /* impl.h: what the gridworld modules share and users of the env do not see
- * (gridworld.c: the env and its rules; gridworld_obs.c: the view and its encoding;
- * gridworld_levels.c: the level generators; gridworld_map.c: ASCII maps). */
+ * (gridworld.c: the env and its rules; obs.c: the view and its encoding; levels.c: the level
+ * generators; map.c: ASCII maps). */
 #ifndef PPO_GRIDWORLD_IMPL_H
 #define PPO_GRIDWORLD_IMPL_H
 
@@ -41,14 +41,14 @@ struct Gridworld {
 };
 
 /* The offsets of the ones of the observation of view and vis (see gridworld_encode) for an
- * agent facing dir, into ones [GRID_OBS_ONES] (gridworld_obs.c). */
+ * agent facing dir, into ones [GRID_OBS_ONES] (obs.c). */
 void grid_obs_ones(const GridCell view[GRID_VIEW][GRID_VIEW], const uint8_t vis[GRID_VIEW][GRID_VIEW],
                    int dir, uint16_t ones[GRID_OBS_ONES]);
 
 /* Writes obs [GRID_OBS_DIM]: zeros, then a one at each offset of ones [GRID_OBS_ONES]. */
 void grid_obs_write(const uint16_t ones[GRID_OBS_ONES], float *obs);
 
-/* The level table (gridworld_levels.c), terminated by an entry with name NULL. */
+/* The level table (levels.c), terminated by an entry with name NULL. */
 extern const GridLevel gridworld_levels[];
 
 /* MiniGrid's DIR_TO_VEC: the step (dx, dy) of each direction, east, south, west, north. */
