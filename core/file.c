@@ -99,7 +99,7 @@ int file_write_atomic(const char *path, const void *data, size_t size, Err *err)
     char tmp[PATH_LEN];
     if (temp_name(tmp, path, err)) return -1;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return err_set(err, "%s: cannot create: %s", tmp, strerror(errno));
+    if (fd < 0) return err_set(err, "%s: cannot create its temp file %s: %s", path, tmp, strerror(errno));
     const uint8_t *p = data;
     size_t left = size;
     while (left > 0) {
@@ -109,7 +109,7 @@ int file_write_atomic(const char *path, const void *data, size_t size, Err *err)
             int e = errno;
             close(fd);
             unlink(tmp);
-            return err_set(err, "%s: write failed: %s", tmp, strerror(e));
+            return err_set(err, "%s: write failed: %s", path, strerror(e));
         }
         p += w;
         left -= (size_t)w;
@@ -118,12 +118,12 @@ int file_write_atomic(const char *path, const void *data, size_t size, Err *err)
         int e = errno;
         close(fd);
         unlink(tmp);
-        return err_set(err, "%s: fsync failed: %s", tmp, strerror(e));
+        return err_set(err, "%s: fsync failed: %s", path, strerror(e));
     }
     if (close(fd) != 0) {
         int e = errno;
         unlink(tmp);
-        return err_set(err, "%s: close failed: %s", tmp, strerror(e));
+        return err_set(err, "%s: close failed: %s", path, strerror(e));
     }
     if (rename(tmp, path) != 0) {
         int e = errno;

@@ -72,6 +72,12 @@ int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
         policy_destroy(p);
         return -1;
     }
+    if (p->n_params > (size_t)POLICY_MAX_PARAMS) {
+        size_t n = p->n_params;
+        policy_destroy(p);
+        return err_set(err, "policy: %zu parameters are more than ppo trains (at most %ld); make "
+                       "policy.d_model, n_layers, mlp_ratio or hidden smaller", n, POLICY_MAX_PARAMS);
+    }
     p->params = calloc(p->n_params ? p->n_params : 1, sizeof *p->params);
     if (!p->params) {
         policy_destroy(p);

@@ -34,6 +34,7 @@
 #define POLICY_MIN_POSITIVE 1e-6 /* expand_k, expand_v, init_std at least */
 #define POLICY_MAX_EXPAND 16.0 /* expand_k, expand_v, mlp_ratio */
 #define POLICY_MAX_INIT_STD 10.0
+#define POLICY_MAX_PARAMS (1L << 26) /* parameters at most (256 MiB of floats, 3x that with Adam) */
 #define POLICY_MIN_GATE_TAU 1e-3 /* gate_tau in [MIN, MAX] */
 #define POLICY_MAX_GATE_TAU 1e6
 
@@ -86,8 +87,9 @@ typedef struct Policy {
 void policy_config_defaults(PolicyConfig *cfg);
 
 /* Creates a policy for obs_dim inputs and n_actions discrete actions, with parameters
- * allocated (zero) and the tensor table filled. Errors: an unknown kind, or a field out of
- * range or inconsistent with another (the message names the key, e.g. "policy.n_heads"). */
+ * allocated (zero) and the tensor table filled. Errors: an unknown kind, a field out of range
+ * or inconsistent with another (the message names the key, e.g. "policy.n_heads"), more than
+ * POLICY_MAX_PARAMS parameters. */
 int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err);
 
 /* Frees a policy (NULL is allowed). */

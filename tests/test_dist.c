@@ -590,6 +590,23 @@ START_TEST(when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads) {
 }
 END_TEST
 
+START_TEST(under_mpirun_a_bad_config_is_reported_once_and_the_status_is_plain_lines) {
+    char dir[512], args[4096];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(args, sizeof args, "%s train configs/cartpole.yaml --set ppo.clip_coef=big", test_ppo_bin());
+    mpirun2(args, 2);
+    int n = 0;
+    for (const char *p = out; (p = strstr(p, "ppo.clip_coef: 'big' is not a number")); p++) n++;
+    ck_assert_msg(n == 1, "the config error is printed %d times\n%s", n, tail());
+    /* the status of a run under mpirun (whose ranks may write to a pseudo-terminal) */
+    small_run(args, sizeof args, dir, "plain", "--max-updates 2");
+    char *quiet = strstr(args, " --quiet");
+    memmove(quiet, quiet + 8, strlen(quiet + 8) + 1);
+    mpirun2(args, 0);
+    ck_assert_msg(strstr(out, "update 2/4") && !strchr(out, '\033'), "%s", tail());
+}
+END_TEST
+
 static Suite *dist_suite(void) {
     linalg_set_threads(1);
     Suite *s = suite_create("dist");
@@ -611,6 +628,7 @@ static Suite *dist_suite(void) {
     tcase_add_test(tc, a_two_rank_run_resumes_bit_for_bit_and_refuses_another_rank_count);
     tcase_add_test(tc, two_ranks_of_n_envs_train_as_one_process_of_2n_envs);
     tcase_add_test(tc, when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads);
+    tcase_add_test(tc, under_mpirun_a_bad_config_is_reported_once_and_the_status_is_plain_lines);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -487,6 +487,12 @@ START_TEST(invalid_configs_are_rejected_with_a_message_naming_the_key) {
     c = mlp_cfg();
     c.hidden = 0;
     expect_invalid(&c, "policy.hidden", NULL);
+    /* every field in range, but far too many parameters in all: refused before allocating */
+    policy_config_defaults(&c);
+    c.d_model = 2048;
+    c.n_heads = 4;
+    c.n_layers = 8;
+    expect_invalid(&c, "parameters are more than ppo trains", NULL);
     /* and the defaults are valid for both kinds */
     Policy *p;
     Err err;
