@@ -7,8 +7,53 @@
 
 #include "algo/gae.h"
 
+static void part_free(LearnerPart *q) {
+    policy_work_destroy(q->work);
+    free(q->grads);
+    free(q->obs);
+    free(q->logprobs);
+    free(q->values);
+    free(q->advantages);
+    free(q->returns);
+    free(q->state0);
+    free(q->episode_start);
+    free(q->prev_action);
+    free(q->actions);
+    free(q->logits);
+    free(q->new_values);
+    free(q->dlogits);
+    free(q->dvalues);
+}
+
+/* The buffers of a part of B envs over T steps (B may be 0: an idle worker). */
+static int part_alloc(LearnerPart *q, const Policy *p, int T, int B) {
+    const size_t t = (size_t)T, b = (size_t)(B ? B : 1), O = (size_t)p->obs_dim,
+                 A = (size_t)p->n_actions, S = p->state_size;
+    q->work = policy_work_create(p, T, B ? B : 1);
+    q->grads = calloc(p->n_params + 1, sizeof(float));
+    q->obs = calloc(t * b * O, sizeof(float));
+    q->logprobs = calloc(t * b, sizeof(float));
+    q->values = calloc(t * b, sizeof(float));
+    q->advantages = calloc(t * b, sizeof(float));
+    q->returns = calloc(t * b, sizeof(float));
+    q->state0 = calloc(b * S + 1, sizeof(float));
+    q->episode_start = calloc(t * b, 1);
+    q->prev_action = calloc(t * b, sizeof(int32_t));
+    q->actions = calloc(t * b, sizeof(int32_t));
+    q->logits = calloc(t * b * A, sizeof(float));
+    q->new_values = calloc(t * b, sizeof(float));
+    q->dlogits = calloc(t * b * A, sizeof(float));
+    q->dvalues = calloc(t * b, sizeof(float));
+    return q->work && q->grads && q->obs && q->logprobs && q->values && q->advantages && q->returns &&
+                   q->state0 && q->episode_start && q->prev_action && q->actions && q->logits &&
+                   q->new_values && q->dlogits && q->dvalues
+               ? 0
+               : -1;
+}
+
 int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
-                   int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream, Err *err) {
+                   int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream,
+                   Pool *pool, Err *err) {
     *out = NULL;
     if (num_minibatches < 1 || num_envs % num_minibatches != 0)
         return err_set(err, "learner: %d minibatches do not divide %d envs (each holds whole env sequences)",
@@ -16,6 +61,7 @@ int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
     Learner *l = calloc(1, sizeof *l);
     if (!l) return err_set(err, "out of memory creating the learner");
     l->policy = policy;
+    l->pool = pool;
     l->T = num_steps;
     l->N = num_envs;
     l->Bm = num_envs / num_minibatches;
@@ -24,29 +70,22 @@ int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
         learner_destroy(l);
         return -1;
     }
-    const size_t T = (size_t)l->T, B = (size_t)l->Bm, O = (size_t)policy->obs_dim,
-                 A = (size_t)policy->n_actions, S = policy->state_size;
-    l->work = policy_work_create(policy, l->T, l->Bm);
+    const int W = pool_size(pool);
+    l->n_parts = W;
     l->grads = calloc(policy->n_params + 1, sizeof(float));
     l->perm = calloc((size_t)num_envs, sizeof(int));
-    l->obs = calloc(T * B * O, sizeof(float));
-    l->logprobs = calloc(T * B, sizeof(float));
-    l->values = calloc(T * B, sizeof(float));
-    l->advantages = calloc(T * B, sizeof(float));
-    l->returns = calloc(T * B, sizeof(float));
-    l->state0 = calloc(B * S + 1, sizeof(float));
-    l->episode_start = calloc(T * B, 1);
-    l->prev_action = calloc(T * B, sizeof(int32_t));
-    l->actions = calloc(T * B, sizeof(int32_t));
-    l->logits = calloc(T * B * A, sizeof(float));
-    l->new_values = calloc(T * B, sizeof(float));
-    l->dlogits = calloc(T * B * A, sizeof(float));
-    l->dvalues = calloc(T * B, sizeof(float));
-    if (!l->work || !l->grads || !l->perm || !l->obs || !l->logprobs || !l->values ||
-        !l->advantages || !l->returns || !l->state0 || !l->episode_start || !l->prev_action ||
-        !l->actions || !l->logits || !l->new_values || !l->dlogits || !l->dvalues) {
+    l->advantages = calloc((size_t)l->T * l->Bm, sizeof(float));
+    l->parts = calloc((size_t)W, sizeof *l->parts);
+    int rc = l->grads && l->perm && l->advantages && l->parts ? 0 : -1;
+    for (int w = 0; !rc && w < W; w++) {
+        LearnerPart *q = &l->parts[w];
+        q->b0 = (int)((long)l->Bm * w / W);
+        q->B = (int)((long)l->Bm * (w + 1) / W) - q->b0;
+        rc = part_alloc(q, policy, l->T, q->B);
+    }
+    if (rc) {
         learner_destroy(l);
-        return err_set(err, "out of memory for learner buffers (%zu x %zu)", T, B);
+        return err_set(err, "out of memory for learner buffers (%d x %d)", l->T, l->Bm);
     }
     *out = l;
     return 0;
@@ -55,22 +94,11 @@ int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
 void learner_destroy(Learner *l) {
     if (!l) return;
     adam_destroy(l->adam);
-    policy_work_destroy(l->work);
+    for (int w = 0; l->parts && w < l->n_parts; w++) part_free(&l->parts[w]);
+    free(l->parts);
     free(l->grads);
     free(l->perm);
-    free(l->obs);
-    free(l->logprobs);
-    free(l->values);
     free(l->advantages);
-    free(l->returns);
-    free(l->state0);
-    free(l->episode_start);
-    free(l->prev_action);
-    free(l->actions);
-    free(l->logits);
-    free(l->new_values);
-    free(l->dlogits);
-    free(l->dvalues);
     free(l);
 }
 
@@ -103,25 +131,79 @@ static int explained_variance(Dist *dist, const float *x, const float *y, size_t
     return 0;
 }
 
-/* Copies the sequences of envs perm[0 .. Bm-1] from the rollout into the minibatch buffers. */
-static void gather(Learner *l, const RolloutBuffer *b, const int *envs) {
-    const int T = l->T, B = l->Bm, N = b->N, O = b->O;
+/* The minibatch's advantages [T, Bm] of envs [Bm] from the rollout, in the order they are
+ * normalized in. */
+static void gather_advantages(Learner *l, const RolloutBuffer *b, const int *envs) {
+    for (int t = 0; t < l->T; t++)
+        for (int j = 0; j < l->Bm; j++) l->advantages[(size_t)t * l->Bm + j] = b->advantages[(size_t)t * b->N + envs[j]];
+}
+
+/* Copies part q's sequences (envs[q->b0 ..]) from the rollout, and its normalized advantages. */
+static void gather(const Learner *l, LearnerPart *q) {
+    const RolloutBuffer *b = l->buf;
+    const int T = l->T, B = q->B, N = b->N, O = b->O;
     const size_t S = b->S;
     for (int j = 0; j < B; j++) {
-        int n = envs[j];
-        memcpy(l->state0 + j * S, b->state0 + n * S, sizeof(float) * S);
+        int n = l->envs[q->b0 + j];
+        memcpy(q->state0 + j * S, b->state0 + n * S, sizeof(float) * S);
         for (int t = 0; t < T; t++) {
             size_t src = (size_t)t * N + n, dst = (size_t)t * B + j;
-            memcpy(l->obs + dst * O, b->obs + src * O, sizeof(float) * O);
-            l->episode_start[dst] = b->episode_start[src];
-            l->prev_action[dst] = b->prev_action[src];
-            l->actions[dst] = b->actions[src];
-            l->logprobs[dst] = b->logprobs[src];
-            l->values[dst] = b->values[src];
-            l->advantages[dst] = b->advantages[src];
-            l->returns[dst] = b->returns[src];
+            memcpy(q->obs + dst * O, b->obs + src * O, sizeof(float) * O);
+            q->episode_start[dst] = b->episode_start[src];
+            q->prev_action[dst] = b->prev_action[src];
+            q->actions[dst] = b->actions[src];
+            q->logprobs[dst] = b->logprobs[src];
+            q->values[dst] = b->values[src];
+            q->advantages[dst] = l->advantages[(size_t)t * l->Bm + q->b0 + j];
+            q->returns[dst] = b->returns[src];
         }
     }
+}
+
+/* A pool job: part w's forward, loss and backward into its own gradient. */
+static void part_gradient(void *ctx, int w) {
+    Learner *l = ctx;
+    LearnerPart *q = &l->parts[w];
+    if (q->B == 0) return;
+    const PPOConfig *ppo = l->ppo;
+    Policy *p = l->policy;
+    const int T = l->T, B = q->B;
+    PPOLossCoefs coefs = {ppo->clip_coef, ppo->clip_vloss, ppo->ent_coef, ppo->vf_coef};
+    gather(l, q);
+    policy_forward_sequence(p, q->work, T, B, q->state0, q->obs, q->episode_start, q->prev_action,
+                            q->logits, q->new_values, NULL);
+    q->loss = ppo_loss(T * B, p->n_actions, q->logits, q->new_values, q->actions, q->logprobs,
+                       q->values, q->advantages, q->returns, &coefs, q->dlogits, q->dvalues, &q->ls);
+    memset(q->grads, 0, sizeof(float) * p->n_params);
+    policy_backward_sequence(p, q->work, q->dlogits, q->dvalues, q->grads);
+}
+
+/* The minibatch's gradient and loss terms from its parts': the means over their rows, weighted
+ * by their share of the rows, summed in worker order (one part: copied as it is). */
+static bool sum_parts(Learner *l, PPOLossStats *ls) {
+    const size_t P = l->policy->n_params;
+    bool finite = true;
+    memset(ls, 0, sizeof *ls);
+    for (int w = 0; w < l->n_parts; w++) {
+        const LearnerPart *q = &l->parts[w];
+        if (q->B == 0) continue;
+        const double share = (double)q->B / l->Bm;
+        const float fshare = (float)share;
+        finite = finite && isfinite(q->loss);
+        if (w == 0) {
+            if (q->B == l->Bm) memcpy(l->grads, q->grads, sizeof(float) * P);
+            else for (size_t i = 0; i < P; i++) l->grads[i] = fshare * q->grads[i];
+        } else {
+            for (size_t i = 0; i < P; i++) l->grads[i] += fshare * q->grads[i];
+        }
+        ls->loss += share * q->ls.loss;
+        ls->pg_loss += share * q->ls.pg_loss;
+        ls->v_loss += share * q->ls.v_loss;
+        ls->entropy += share * q->ls.entropy;
+        ls->approx_kl += share * q->ls.approx_kl;
+        ls->clipfrac += share * q->ls.clipfrac;
+    }
+    return finite;
 }
 
 static bool all_finite(const float *x, size_t n) {
@@ -132,21 +214,18 @@ static bool all_finite(const float *x, size_t n) {
 
 int learner_gradient(Learner *l, const RolloutBuffer *b, const int *envs, const PPOConfig *ppo,
                      PPOLossStats *ls, bool *finite) {
-    const int T = l->T, B = l->Bm, A = b->A, n = T * B, R = dist_size(l->dist);
-    Policy *p = l->policy;
-    const size_t P = p->n_params;
-    PPOLossCoefs coefs = {ppo->clip_coef, ppo->clip_vloss, ppo->ent_coef, ppo->vf_coef};
-    gather(l, b, envs);
-    policy_forward_sequence(p, l->work, T, B, l->state0, l->obs, l->episode_start,
-                            l->prev_action, l->logits, l->new_values, NULL);
-    if (ppo->norm_adv && ppo_normalize_advantages(l->dist, n, l->advantages)) return -1;
-    double loss = ppo_loss(n, A, l->logits, l->new_values, l->actions, l->logprobs, l->values,
-                           l->advantages, l->returns, &coefs, l->dlogits, l->dvalues, ls);
-    memset(l->grads, 0, sizeof(float) * P);
-    policy_backward_sequence(p, l->work, l->dlogits, l->dvalues, l->grads);
+    const int R = dist_size(l->dist);
+    const size_t P = l->policy->n_params;
+    gather_advantages(l, b, envs);
+    if (ppo->norm_adv && ppo_normalize_advantages(l->dist, l->T * l->Bm, l->advantages)) return -1;
+    l->buf = b;
+    l->envs = envs;
+    l->ppo = ppo;
+    pool_run(l->n_parts > 1 ? l->pool : NULL, part_gradient, l);
+    bool ok = sum_parts(l, ls);
     /* The one all-reduce of the gradient buffer [P + 1]: the sum of the ranks' gradients of
      * their mean losses, and in the last slot how many ranks had a loss that is not finite. */
-    l->grads[P] = isfinite(loss) ? 0.0f : 1.0f;
+    l->grads[P] = ok ? 0.0f : 1.0f;
     if (dist_sum_float(l->dist, l->grads, P + 1, NULL)) return -1;
     if (R > 1)
         for (size_t i = 0; i < P; i++) l->grads[i] /= (float)R;

@@ -26,6 +26,7 @@
 #include "algo/optim.h"
 #include "algo/rollout.h"
 #include "core/dist.h"
+#include "core/pool.h"
 #include "core/rng.h"
 #include "policies/policy.h"
 
@@ -60,27 +61,45 @@ typedef struct UpdateStats {
     bool finite;               /* false when the loss or a gradient was NaN or Inf */
 } UpdateStats;
 
+/* One worker's share of a minibatch: its envs b0 .. b0 + B - 1, gathered contiguous [T, B, ...]. */
+typedef struct LearnerPart {
+    int b0, B;
+    PolicyWork *work; /* for [T, B] */
+    float *grads;     /* [P] the gradient of this part's mean loss */
+    float *obs, *logprobs, *values, *advantages, *returns, *state0;
+    uint8_t *episode_start;
+    int32_t *prev_action, *actions;
+    float *logits, *new_values, *dlogits, *dvalues;
+    PPOLossStats ls;  /* this part's loss terms (means over its rows) */
+    double loss;
+} LearnerPart;
+
 typedef struct Learner {
     Policy *policy; /* not owned */
     Adam *adam;     /* owned */
-    PolicyWork *work;
     Dist *dist;     /* not owned; NULL: one process */
+    Pool *pool;     /* not owned; NULL: one worker */
     int T, N, Bm;   /* steps, envs, envs per minibatch (of this rank) */
     float *grads;   /* [P + 1]: the gradient, then a slot that is non-zero when some rank's
                        loss was not finite (all-reduced with the gradient) */
     int *perm;      /* [N] */
     Rng rng;        /* minibatch shuffles */
-    /* one minibatch, gathered contiguous: [T, Bm, ...] */
-    float *obs, *logprobs, *values, *advantages, *returns, *state0;
-    uint8_t *episode_start;
-    int32_t *prev_action, *actions;
-    float *logits, *new_values, *dlogits, *dvalues;
+    float *advantages; /* [T, Bm] the minibatch's advantages, normalized together */
+    int n_parts;    /* the pool's workers, at most Bm */
+    LearnerPart *parts; /* [n_parts]: worker w's share, envs Bm * w / W .. Bm * (w + 1) / W - 1 */
+    /* the minibatch the parts work on (set before each pool run) */
+    const RolloutBuffer *buf;
+    const int *envs;
+    const PPOConfig *ppo;
 } Learner;
 
 /* Creates a learner for rollouts of num_steps x num_envs with num_minibatches minibatches and
- * Adam(eps); the shuffle RNG is seeded from (seed, stream). */
+ * Adam(eps); the shuffle RNG is seeded from (seed, stream). Each minibatch's env sequences are
+ * split over the workers of pool (not owned; NULL: one worker), each computing the gradient of
+ * its share, summed in worker order: the same seed, config and pool size give the same result. */
 int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
-                   int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream, Err *err);
+                   int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream,
+                   Pool *pool, Err *err);
 /* Frees a learner (NULL is allowed); the policy is not its own. */
 void learner_destroy(Learner *l);
 
@@ -102,8 +121,9 @@ int learner_update(Learner *l, RolloutBuffer *buf, const PPOConfig *ppo, double 
 
 /* The gradient of one minibatch, the sequences of envs [Bm] (indices into buf, whose advantages
  * and returns GAE has filled): replayed from their stored states, advantages normalized over
- * the minibatch of all ranks (ppo->norm_adv), the loss of algo/loss.h, its gradient by hand,
- * averaged over the ranks, into l->grads [P] (not clipped). Fills ls with this rank's loss
+ * the minibatch of all ranks (ppo->norm_adv), the loss of algo/loss.h, its gradient by hand
+ * (each worker's share of the envs on its own, the shares' gradients weighted by their rows and
+ * summed in worker order), averaged over the ranks, into l->grads [P] (not clipped). Fills ls with this rank's loss
  * terms and *finite with whether the loss was finite on every rank. Returns 0, or -1 when a
  * collective failed. */
 int learner_gradient(Learner *l, const RolloutBuffer *buf, const int *envs, const PPOConfig *ppo,

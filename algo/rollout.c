@@ -61,26 +61,8 @@ static void worker_collect(RolloutWorker *wk) {
                 b->prev_action + last, wk->logits, b->next_values + n0);
 }
 
-static void *worker_main(void *arg) {
-    RolloutWorker *wk = arg;
-    Rollout *r = wk->r;
-    long seen = 0;
-    for (;;) {
-        pthread_mutex_lock(&r->mu);
-        while (r->generation == seen && !r->quit) pthread_cond_wait(&r->go, &r->mu);
-        if (r->quit) {
-            pthread_mutex_unlock(&r->mu);
-            return NULL;
-        }
-        seen = r->generation;
-        pthread_mutex_unlock(&r->mu);
-        worker_collect(wk);
-        pthread_mutex_lock(&r->mu);
-        r->finished++;
-        pthread_cond_signal(&r->done);
-        pthread_mutex_unlock(&r->mu);
-    }
-}
+/* A pool job: worker w's slice of the rollout. */
+static void collect_slice(void *ctx, int w) { worker_collect(&((Rollout *)ctx)->workers[w]); }
 
 static int buffer_alloc(RolloutBuffer *b, Err *err) {
     const size_t T = (size_t)b->T, N = (size_t)b->N, O = (size_t)b->O, S = b->S;
@@ -125,14 +107,16 @@ static void buffer_free(RolloutBuffer *b) {
 }
 
 int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy, int num_envs,
-                   int num_steps, int workers, uint64_t seed, uint64_t first_stream, Err *err) {
+                   int num_steps, Pool *pool, uint64_t seed, uint64_t first_stream, Err *err) {
     *out = NULL;
-    if (workers < 1 || workers > num_envs)
+    const int workers = pool_size(pool);
+    if (workers > num_envs)
         return err_set(err, "rollout: %d workers for %d envs (allowed: 1 to the number of envs)",
                        workers, num_envs);
     Rollout *r = calloc(1, sizeof *r);
     if (!r) return err_set(err, "out of memory creating the rollout");
     r->policy = policy;
+    r->pool = pool;
     r->n_workers = workers;
     RolloutBuffer *b = &r->buf;
     b->T = num_steps;
@@ -140,13 +124,9 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
     b->O = policy->obs_dim;
     b->A = policy->n_actions;
     b->S = policy->state_size;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->go, NULL);
-    pthread_cond_init(&r->done, NULL);
     r->workers = calloc((size_t)workers, sizeof *r->workers);
     r->sample_rng = calloc((size_t)num_envs, sizeof *r->sample_rng);
-    r->threads = calloc((size_t)workers, sizeof *r->threads);
-    if (!r->workers || !r->sample_rng || !r->threads || buffer_alloc(b, err)) {
+    if (!r->workers || !r->sample_rng || buffer_alloc(b, err)) {
         rollout_destroy(r);
         return err_set(err, "out of memory creating the rollout of %d envs x %d steps", num_envs,
                        num_steps);
@@ -180,24 +160,12 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
     }
     memset(b->episode_start, 1, (size_t)num_envs);
     r->fresh = true;
-    for (int w = 0; w < workers; w++) {
-        if (pthread_create(&r->threads[w], NULL, worker_main, &r->workers[w]) != 0) {
-            rollout_destroy(r);
-            return err_set(err, "cannot start rollout thread %d", w);
-        }
-        r->n_threads++;
-    }
     *out = r;
     return 0;
 }
 
 void rollout_destroy(Rollout *r) {
     if (!r) return;
-    pthread_mutex_lock(&r->mu);
-    r->quit = true;
-    pthread_cond_broadcast(&r->go);
-    pthread_mutex_unlock(&r->mu);
-    for (int w = 0; w < r->n_threads; w++) pthread_join(r->threads[w], NULL);
     if (r->workers)
         for (int w = 0; w < r->n_workers; w++) {
             RolloutWorker *wk = &r->workers[w];
@@ -210,21 +178,12 @@ void rollout_destroy(Rollout *r) {
     buffer_free(&r->buf);
     free(r->workers);
     free(r->sample_rng);
-    free(r->threads);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->go);
-    pthread_cond_destroy(&r->done);
     free(r);
 }
 
 void rollout_collect(Rollout *r) {
-    pthread_mutex_lock(&r->mu);
-    r->finished = 0;
-    r->generation++;
-    pthread_cond_broadcast(&r->go);
-    while (r->finished < r->n_workers) pthread_cond_wait(&r->done, &r->mu);
+    pool_run(r->pool, collect_slice, r);
     r->fresh = false;
-    pthread_mutex_unlock(&r->mu);
 }
 
 int rollout_drain_episodes(Rollout *r, Episode *out, int max) {

@@ -1,7 +1,7 @@
 /* rollout.h: the rollout buffer and the rollout workers.
  *
- * Each rollout steps N envs for T steps with the policy's step form. `workers` threads each own
- * a contiguous slice of the envs (their VecEnv, their per-env sampling RNGs, a policy
+ * Each rollout steps N envs for T steps with the policy's step form. The workers of a pool
+ * (core/pool.h) each own a contiguous slice of the envs (their VecEnv, their per-env sampling RNGs, a policy
  * workspace) and write straight into the shared buffer's rows of their slice; no two workers
  * touch the same bytes, and the policy's parameters are only read while a rollout runs.
  *
@@ -22,11 +22,11 @@
 #ifndef PPO_ROLLOUT_H
 #define PPO_ROLLOUT_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/pool.h"
 #include "core/rng.h"
 #include "envs/vecenv.h"
 #include "policies/policy.h"
@@ -57,29 +57,23 @@ typedef struct Rollout {
     RolloutWorker *workers; /* [n_workers] */
     Rng *sample_rng;        /* [N] one action-sampling RNG per env */
     const Policy *policy;
-    /* thread coordination */
-    pthread_t *threads;
-    pthread_mutex_t mu;
-    pthread_cond_t go, done;
-    long generation; /* bumped to start a rollout */
-    int finished;    /* workers done with the current generation */
-    bool quit;
-    int n_threads;   /* threads started (joined on destroy) */
+    Pool *pool;             /* not owned; NULL: one worker, on the caller */
     bool fresh;      /* row 0 holds the current observations (first rollout, or restored) */
 } Rollout;
 
-/* Creates the buffer and `workers` workers over N = num_envs envs of env_cfg for the policy
- * (read, not owned). Env i (0-based within this process) is seeded with
- * (seed, first_stream + i) and samples actions from the stream (seed, 2^40 + first_stream + i).
- * Resets every env: obs[0] holds first observations, episode_start[0] = 1. Starts the threads.
- * Errors: env creation, out of memory, thread creation. */
+/* Creates the buffer and one worker per worker of pool (not owned; NULL: one worker) over
+ * N = num_envs envs of env_cfg for the policy (read, not owned); worker w steps the contiguous
+ * slice of envs N * w / W .. N * (w + 1) / W - 1. Env i (0-based within this process) is seeded
+ * with (seed, first_stream + i) and samples actions from the stream (seed, 2^40 + first_stream
+ * + i). Resets every env: obs[0] holds first observations, episode_start[0] = 1. Errors: env
+ * creation, more workers than envs, out of memory. */
 int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy, int num_envs,
-                   int num_steps, int workers, uint64_t seed, uint64_t first_stream, Err *err);
+                   int num_steps, Pool *pool, uint64_t seed, uint64_t first_stream, Err *err);
 
-/* Stops the threads and frees everything (NULL is allowed). */
+/* Frees everything but the pool (NULL is allowed). */
 void rollout_destroy(Rollout *r);
 
-/* Runs one rollout of T steps on all workers and waits for it; first moves the carried row T
+/* Runs one rollout of T steps on the pool's workers and waits for it; first moves the carried row T
  * (obs, episode_start, prev_action) to row 0 unless this is the first rollout after creation
  * or a restore. */
 void rollout_collect(Rollout *r);

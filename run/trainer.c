@@ -44,6 +44,7 @@ typedef struct Trainer {
     long batch;            /* env steps per update, over every rank */
     long num_updates;
     Policy *policy;
+    Pool *pool;            /* run.workers workers: the rollout's slices and the learner's parts */
     Rollout *rollout;
     Learner *learner;
     char run_dir[PATH_LEN];
@@ -214,16 +215,16 @@ static int write_config(Trainer *tr, Err *err) {
  * (the same on every rank). */
 static int build(Trainer *tr, Err *err) {
     const RunConfig *run = &tr->cfg.run;
-    int rc = policy_for_config(&tr->policy, &tr->cfg, err);
+    int rc = policy_for_config(&tr->policy, &tr->cfg, err) || pool_create(&tr->pool, run->workers, err);
     if (!rc) {
         Rng init_rng;
         rng_seed(&init_rng, (uint64_t)run->seed, 1ull << 41);
         policy_init(tr->policy, &init_rng);
         rc = rollout_create(&tr->rollout, &tr->cfg.env, tr->policy, run->num_envs, run->num_steps,
-                            run->workers, (uint64_t)run->seed, (uint64_t)tr->rank * run->num_envs, err) ||
+                            tr->pool, (uint64_t)run->seed, (uint64_t)tr->rank * run->num_envs, err) ||
              learner_create(&tr->learner, tr->policy, run->num_steps, run->num_envs,
                             tr->cfg.ppo.num_minibatches, tr->cfg.ppo.adam_eps, (uint64_t)run->seed,
-                            (1ull << 41) + 1, err);
+                            (1ull << 41) + 1, tr->pool, err);
     }
     if (!rc) {
         learner_set_dist(tr->learner, tr->dist);
@@ -489,6 +490,7 @@ static void trainer_free(Trainer *tr) {
     free(tr->map_text);
     rollout_destroy(tr->rollout);
     learner_destroy(tr->learner);
+    pool_destroy(tr->pool);
     policy_destroy(tr->policy);
     free(tr->finished);
     free(tr->all_finished);

@@ -133,6 +133,7 @@ END_TEST
 typedef struct Setup {
     TrainConfig cfg;
     Policy *p;
+    Pool *pool;
     Rollout *r;
 } Setup;
 
@@ -146,12 +147,14 @@ static void setup(Setup *s, int workers, int rollouts) {
     rng_seed(&rng, 3, 0);
     policy_init(s->p, &rng);
     for (size_t i = 0; i < s->p->n_params; i++) s->p->params[i] += 0.2f * (float)rng_normal(&rng);
-    ck_assert_msg(rollout_create(&s->r, &s->cfg.env, s->p, 6, 24, workers, 5, 0, &err) == 0, "%s", err.msg);
+    ck_assert_msg(pool_create(&s->pool, workers, &err) == 0, "%s", err.msg);
+    ck_assert_msg(rollout_create(&s->r, &s->cfg.env, s->p, 6, 24, s->pool, 5, 0, &err) == 0, "%s", err.msg);
     for (int i = 0; i < rollouts; i++) rollout_collect(s->r); /* later ones start mid-episode */
 }
 
 static void teardown(Setup *s) {
     rollout_destroy(s->r);
+    pool_destroy(s->pool);
     policy_destroy(s->p);
 }
 
@@ -245,7 +248,7 @@ START_TEST(a_nan_stops_the_update_before_adam_touches_the_parameters) {
     setup(&s, 1, 1);
     Learner *l;
     Err err;
-    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, &err), 0);
+    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, NULL, &err), 0);
     s.r->buf.rewards[5] = NAN;
     float *before = malloc(sizeof(float) * s.p->n_params);
     memcpy(before, s.p->params, sizeof(float) * s.p->n_params);
@@ -278,7 +281,7 @@ START_TEST(eval_replays_the_training_time_policy_episode_for_episode_on_stateles
     policy_init(p, &rng);
     for (size_t i = 0; i < p->n_params; i++) p->params[i] += 0.3f * (float)rng_normal(&rng);
     Rollout *r;
-    ck_assert_int_eq(rollout_create(&r, &cfg.env, p, B, T, 1, 77, 0, &err), 0);
+    ck_assert_int_eq(rollout_create(&r, &cfg.env, p, B, T, NULL, 77, 0, &err), 0);
     for (int i = 0; i < 4; i++) rollout_collect(r);
     Episode eps[B * T * 4];
     int n = rollout_drain_episodes(r, eps, B * T * 4);
