@@ -43,7 +43,9 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
                res->seconds > 0 ? res->steps / res->seconds : 0.0);
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
-    /* the learning curve, runs/<run>/curve.png; a picture that fails is no failed training */
+    /* the learning curve, runs/<run>/curve.png (when something was trained); a picture that
+     * fails is no failed training */
+    if (res->updates == 0) return 0;
     char curve[PATH_LEN];
     const char *dir = res->run_dir;
     Err err;
@@ -245,10 +247,10 @@ typedef struct ResumeInput {
 static int resume_input(ResumeInput *in, const char *ckpt, char *const *sets, int n_sets, Err *err) {
     memset(&in->ck, 0, sizeof in->ck);
     struct stat st;
-    char ckpts[PATH_LEN];
-    if (file_path(ckpts, err, "%s/checkpoints", in->dir)) return err_as_input(err);
-    if (stat(ckpts, &st) != 0 || !S_ISDIR(st.st_mode))
-        return err_input(err, "%s is not a run folder made by ppo train (no %s/)", in->dir, ckpts);
+    char config[PATH_LEN];
+    if (run_dir_file(in->dir, "config.yaml", config, err)) return err_as_input(err);
+    if (stat(in->dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(config, F_OK) != 0)
+        return err_input(err, "%s is not a run folder made by ppo train (no %s)", in->dir, config);
     if (file_path(in->ckpt_path, err, strchr(ckpt, '/') ? "%s" : "%s/checkpoints/%s",
                   strchr(ckpt, '/') ? ckpt : in->dir, ckpt))
         return err_as_input(err);

@@ -251,7 +251,9 @@ static void gla_init(Policy *p, Rng *rng) {
                 double frac = g->Kh > 1 ? (double)i / (g->Kh - 1) : 0.5;
                 double life = GLA_HALF_LIFE_MIN * pow(GLA_HALF_LIFE_MAX / GLA_HALF_LIFE_MIN, frac);
                 double sp = p->cfg.gate_tau * log(2.0) / life; /* softplus(-b) */
-                P[ly->ba + h * g->Kh + i] = (real)(-log(expm1(sp)));
+                /* b = -log(e^sp - 1); past sp = 20 as -(sp + log(1 - e^-sp)), which does not
+                 * overflow (e^sp does past 709, with a large gate_tau) */
+                P[ly->ba + h * g->Kh + i] = (real)(sp > 20 ? -(sp + log(-expm1(-sp))) : -log(expm1(sp)));
             }
         for (int i = 0; i < g->Vh; i++) P[ly->gnorm + i] = 1;
         policy_init_normal(P + ly->wo, (size_t)D * V, std, rng);

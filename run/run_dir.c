@@ -149,7 +149,8 @@ long run_dir_newest_update(const char *dir) {
     return newest;
 }
 
-int run_dir_of_checkpoint(const char *ckpt, char *dir) {
+/* RUN_DIR of a path RUN_DIR/checkpoints/NAME into dir [PATH_LEN]; -1 for another path. */
+static int run_dir_of_path(const char *ckpt, char *dir) {
     char parent[PATH_LEN];
     snprintf(parent, sizeof parent, "%s", ckpt);
     char *slash = strrchr(parent, '/');
@@ -161,6 +162,14 @@ int run_dir_of_checkpoint(const char *ckpt, char *dir) {
         snprintf(dir, PATH_LEN, ".");
     else
         snprintf(dir, PATH_LEN, "%.*s", (int)(n - 12), parent);
+    return 0;
+}
+
+int run_dir_of_checkpoint(const char *ckpt, char *dir) {
+    char config[PATH_LEN];
+    if (run_dir_of_path(ckpt, dir) != 0 || file_path(config, NULL, "%s/config.yaml", dir) ||
+        access(config, F_OK) != 0)
+        return -1;
     return 0;
 }
 

@@ -42,7 +42,9 @@ int run_dir_clean_stale(const char *dir);
 long run_dir_newest_update(const char *dir);
 
 /* The run folder of a checkpoint whose path is RUN_DIR/checkpoints/NAME, into dir [PATH_LEN];
- * returns 0, or -1 when the checkpoint is not in a folder named checkpoints. */
+ * returns 0, or -1 when the checkpoint is not in a run folder: not in a folder named
+ * checkpoints, or one whose parent holds no config.yaml (a copy kept in a checkpoints/ folder
+ * of one's own is no run). */
 int run_dir_of_checkpoint(const char *ckpt, char *dir);
 
 /* Sets cfg->run.runs_dir and cfg->run.run_name to the parent and the last component of dir

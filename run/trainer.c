@@ -175,7 +175,11 @@ static int open_resumed(Trainer *tr, Checkpoint *ck, Err *err) {
     snprintf(tr->last_ckpt, sizeof tr->last_ckpt, "%s", tr->opts->resume);
     tr->last_ckpt_update = ck->update;
     if (!rc && tr->root) rc = choose_folder(tr, ck, &saved, err);
-    return dist_agree_err(tr->dist, rc, err);
+    if (dist_agree_err(tr->dist, rc, err)) return -1;
+    int folder = (int)tr->folder; /* rank 0's choice, which every rank's last save follows */
+    if (dist_bcast(tr->dist, &folder, sizeof folder, err)) return -1;
+    tr->folder = (RunFolder)folder;
+    return 0;
 }
 
 /* A new run: rank 0 makes the folder (run_dir.h), writes its name into its config and locks it. */
@@ -468,11 +472,13 @@ static int train_loop(Trainer *tr, long *done, Err *err) {
     return 0;
 }
 
-/* The last checkpoint, progress.csv on disk, and the figures of the result. */
+/* The last checkpoint (none when a run continued in place trained nothing: its newest is the
+ * same), progress.csv on disk, and the figures of the result. */
 static int finish(Trainer *tr, long updates_done, Err *err) {
     TrainResult *res = tr->result;
     const double seconds = clock_seconds() - tr->t0;
-    if (save_checkpoint(tr, tr->cfg.run.checkpoint_interval > 0, err)) return -1;
+    const bool unchanged = updates_done == 0 && tr->folder == RUN_CONTINUED;
+    if (!unchanged && save_checkpoint(tr, tr->cfg.run.checkpoint_interval > 0, err)) return -1;
     snprintf(res->checkpoint, sizeof res->checkpoint, "%s", tr->last_ckpt);
     if (dist_agree_err(tr->dist, tr->root ? progress_sync(&tr->progress, err) : 0, err)) return -1;
     res->global_step = tr->c.global_step;

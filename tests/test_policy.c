@@ -711,6 +711,19 @@ START_TEST(nan_or_inf_in_observations_or_parameters_propagate_without_undefined_
 }
 END_TEST
 
+START_TEST(a_fresh_policy_is_finite_at_every_gate_temperature_the_config_allows) {
+    const double taus[3] = {POLICY_MIN_GATE_TAU, 16, POLICY_MAX_GATE_TAU};
+    for (int k = 0; k < 3; k++) {
+        PolicyConfig c = gla_cfg();
+        c.gate_tau = taus[k];
+        Policy *p = make_policy(&c, 4, 2, 5, 0.0);
+        for (size_t i = 0; i < p->n_params; i++)
+            ck_assert_msg(isfinite(p->params[i]), "gate_tau %g: parameter %zu is %g", taus[k], i, p->params[i]);
+        policy_destroy(p);
+    }
+}
+END_TEST
+
 static Suite *policy_suite(void) {
     Suite *s = suite_create("policy");
     TCase *tc = test_case("forms, resets and batches");
@@ -729,6 +742,7 @@ static Suite *policy_suite(void) {
     tc = test_case("creation, init and workspaces");
     tcase_add_test(tc, a_fresh_policy_has_entropy_within_one_percent_of_log_n_actions_and_unit_values);
     tcase_add_test(tc, invalid_configs_are_rejected_with_a_message_naming_the_key);
+    tcase_add_test(tc, a_fresh_policy_is_finite_at_every_gate_temperature_the_config_allows);
     tcase_add_test(tc, the_tensor_table_covers_the_buffer_once_and_names_are_unique);
     tcase_add_test(tc, a_workspace_is_reused_across_calls_without_allocating);
     suite_add_tcase(s, tc);
