@@ -37,6 +37,7 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include "policies/gla_lanes.h"
 #include "policies/gla_scan.h"
 #include "policies/layers.h"
 #include "policies/policy_impl.h"
@@ -47,6 +48,9 @@
  * longest episode of the envs (DoorKey-8x8, 640 steps). */
 #define GLA_HALF_LIFE_MIN 4.0
 #define GLA_HALF_LIFE_MAX 1280.0
+/* The backward recomputes the states of SEG steps at a time from the state stored before them,
+ * so its memory grows with T / SEG + SEG states of a lane block rather than with T. */
+#define SEG 32
 
 typedef struct GlaLayer {
     size_t norm1, proj, wa2, ba, gnorm, wo, norm2, w13, w2; /* offsets into params */
@@ -95,7 +99,15 @@ typedef struct GlaWork {
     real *dgated, *do_;   /* [N, V] */
     real *dm, *dh13;      /* [N, F], [N, 2F] */
     real *dout;           /* [N, A + 1] */
-    real *hist, *dS;      /* [max_t, Kh * Vh], [Kh * Vh] */
+    /* one block of GLA_LANES (env, head) lanes (gla_lanes.h), for sequences (T > 1) */
+    real *lq, *lk, *lalpha;   /* [max_t][Kh][LANES] */
+    real *lv, *lo, *ldv;      /* [max_t][Vh][LANES]; lo holds dO in the backward */
+    uint8_t *lstart;          /* [max_t][LANES] */
+    real *lS, *ldS;           /* [Kh][Vh][LANES] */
+    real *lbound;             /* [segments][Kh][Vh][LANES]: the state before each time segment */
+    real *lhist;              /* [SEG][Kh][Vh][LANES]: the states of one segment (or of the
+                                 reference's one pair over max_t steps, whichever is larger) */
+    real *ldq, *ldk, *ldg;    /* [max_t][Kh][LANES] */
 } GlaWork;
 
 static bool whole(double x) { return fabs(x - round(x)) < 1e-9; }
@@ -278,13 +290,17 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     size_t F = (size_t)g->F, PC = (size_t)g->PC, A1 = (size_t)g->A + 1, S = p->state_size;
     size_t KV = (size_t)g->Kh * (size_t)g->Vh;
     size_t per_layer = N * (D + 1 + PC + 2 * K + V + H + V + D + (F ? D + 1 + 3 * F : 0));
+    const size_t LN = GLA_LANES, MT = (size_t)w->max_t, KH = (size_t)g->Kh, VH = (size_t)g->Vh;
+    const size_t segments = (MT + SEG - 1) / SEG;
+    const size_t hist_n = SEG * LN > MT ? SEG * LN : MT; /* lhist: a segment of lanes, or T states */
+    size_t lanes = MT * KH * LN * 6 + MT * VH * LN * 3 + KV * (LN * (2 + segments) + hist_n);
     size_t total = N * g->IN + (L + 1) * N * D + L * per_layer + N * (D + 1) + N * A1 +
-                   2 * (size_t)w->max_b * S + N * (2 * D + PC + K + 2 * V + 3 * F + A1) +
-                   (size_t)w->max_t * KV + KV;
+                   2 * (size_t)w->max_b * S + N * (2 * D + PC + K + 2 * V + 3 * F + A1) + lanes;
     k->arena = malloc(total * sizeof(real));
     k->acts = calloc(L, sizeof *k->acts);
     k->start = malloc(N);
-    if (!k->arena || !k->acts || !k->start) {
+    k->lstart = malloc(MT * LN);
+    if (!k->arena || !k->acts || !k->start || !k->lstart) {
         w->cls->work_free(w);
         return -1;
     }
@@ -328,8 +344,19 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     TAKE(k->dm, N * F);
     TAKE(k->dh13, N * 2 * F);
     TAKE(k->dout, N * A1);
-    TAKE(k->hist, (size_t)w->max_t * KV);
-    TAKE(k->dS, KV);
+    TAKE(k->lq, MT * KH * LN);
+    TAKE(k->lk, MT * KH * LN);
+    TAKE(k->lalpha, MT * KH * LN);
+    TAKE(k->ldq, MT * KH * LN);
+    TAKE(k->ldk, MT * KH * LN);
+    TAKE(k->ldg, MT * KH * LN);
+    TAKE(k->lv, MT * VH * LN);
+    TAKE(k->lo, MT * VH * LN);
+    TAKE(k->ldv, MT * VH * LN);
+    TAKE(k->lS, KV * LN);
+    TAKE(k->ldS, KV * LN);
+    TAKE(k->lbound, segments * KV * LN);
+    TAKE(k->lhist, hist_n * KV);
 #undef TAKE
     if ((size_t)(c - k->arena) != total) abort(); /* the size sum above is wrong: a bug */
     return 0;
@@ -341,6 +368,7 @@ static void gla_work_free(PolicyWork *w) {
     free(k->arena);
     free(k->acts);
     free(k->start);
+    free(k->lstart);
     free(k);
     w->self = NULL;
 }
@@ -363,6 +391,171 @@ static void gla_input(const Gla *g, real *inp, int N, const real *obs, const uin
     }
 }
 
+/* ---- lane blocks: up to GLA_LANES (env, head) pairs, lane x = pair l0 + x = b * H + h ---- */
+
+/* Copies one column block of the rows [N, ld] (rows n = t * B + b, the block of head h at
+ * col + h * n_per) into lanes [T][n_per][LANES], times mul; unused lanes 0. */
+static void lanes_pack(real *lanes, const real *rows, long ld, int col, int n_per, int T, int B,
+                       int H, int l0, int nl, real mul) {
+    for (int t = 0; t < T; t++)
+        for (int x = 0; x < GLA_LANES; x++) {
+            real *dst = lanes + (long)t * n_per * GLA_LANES + x;
+            if (x >= nl) {
+                for (int i = 0; i < n_per; i++) dst[i * GLA_LANES] = 0;
+                continue;
+            }
+            int b = (l0 + x) / H, h = (l0 + x) % H;
+            const real *src = rows + ((long)t * B + b) * ld + col + h * n_per;
+            for (int i = 0; i < n_per; i++) dst[i * GLA_LANES] = src[i] * mul;
+        }
+}
+
+/* The reverse of lanes_pack (mul 1), adding (+=) into rows. */
+static void lanes_unpack_add(real *rows, long ld, int col, int n_per, const real *lanes, int T,
+                             int B, int H, int l0, int nl) {
+    for (int t = 0; t < T; t++)
+        for (int x = 0; x < nl; x++) {
+            int b = (l0 + x) / H, h = (l0 + x) % H;
+            real *dst = rows + ((long)t * B + b) * ld + col + h * n_per;
+            const real *src = lanes + (long)t * n_per * GLA_LANES + x;
+            for (int i = 0; i < n_per; i++) dst[i] += src[i * GLA_LANES];
+        }
+}
+
+/* The start flags [T, B] into lanes [T][LANES] (unused lanes 0). */
+static void lanes_pack_start(uint8_t *lanes, const uint8_t *start, int T, int B, int H, int l0, int nl) {
+    for (int t = 0; t < T; t++)
+        for (int x = 0; x < GLA_LANES; x++) lanes[t * GLA_LANES + x] = x < nl ? start[(long)t * B + (l0 + x) / H] : 0;
+}
+
+/* Layer ly's states of the block's pairs, from states [B, S] into S [Kh][Vh][LANES] (in), or
+ * back (out). */
+static void lanes_state(const Gla *g, int layer, real *states, long S_size, real *S, int l0, int nl,
+                        bool in) {
+    const long KV = (long)g->Kh * g->Vh;
+    if (in) memset(S, 0, sizeof(real) * (size_t)KV * GLA_LANES);
+    for (int x = 0; x < nl; x++) {
+        int b = (l0 + x) / g->H, h = (l0 + x) % g->H;
+        real *st = states + (long)b * S_size + (long)layer * g->H * KV + h * KV;
+        for (long e = 0; e < KV; e++) {
+            if (in) S[e * GLA_LANES + x] = st[e];
+            else st[e] = S[e * GLA_LANES + x];
+        }
+    }
+}
+
+/* The recurrence of layer `layer` over T steps of B envs, lane block by lane block: its states
+ * from state_in into state_out [B, S], its outputs into a->o [N, V]. */
+static void lanes_forward(const Gla *g, GlaWork *k, GlaActs *a, int layer, int T, int B,
+                          const real *state_in, real *state_out, long S_size, const uint8_t *start) {
+    const int H = g->H, Kh = g->Kh, Vh = g->Vh, PC = g->PC, Lp = B * H;
+    for (int l0 = 0; l0 < Lp; l0 += GLA_LANES) {
+        int nl = Lp - l0 < GLA_LANES ? Lp - l0 : GLA_LANES;
+        lanes_pack(k->lq, a->proj, PC, COL_Q(g), Kh, T, B, H, l0, nl, g->scale);
+        lanes_pack(k->lk, a->proj, PC, COL_K(g), Kh, T, B, H, l0, nl, 1);
+        lanes_pack(k->lv, a->proj, PC, COL_V(g), Vh, T, B, H, l0, nl, 1);
+        lanes_pack(k->lalpha, a->alpha, g->K, 0, Kh, T, B, H, l0, nl, 1);
+        lanes_pack_start(k->lstart, start, T, B, H, l0, nl);
+        lanes_state(g, layer, (real *)state_in, S_size, k->lS, l0, nl, true);
+        gla_lanes_forward(k->lS, k->lo, NULL, k->lq, k->lk, k->lv, k->lalpha, k->lstart, T, Kh, Vh);
+        lanes_unpack_add(a->o, g->V, 0, Vh, k->lo, T, B, H, l0, nl);
+        lanes_state(g, layer, state_out, S_size, k->lS, l0, nl, false);
+    }
+}
+
+/* The backward of layer `layer`'s recurrence, lane block by lane block: from k->do_ [N, V] into
+ * the q, k, v columns of k->dproj and into k->dz (+=). The states are recomputed from the
+ * initial ones SEG steps at a time (k->lbound holds the state before each segment). */
+static void lanes_backward(const Gla *g, GlaWork *k, const GlaActs *a, int layer, int T, int B,
+                           long S_size) {
+    const int H = g->H, Kh = g->Kh, Vh = g->Vh, PC = g->PC, Lp = B * H;
+    const long KVL = (long)Kh * Vh * GLA_LANES;
+    const int segments = (T + SEG - 1) / SEG;
+    for (int l0 = 0; l0 < Lp; l0 += GLA_LANES) {
+        int nl = Lp - l0 < GLA_LANES ? Lp - l0 : GLA_LANES;
+        lanes_pack(k->lq, a->proj, PC, COL_Q(g), Kh, T, B, H, l0, nl, g->scale);
+        lanes_pack(k->lk, a->proj, PC, COL_K(g), Kh, T, B, H, l0, nl, 1);
+        lanes_pack(k->lv, a->proj, PC, COL_V(g), Vh, T, B, H, l0, nl, 1);
+        lanes_pack(k->lalpha, a->alpha, g->K, 0, Kh, T, B, H, l0, nl, 1);
+        lanes_pack(k->lo, k->do_, g->V, 0, Vh, T, B, H, l0, nl, 1);
+        lanes_pack_start(k->lstart, k->start, T, B, H, l0, nl);
+        lanes_state(g, layer, k->state0, S_size, k->lbound, l0, nl, true);
+        for (int sg = 0; sg + 1 < segments; sg++) { /* the state before each later segment */
+            memcpy(k->lbound + (sg + 1) * KVL, k->lbound + sg * KVL, sizeof(real) * (size_t)KVL);
+            long t0 = (long)sg * SEG;
+            gla_lanes_forward(k->lbound + (sg + 1) * KVL, NULL, NULL, k->lq + t0 * Kh * GLA_LANES,
+                              k->lk + t0 * Kh * GLA_LANES, k->lv + t0 * Vh * GLA_LANES,
+                              k->lalpha + t0 * Kh * GLA_LANES, k->lstart + t0 * GLA_LANES, SEG, Kh, Vh);
+        }
+        memset(k->ldS, 0, sizeof(real) * (size_t)KVL);
+        for (int sg = segments - 1; sg >= 0; sg--) {
+            long t0 = (long)sg * SEG, n = T - t0 < SEG ? T - t0 : SEG;
+            long qo = t0 * Kh * GLA_LANES, vo = t0 * Vh * GLA_LANES;
+            memcpy(k->lS, k->lbound + sg * KVL, sizeof(real) * (size_t)KVL);
+            gla_lanes_forward(k->lS, NULL, k->lhist, k->lq + qo, k->lk + qo, k->lv + vo, k->lalpha + qo,
+                              k->lstart + t0 * GLA_LANES, (int)n, Kh, Vh);
+            gla_lanes_backward(k->ldq + qo, k->ldk + qo, k->ldv + vo, k->ldg + qo, k->ldS, k->lo + vo,
+                               k->lbound + sg * KVL, k->lhist, k->lq + qo, k->lk + qo, k->lv + vo,
+                               k->lalpha + qo, k->lstart + t0 * GLA_LANES, (int)n, Kh, Vh, g->scale);
+        }
+        lanes_unpack_add(k->dproj, PC, COL_Q(g), Kh, k->ldq, T, B, H, l0, nl);
+        lanes_unpack_add(k->dproj, PC, COL_K(g), Kh, k->ldk, T, B, H, l0, nl);
+        lanes_unpack_add(k->dproj, PC, COL_V(g), Vh, k->ldv, T, B, H, l0, nl);
+        lanes_unpack_add(k->dz, g->K, 0, Kh, k->ldg, T, B, H, l0, nl);
+    }
+}
+
+/* Layer `layer`'s recurrence over T steps of B envs, pair by pair (gla_scan.c): the states from
+ * state_in into state_out [B, S] (they may be the same), the outputs into a->o [N, V]. */
+static void pair_forward(const Gla *g, GlaActs *a, int layer, int T, int B, const real *state_in,
+                         real *state_out, long S_size, const uint8_t *start) {
+    const long KV = (long)g->Kh * g->Vh;
+    const int PC = g->PC, K = g->K, V = g->V;
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < g->H; h++) {
+            long st = (long)b * S_size + (long)layer * g->H * KV + h * KV;
+            real *Sb = state_out + st;
+            if (state_out != state_in) memcpy(Sb, state_in + st, (size_t)KV * sizeof *Sb);
+            GlaScanIO io = {
+                .q = a->proj + (long)b * PC + COL_Q(g) + h * g->Kh,
+                .k = a->proj + (long)b * PC + COL_K(g) + h * g->Kh,
+                .v = a->proj + (long)b * PC + COL_V(g) + h * g->Vh,
+                .alpha = a->alpha + (long)b * K + h * g->Kh,
+                .start = start + b,
+                .stride = (long)B * PC,
+                .astride = (long)B * K,
+                .sstride = B,
+            };
+            gla_scan_forward(Sb, a->o + (long)b * V + h * g->Vh, (long)B * V, NULL, &io, T, g->Kh,
+                             g->Vh, g->scale);
+        }
+}
+
+/* The backward of pair_forward (the reference of lanes_backward): the states of each pair
+ * recomputed over all T steps, then gla_scan_backward_ref. */
+static void pair_backward(const Gla *g, GlaWork *k, const GlaActs *a, int layer, int T, int B,
+                          long S_size) {
+    const int PC = g->PC, K = g->K, V = g->V, Kh = g->Kh, Vh = g->Vh;
+    const long KV = (long)Kh * Vh;
+    real *hist = k->lhist, *dS = k->ldS; /* [T, KV] fits in lhist; [KV] in ldS */
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < g->H; h++) {
+            long st = (long)b * S_size + (long)layer * g->H * KV + h * KV;
+            long qo = (long)b * PC + COL_Q(g) + h * Kh, ko = (long)b * PC + COL_K(g) + h * Kh;
+            long vo = (long)b * PC + COL_V(g) + h * Vh, ao = (long)b * K + h * Kh;
+            GlaScanIO io = {
+                .q = a->proj + qo, .k = a->proj + ko, .v = a->proj + vo,
+                .alpha = a->alpha + ao, .start = k->start + b,
+                .stride = (long)B * PC, .astride = (long)B * K, .sstride = B,
+            };
+            memcpy(dS, k->state0 + st, (size_t)KV * sizeof(real));
+            gla_scan_forward(dS, NULL, 0, hist, &io, T, Kh, Vh, g->scale);
+            gla_scan_backward_ref(k->dproj + qo, k->dproj + ko, k->dproj + vo, k->dz + ao, dS,
+                                  k->do_ + (long)b * V + h * Vh, (long)B * V, k->state0 + st, hist,
+                                  &io, T, Kh, Vh, g->scale);
+        }
+}
+
 /* The forward pass over T steps of B envs (rows N = T * B), keeping every activation in k.
  * The recurrent state of layer l, env b starts from state_in [B, S] and ends in state_out
  * [B, S] (they may be the same buffer). */
@@ -374,7 +567,7 @@ static void gla_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
     const real *P = p->params;
     bool nv = w->naive;
     int N = T * B, D = g->D, K = g->K, V = g->V, PC = g->PC, F = g->F, A = g->A;
-    long S = (long)p->state_size, KV = (long)g->Kh * g->Vh;
+    long S = (long)p->state_size;
     gla_input(g, k->inp, N, obs, start, prev_action);
     linear_forward(k->resid, D, k->inp, g->IN, P + g->w_in, P + g->b_in, N, g->IN, D, nv);
     for (int l = 0; l < g->L; l++) {
@@ -386,24 +579,12 @@ static void gla_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
         linear_forward(a->proj, PC, a->ln1, D, P + ly->proj, NULL, N, D, PC, nv);
         linear_forward(a->z, K, a->proj + COL_A1(g), PC, P + ly->wa2, P + ly->ba, N, g->R, K, nv);
         gate_forward(a->alpha, a->z, (long)N * K, g->tau);
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < g->H; h++) {
-                long st = (long)b * S + (long)l * g->H * KV + h * KV;
-                real *Sb = state_out + st;
-                if (state_out != state_in) memcpy(Sb, state_in + st, (size_t)KV * sizeof *Sb);
-                GlaScanIO io = {
-                    .q = a->proj + (long)b * PC + COL_Q(g) + h * g->Kh,
-                    .k = a->proj + (long)b * PC + COL_K(g) + h * g->Kh,
-                    .v = a->proj + (long)b * PC + COL_V(g) + h * g->Vh,
-                    .alpha = a->alpha + (long)b * K + h * g->Kh,
-                    .start = start + b,
-                    .stride = (long)B * PC,
-                    .astride = (long)B * K,
-                    .sstride = B,
-                };
-                gla_scan_forward(Sb, a->o + (long)b * V + h * g->Vh, (long)B * V, NULL, &io, T,
-                                 g->Kh, g->Vh, g->scale);
-            }
+        if (T > 1 && !nv) { /* a sequence: lane blocks */
+            memset(a->o, 0, sizeof(real) * (size_t)N * V);
+            lanes_forward(g, k, a, l, T, B, state_in, state_out, S, start);
+        } else { /* one step (in place, with no packing), or the reference */
+            pair_forward(g, a, l, T, B, state_in, state_out, S, start);
+        }
         gated_rmsnorm_forward(a->gated, a->grstd, a->o, a->proj + COL_U(g), PC, P + ly->gnorm, N,
                               g->H, g->Vh);
         real *mid = F ? a->mid : y;
@@ -454,8 +635,8 @@ static void gla_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
     real *G = grads;
     bool nv = w->naive;
     int T = w->T, B = w->B, N = T * B, D = g->D, K = g->K, V = g->V, PC = g->PC, F = g->F;
-    int A = g->A, Kh = g->Kh, Vh = g->Vh;
-    long S = (long)p->state_size, KV = (long)Kh * Vh;
+    int A = g->A, Vh = g->Vh;
+    long S = (long)p->state_size;
     size_t ND = (size_t)N * D * sizeof(real);
     /* heads and final norm */
     for (int n = 0; n < N; n++) {
@@ -492,23 +673,10 @@ static void gla_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
         gated_rmsnorm_backward(k->do_, k->dproj + COL_U(g), PC, G + ly->gnorm, k->dgated, a->o,
                                a->proj + COL_U(g), P + ly->gnorm, a->grstd, N, g->H, Vh);
         memset(k->dz, 0, (size_t)N * K * sizeof(real));
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < g->H; h++) {
-                long st = (long)b * S + (long)l * g->H * KV + h * KV;
-                long qo = (long)b * PC + COL_Q(g) + h * Kh, ko = (long)b * PC + COL_K(g) + h * Kh;
-                long vo = (long)b * PC + COL_V(g) + h * Vh, ao = (long)b * K + h * Kh;
-                GlaScanIO io = {
-                    .q = a->proj + qo, .k = a->proj + ko, .v = a->proj + vo,
-                    .alpha = a->alpha + ao, .start = k->start + b,
-                    .stride = (long)B * PC, .astride = (long)B * K, .sstride = B,
-                };
-                /* recompute S_0 .. S_{T-1} from the stored initial state */
-                memcpy(k->dS, k->state0 + st, (size_t)KV * sizeof(real));
-                gla_scan_forward(k->dS, NULL, 0, k->hist, &io, T, Kh, Vh, g->scale);
-                gla_scan_backward(k->dproj + qo, k->dproj + ko, k->dproj + vo, k->dz + ao, k->dS,
-                                  k->do_ + (long)b * V + h * Vh, (long)B * V, k->state0 + st,
-                                  k->hist, &io, T, Kh, Vh, g->scale);
-            }
+        if (nv)
+            pair_backward(g, k, a, l, T, B, S);
+        else
+            lanes_backward(g, k, a, l, T, B, S);
         gate_backward(k->dz, a->z, (long)N * K, g->tau);
         linear_backward(k->dproj + COL_A1(g), G + ly->wa2, G + ly->ba, k->dz, K,
                         a->proj + COL_A1(g), PC, P + ly->wa2, N, g->R, K, nv);

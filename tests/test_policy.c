@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policies/gla_lanes.h"
 #include "policies/gla_scan.h"
 #include "policies/linalg.h"
 #include "policies/policy.h"
@@ -343,11 +344,14 @@ START_TEST(linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_
 }
 END_TEST
 
-START_TEST(the_cblas_and_plain_loop_paths_give_the_same_outputs_and_gradients) {
+START_TEST(the_fast_paths_and_the_plain_reference_give_the_same_outputs_and_gradients) {
+    /* fast: cblas and, for GLA sequences, the lane blocks of gla_lanes.c; reference: plain
+     * loops and the one-pair scan of gla_scan.c */
     PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
     for (int c = 0; c < 2; c++) {
         Policy *p = make_policy(&cfgs[c], 5, 3, 7, 0.1);
-        const int T = 16, B = 5, A = 3;
+        /* 70 steps: three time segments of the GLA's backward; 9 envs x 2 heads: two lane blocks */
+        const int T = 70, B = 9, A = 3;
         size_t N = (size_t)T * B, P = p->n_params;
         Seq s;
         seq_make(&s, p, T, B, 9);
@@ -617,6 +621,71 @@ START_TEST(a_workspace_is_reused_across_calls_without_allocating) {
 }
 END_TEST
 
+START_TEST(the_lane_scan_computes_bit_for_bit_what_the_one_pair_scan_computes) {
+    /* GLA_LANES pairs with their own inputs and starts; lanes 13.. left unused (zeros) */
+    enum { T = 9, Kh = 4, Vh = 8, W = 2 * Kh + Vh, NL = 13, LN = GLA_LANES };
+    const real scale = (real)0.5;
+    Rng rng;
+    rng_seed(&rng, 7, 7);
+    static real x[NL][T * W], alpha[NL][T * Kh], dO[NL][T * Vh], S0[NL][Kh * Vh];
+    static uint8_t start[NL][T];
+    static real q[T * Kh * LN], k[T * Kh * LN], v[T * Vh * LN], a[T * Kh * LN], dOl[T * Vh * LN];
+    static real S[Kh * Vh * LN], Sl0[Kh * Vh * LN], o[T * Vh * LN], hist[T * Kh * Vh * LN];
+    static real dq[T * Kh * LN], dk[T * Kh * LN], dv[T * Vh * LN], dg[T * Kh * LN], dS[Kh * Vh * LN];
+    static uint8_t sl[T * LN];
+    memset(q, 0, sizeof q), memset(k, 0, sizeof k), memset(v, 0, sizeof v), memset(a, 0, sizeof a);
+    memset(dOl, 0, sizeof dOl), memset(Sl0, 0, sizeof Sl0), memset(sl, 0, sizeof sl);
+    for (int p = 0; p < NL; p++) {
+        for (int i = 0; i < T * W; i++) x[p][i] = (real)rng_normal(&rng);
+        for (int i = 0; i < T * Kh; i++) alpha[p][i] = (real)rng_double(&rng);
+        for (int i = 0; i < T * Vh; i++) dO[p][i] = (real)rng_normal(&rng);
+        for (int i = 0; i < Kh * Vh; i++) Sl0[i * LN + p] = S0[p][i] = (real)rng_normal(&rng);
+        for (int t = 0; t < T; t++) sl[t * LN + p] = start[p][t] = rng_below(&rng, 4) == 0;
+        for (int t = 0; t < T; t++) {
+            for (int i = 0; i < Kh; i++) {
+                q[(t * Kh + i) * LN + p] = x[p][t * W + i] * scale;
+                k[(t * Kh + i) * LN + p] = x[p][t * W + Kh + i];
+                a[(t * Kh + i) * LN + p] = alpha[p][t * Kh + i];
+            }
+            for (int j = 0; j < Vh; j++) {
+                v[(t * Vh + j) * LN + p] = x[p][t * W + 2 * Kh + j];
+                dOl[(t * Vh + j) * LN + p] = dO[p][t * Vh + j];
+            }
+        }
+    }
+    memcpy(S, Sl0, sizeof S);
+    gla_lanes_forward(S, o, hist, q, k, v, a, sl, T, Kh, Vh);
+    memset(dS, 0, sizeof dS);
+    gla_lanes_backward(dq, dk, dv, dg, dS, dOl, Sl0, hist, q, k, v, a, sl, T, Kh, Vh, scale);
+    for (int p = 0; p < LN; p++) {
+        if (p >= NL) { /* an unused lane stays zero */
+            for (int i = 0; i < Kh * Vh; i++) ck_assert(S[i * LN + p] == 0 && dS[i * LN + p] == 0);
+            continue;
+        }
+        GlaScanIO io = {.q = x[p], .k = x[p] + Kh, .v = x[p] + 2 * Kh, .alpha = alpha[p], .start = start[p],
+                        .stride = W, .astride = Kh, .sstride = 1};
+        real S1[Kh * Vh], o1[T * Vh], h1[T * Kh * Vh], d1[T * W], g1[T * Kh], dS1[Kh * Vh];
+        memcpy(S1, S0[p], sizeof S1);
+        gla_scan_forward(S1, o1, Vh, h1, &io, T, Kh, Vh, scale);
+        memset(d1, 0, sizeof d1), memset(g1, 0, sizeof g1);
+        gla_scan_backward_ref(d1, d1 + Kh, d1 + 2 * Kh, g1, dS1, dO[p], Vh, S0[p], h1, &io, T, Kh, Vh, scale);
+        for (int i = 0; i < Kh * Vh; i++) ck_assert_msg(S[i * LN + p] == S1[i], "pair %d: state %d", p, i);
+        for (int t = 0; t < T; t++) {
+            for (int j = 0; j < Vh; j++) {
+                ck_assert_msg(o[(t * Vh + j) * LN + p] == o1[t * Vh + j], "pair %d: o[%d][%d]", p, t, j);
+                ck_assert_msg(dv[(t * Vh + j) * LN + p] == d1[t * W + 2 * Kh + j], "pair %d: dv[%d][%d]", p, t, j);
+            }
+            for (int i = 0; i < Kh; i++) {
+                ck_assert_msg(dq[(t * Kh + i) * LN + p] == d1[t * W + i], "pair %d: dq[%d][%d]", p, t, i);
+                ck_assert_msg(dk[(t * Kh + i) * LN + p] == d1[t * W + Kh + i], "pair %d: dk[%d][%d]", p, t, i);
+                ck_assert_msg(dg[(t * Kh + i) * LN + p] == g1[t * Kh + i], "pair %d: dg[%d][%d]", p, t, i);
+            }
+        }
+        for (int i = 0; i < Kh * Vh; i++) ck_assert_msg(dS[i * LN + p] == dS1[i], "pair %d: dS %d", p, i);
+    }
+}
+END_TEST
+
 START_TEST(the_vectorized_scan_backward_equals_the_plain_loop_reference) {
     enum { T = 11, Kh = 8, Vh = 16, W = 2 * Kh + Vh }; /* rows [q | k | v] */
     Rng rng;
@@ -735,8 +804,9 @@ static Suite *policy_suite(void) {
     suite_add_tcase(s, tc);
     tc = test_case("cblas and plain loops");
     tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);
-    tcase_add_test(tc, the_cblas_and_plain_loop_paths_give_the_same_outputs_and_gradients);
+    tcase_add_test(tc, the_fast_paths_and_the_plain_reference_give_the_same_outputs_and_gradients);
     tcase_add_test(tc, the_vectorized_scan_backward_equals_the_plain_loop_reference);
+    tcase_add_test(tc, the_lane_scan_computes_bit_for_bit_what_the_one_pair_scan_computes);
     tcase_add_test(tc, the_vectorizable_exp_log1p_and_tanh_are_within_a_few_ulp_of_libm);
     suite_add_tcase(s, tc);
     tc = test_case("creation, init and workspaces");
