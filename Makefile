@@ -66,7 +66,8 @@ help:
 	@echo "make test     deps + build + the layer check + every test suite, then again with ASan and UBSan"
 	@echo "make train    deps + build + ./ppo train configs/cartpole.yaml"
 	@echo "make bench    speed benchmarks"
-	@echo "make fuzz     fuzz the checkpoint loader with libFuzzer (clang) for FUZZ_SECONDS (60)"
+	@echo "make fuzz     fuzz every loader with libFuzzer (clang), FUZZ_SECONDS (60) per target;"
+	@echo "              FUZZ_TARGETS=\"checkpoint config map progress policy\" picks some"
 	@echo "make install  put ppo in $(PREFIX)/bin (PREFIX=/usr/local by default)"
 	@echo "make bench-mpi  2 MPI ranks against 1 process (scripts/bench-mpi.sh)"
 	@echo "make clean    remove build outputs"
@@ -172,19 +173,50 @@ bench: ppo $(BUILD)/release/bench
 	@echo "== CartPole: time to a mean return of 475, seeds 1-5 (configs/cartpole.yaml)"
 	@scripts/bench-train.sh configs/cartpole.yaml "1 2 3 4 5" 475
 
-# libFuzzer on the checkpoint loader: clang, ASan + UBSan, the committed seed corpus in
-# tests/fuzz/corpus (new inputs go to build/fuzz/corpus, so the committed one stays small).
+# libFuzzer on every loader (README "When something goes wrong"): one target per tests/fuzz/fuzz_T.c,
+# each built with clang, ASan and UBSan from exactly the library sources and pkg-config modules
+# it needs (FUZZ_SRCS_T, FUZZ_PKGS_T), then run for FUZZ_SECONDS each in turn by
+# tests/fuzz/run.sh: seeds from tests/fuzz/corpus/T, new inputs to build/fuzz/corpus/T (the
+# committed corpus stays small), reproducers to build/fuzz/findings/T. `make fuzz
+# FUZZ_TARGETS="config map"` runs some; FUZZ_OPTS adds libFuzzer options to every run.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_checkpoint.c run/checkpoint.c core/file.c core/err.c
-$(BUILD)/fuzz/fuzz_checkpoint: $(FUZZ_SRCS) run/checkpoint.h | libs
-	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus
-	$(Q)clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all $(FUZZ_SRCS) $$(pkg-config --libs zlib) -o $@
+FUZZ_ALL := checkpoint config map progress policy
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_OPTS ?=
+FUZZ_ENVS := core/err.c core/file.c core/rng.c envs/env.c envs/cartpole.c $(wildcard envs/gridworld/*.c)
+FUZZ_POLICIES := policies/policy.c policies/gla.c policies/gla_scan.c policies/layers.c \
+  policies/linalg.c policies/mlp.c
+FUZZ_SRCS_checkpoint := run/checkpoint.c core/file.c core/err.c
+FUZZ_PKGS_checkpoint := zlib
+FUZZ_SRCS_config := run/config.c $(FUZZ_ENVS) $(FUZZ_POLICIES)
+FUZZ_PKGS_config := yaml-0.1 openblas
+FUZZ_SRCS_map := $(FUZZ_ENVS)
+FUZZ_PKGS_map :=
+FUZZ_SRCS_progress := run/progress.c core/file.c core/err.c
+FUZZ_PKGS_progress :=
+FUZZ_SRCS_policy := run/checkpoint.c run/config.c run/evaluate.c policies/categorical.c \
+  $(FUZZ_ENVS) $(FUZZ_POLICIES)
+FUZZ_PKGS_policy := yaml-0.1 zlib openblas
+FUZZ_HDRS := $(wildcard $(addsuffix /*.h,$(LAYERS)) envs/gridworld/*.h)
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=all
+
+define fuzz_target
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_HDRS) | libs
+	@mkdir -p $$(dir $$@)
+	@$(if $(Q),echo "  CC  fuzz $$@")
+	$(Q)clang $(FUZZ_CFLAGS) $(if $(FUZZ_PKGS_$(1)),$$(shell pkg-config --cflags $(FUZZ_PKGS_$(1)))) \
+	  tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) \
+	  $(if $(FUZZ_PKGS_$(1)),$$(shell pkg-config --libs $(FUZZ_PKGS_$(1)))) -lm -pthread -o $$@
+endef
+$(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_target,$(t))))
+
 fuzz:
 	@command -v clang >/dev/null 2>&1 || { echo "error: make fuzz needs clang with libFuzzer: apt-get install clang"; exit 1; }
-	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_checkpoint
-	$(BUILD)/fuzz/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	  $(BUILD)/fuzz/corpus tests/fuzz/corpus
+	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  tests/fuzz/run.sh $$t $(FUZZ_SECONDS) $(FUZZ_OPTS) || fail=1; done; \
+	  [ $$fail -eq 0 ] || { echo "FAILED: a fuzz target found something (see above)"; exit 1; }
 
 # 2 MPI ranks against 1 process with the same total envs, and time to 475 with 2 ranks.
 bench-mpi: ppo
