@@ -184,8 +184,7 @@ FUZZ_ALL := checkpoint config map progress policy
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_OPTS ?=
 FUZZ_ENVS := core/err.c core/file.c core/rng.c envs/env.c envs/cartpole.c $(wildcard envs/gridworld/*.c)
-FUZZ_POLICIES := policies/policy.c policies/gla.c policies/gla_scan.c policies/layers.c \
-  policies/linalg.c policies/mlp.c
+FUZZ_POLICIES := $(wildcard policies/*.c)
 FUZZ_SRCS_checkpoint := run/checkpoint.c core/file.c core/err.c
 FUZZ_PKGS_checkpoint := zlib
 FUZZ_SRCS_config := run/config.c $(FUZZ_ENVS) $(FUZZ_POLICIES)
@@ -194,8 +193,7 @@ FUZZ_SRCS_map := $(FUZZ_ENVS)
 FUZZ_PKGS_map :=
 FUZZ_SRCS_progress := run/progress.c core/file.c core/err.c
 FUZZ_PKGS_progress :=
-FUZZ_SRCS_policy := run/checkpoint.c run/config.c run/evaluate.c policies/categorical.c \
-  $(FUZZ_ENVS) $(FUZZ_POLICIES)
+FUZZ_SRCS_policy := run/checkpoint.c run/config.c run/evaluate.c $(FUZZ_ENVS) $(FUZZ_POLICIES)
 FUZZ_PKGS_policy := yaml-0.1 zlib openblas
 FUZZ_HDRS := $(wildcard $(addsuffix /*.h,$(LAYERS)) envs/gridworld/*.h)
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \

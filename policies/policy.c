@@ -72,6 +72,13 @@ int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
         policy_destroy(p);
         return -1;
     }
+    if (p->state_size > (size_t)POLICY_MAX_STATE) {
+        size_t n = p->state_size;
+        policy_destroy(p);
+        return err_set(err, "policy: %zu reals of recurrent state per env are more than ppo holds (at "
+                       "most %ld); make policy.d_model, expand_k, expand_v or n_layers smaller, or "
+                       "n_heads larger", n, POLICY_MAX_STATE);
+    }
     if (p->n_params > (size_t)POLICY_MAX_PARAMS) {
         size_t n = p->n_params;
         policy_destroy(p);

@@ -35,6 +35,7 @@
 #define POLICY_MAX_EXPAND 16.0 /* expand_k, expand_v, mlp_ratio */
 #define POLICY_MAX_INIT_STD 10.0
 #define POLICY_MAX_PARAMS (1L << 26) /* parameters at most (256 MiB of floats, 3x that with Adam) */
+#define POLICY_MAX_STATE (1L << 20)  /* reals of recurrent state per env at most (4 MiB) */
 #define POLICY_MIN_GATE_TAU 1e-3 /* gate_tau in [MIN, MAX] */
 #define POLICY_MAX_GATE_TAU 1e6
 

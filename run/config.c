@@ -29,6 +29,7 @@ typedef struct Field {
 } Field;
 
 #define CONFIG_MAX_BYTES (1u << 20) /* a larger file is not a config */
+#define ROLLOUT_MAX_FLOATS (1L << 30) /* a rollout's observations at most (4 GiB) */
 
 static const char *const INTEGRATORS[] = {"euler", "semi-implicit", NULL};
 
@@ -496,7 +497,13 @@ static int validate(const TrainConfig *cfg, Err *err) {
     if (!run->runs_dir[0]) return err_set(err, "run.runs_dir: must not be empty");
     Policy *policy;
     if (policy_for_config(&policy, cfg, err)) return -1;
+    /* the rollout buffer's observations, [T + 1, N, O] floats */
+    double obs_floats = ((double)run->num_steps + 1) * run->num_envs * policy->obs_dim;
     policy_destroy(policy);
+    if (obs_floats > ROLLOUT_MAX_FLOATS)
+        return err_set(err, "run.num_steps: a rollout of %d envs x %d steps holds %.3g observation floats, "
+                       "more than ppo holds (at most %.3g); make run.num_envs or run.num_steps smaller",
+                       run->num_envs, run->num_steps, obs_floats, (double)ROLLOUT_MAX_FLOATS);
     return 0;
 }
 

@@ -176,7 +176,7 @@ void progress_table_free(ProgressTable *t) {
 }
 
 /* Room for cap rows in every array of t. */
-static int grow(ProgressTable *t, int n_cols, int cap) {
+static int grow(ProgressTable *t, int n_cols, size_t cap) {
     double *s = realloc(t->step, sizeof(double) * (size_t)cap);
     if (!s) return -1;
     t->step = s;
@@ -202,7 +202,8 @@ int progress_read(const char *path, const char *const *columns, int n_cols, Prog
         idx[c] = line ? find_column(line, columns[c]) : -1;
         if (idx[c] < 0 && !missing) missing = columns[c];
     }
-    int rc = 0, cap = 0;
+    int rc = 0;
+    size_t cap = 0;
     if (!line)
         rc = err_input(err, "%s: empty file (no header)", path);
     else if (missing)
@@ -211,7 +212,7 @@ int progress_read(const char *path, const char *const *columns, int n_cols, Prog
     while (!rc && (line = strtok_r(NULL, "\n", &save))) {
         double step = field(line, idx_step);
         if (!isfinite(step)) continue;
-        if (t->n == cap && grow(t, n_cols, cap = cap ? 2 * cap : 256)) rc = err_set(err, "%s: out of memory", path);
+        if ((size_t)t->n == cap && grow(t, n_cols, cap = cap ? 2 * cap : 256)) rc = err_set(err, "%s: out of memory", path);
         if (rc) break;
         t->step[t->n] = step;
         for (int c = 0; c < n_cols; c++) t->col[c][t->n] = field(line, idx[c]);

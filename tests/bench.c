@@ -4,14 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cblas.h>
 
 #include "core/clock.h"
+#include "core/pool.h"
 #include "core/rng.h"
 #include "envs/vecenv.h"
 #include "policies/policy.h"
 #include "policies/policy_impl.h"
+#include "run/config.h"
+#include "run/trainer.h"
 
 
 /* Steps n envs of `name` with random actions taken from a precomputed buffer, autoreset
@@ -237,10 +241,110 @@ static int random_policy_return(const char *name, int episodes) {
     return 0;
 }
 
+/* One worker's share of the all-core sgemm figure. */
+typedef struct SgemmJob {
+    double seconds;
+    double gflops[256];
+} SgemmJob;
+
+static void sgemm_job(void *ctx, int i) {
+    SgemmJob *j = ctx;
+    enum { n = 512 };
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n), *c = malloc(sizeof(float) * n * n);
+    for (long k = 0; k < (long)n * n; k++) a[k] = 1e-3f * (float)(k % 7), b[k] = 1e-3f * (float)(k % 5), c[k] = 0;
+    long reps = 0;
+    double t0 = clock_seconds(), t1 = t0;
+    while (t1 - t0 < j->seconds) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+        reps++;
+        t1 = clock_seconds();
+    }
+    j->gflops[i] = 2.0 * n * n * n * reps / (t1 - t0) / 1e9;
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* This machine's sgemm peak on all its cores: one single-threaded 512^3 sgemm loop on every core
+ * at once (the pool's workers), the GFLOP/s summed. */
+static double bench_sgemm_all(double seconds) {
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1) cores = 1;
+    if (cores > 256) cores = 256;
+    Pool *pool;
+    Err err;
+    if (pool_create(&pool, cores, &err)) return 0;
+    SgemmJob job = {.seconds = seconds};
+    pool_run(pool, sgemm_job, &job);
+    pool_destroy(pool);
+    double sum = 0;
+    for (int i = 0; i < cores; i++) sum += job.gflops[i];
+    printf("sgemm 512x512x512 (OpenBLAS), %d cores at once: %8.2f GFLOP/s\n", cores, sum);
+    return sum;
+}
+
+/* End to end: `ppo train CONFIG` for `updates` updates (with the overrides sets [n], no stop and
+ * no checkpoint but the last), in a temporary folder; prints the FLOPs per env step (the
+ * rollout's forward plus update_epochs forward+backward, policy_flops), the FLOP-bound limit of
+ * env steps/s on all cores (peak / FLOPs per step), the measured env steps/s and their ratio. */
+static int bench_end_to_end(const char *config, char **sets, int n, long updates, double peak) {
+    char dir[] = "/tmp/ppo-bench-XXXXXX";
+    if (!mkdtemp(dir)) return -1;
+    char *all[32], runs_dir[64];
+    snprintf(runs_dir, sizeof runs_dir, "run.runs_dir=%s", dir);
+    int k = 0;
+    for (int i = 0; i < n && k < 28; i++) all[k++] = sets[i];
+    all[k++] = runs_dir;
+    all[k++] = "run.stop_return=0";
+    all[k++] = "run.checkpoint_interval=0";
+    TrainConfig cfg;
+    Err err;
+    if (config_load(&cfg, config, all, k, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    cfg.run.total_timesteps = (long)cfg.run.num_envs * cfg.run.num_steps * (updates + 1);
+    Policy *p;
+    if (policy_for_config(&p, &cfg, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    double f, b;
+    policy_flops(p, &f, &b);
+    policy_destroy(p);
+    const double per_step = f + cfg.ppo.update_epochs * (f + b);
+    TrainOptions opts = {.config_path = config, .quiet = true, .max_updates = updates};
+    TrainResult res;
+    int rc = trainer_run(&cfg, &opts, &res, &err);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+    if (rc) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        return -1;
+    }
+    const double sps = res.steps / res.seconds, limit = peak / per_step * 1e9;
+    printf("end to end %s (%s%s, %d workers): %.1f kFLOP per env step (forward + %d x forward+backward); "
+           "FLOP-bound limit %.0f k steps/s; measured %.0f k steps/s = %.0f%% of the limit\n",
+           config, cfg.policy.kind, n ? " with --set" : "", cfg.run.workers, per_step / 1e3,
+           cfg.ppo.update_epochs, limit / 1e3, sps / 1e3, 100 * sps / limit);
+    for (int i = 0; i < n; i++) printf("    --set %s\n", sets[i]);
+    return 0;
+}
+
+/* Usage: bench [SECONDS [end-to-end]]: every section, each measured for about SECONDS (default
+ * 3), or only the end-to-end section. */
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
     int rc = 0;
+    if (argc > 2 && strcmp(argv[2], "end-to-end") == 0) {
+        double peak = bench_sgemm_all(seconds / 3);
+        rc |= bench_end_to_end("configs/cartpole.yaml", NULL, 0, 300, peak);
+        char *wide[] = {"policy.d_model=128"};
+        rc |= bench_end_to_end("configs/cartpole.yaml", wide, 1, 60, peak);
+        return rc ? 1 : 0;
+    }
     rc |= bench_env("cartpole", 64, seconds);
     rc |= bench_env("gridworld/empty-8x8", 64, seconds);
     rc |= bench_env("gridworld/four-rooms", 64, seconds);
@@ -252,5 +356,9 @@ int main(int argc, char **argv) {
     const char *levels[] = {"gridworld/empty-8x8", "gridworld/empty-random-8x8", "gridworld/four-rooms",
                             "gridworld/door-key-5x5", "gridworld/door-key-8x8", "gridworld/memory-s7"};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);
+    double peak = bench_sgemm_all(seconds / 3);
+    rc |= bench_end_to_end("configs/cartpole.yaml", NULL, 0, 300, peak);
+    char *wide[] = {"policy.d_model=128"};
+    rc |= bench_end_to_end("configs/cartpole.yaml", wide, 1, 60, peak);
     return rc ? 1 : 0;
 }

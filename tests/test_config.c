@@ -162,6 +162,13 @@ START_TEST(the_config_allows_exactly_the_ranges_the_policies_accept) {
     char *over_ratio[] = {"policy.mlp_ratio=16.5"};
     ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", over_ratio, 1, &err), -1);
     ck_assert_msg(strstr(err.msg, "policy.mlp_ratio") && strstr(err.msg, "[0, 16]"), "%s", err.msg);
+    char *huge_rollout[] = {"env.name=gridworld/memory-s7", "run.num_envs=100000", "run.num_steps=100",
+                            "run.total_timesteps=100000000000", "ppo.num_minibatches=1"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", huge_rollout, 5, &err), -1);
+    ck_assert_msg(strstr(err.msg, "run.num_steps") && strstr(err.msg, "observation floats"), "%s", err.msg);
+    char *huge_state[] = {"policy.d_model=1024", "policy.n_heads=1", "policy.expand_k=16"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", huge_state, 3, &err), -1);
+    ck_assert_msg(strstr(err.msg, "recurrent state per env"), "%s", err.msg);
     char *at_ratio[] = {"policy.mlp_ratio=16", "policy.d_model=8", "policy.n_heads=1"};
     ck_assert_msg(config_load_string(&cfg, "", 0, "t.yaml", at_ratio, 3, &err) == 0, "%s", err.msg);
 }

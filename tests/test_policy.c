@@ -491,12 +491,18 @@ START_TEST(invalid_configs_are_rejected_with_a_message_naming_the_key) {
     c = mlp_cfg();
     c.hidden = 0;
     expect_invalid(&c, "policy.hidden", NULL);
-    /* every field in range, but far too many parameters in all: refused before allocating */
+    /* every field in range, but far too many parameters, or too much recurrent state per env,
+     * in all: refused before allocating */
     policy_config_defaults(&c);
     c.d_model = 2048;
-    c.n_heads = 4;
+    c.n_heads = 64;
     c.n_layers = 8;
     expect_invalid(&c, "parameters are more than ppo trains", NULL);
+    policy_config_defaults(&c);
+    c.d_model = 1024;
+    c.n_heads = 1;
+    c.expand_k = 16;
+    expect_invalid(&c, "reals of recurrent state per env", NULL);
     /* and the defaults are valid for both kinds */
     Policy *p;
     Err err;
