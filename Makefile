@@ -5,7 +5,13 @@ BUILD := build
 OPT ?= -O2
 
 # pkg-config modules and the Debian package that provides each (for the hint when one is missing).
-PKGS := openblas sdl2 SDL2_ttf SDL2_image yaml-0.1 zlib check
+# VIEWER=0 builds without SDL2 (for machines without display libraries, such as cluster nodes):
+# viewer/headless.c stands in for the viewer, and watch, play, plot and --watch say so.
+VIEWER ?= 1
+PKGS := openblas yaml-0.1 zlib check
+ifeq ($(VIEWER),1)
+PKGS += sdl2 SDL2_ttf SDL2_image
+endif
 DEB_openblas := libopenblas-dev
 DEB_sdl2 := libsdl2-dev
 DEB_SDL2_ttf := libsdl2-ttf-dev
@@ -25,7 +31,11 @@ PKGS += ompi-c
 DEB_ompi-c := libopenmpi-dev
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# The libraries are remade when VIEWER changes (they hold the viewer or its stand-in).
+VIEWER_STAMP := $(BUILD)/viewer-setting
+$(shell mkdir -p $(BUILD); [ "$$(cat $(VIEWER_STAMP) 2>/dev/null)" = "$(VIEWER)" ] || echo "$(VIEWER)" > $(VIEWER_STAMP))
+PKG_CFLAGS := $(shell pkg-config --cflags $(filter-out check,$(PKGS)) 2>/dev/null) \
+  $(shell pkg-config --cflags check 2>/dev/null)
 APP_LIBS := $(shell pkg-config --libs $(filter-out check,$(PKGS)) 2>/dev/null) -lm -pthread
 TEST_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
@@ -39,7 +49,12 @@ APP_MAIN := cli/main.c
 # The layers, bottom up (README "Layout"); a file includes only from its own folder or a lower
 # layer (scripts/check-layers.sh, run by make test).
 LAYERS := core envs policies algo run viewer cli
-LIB_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs/gridworld/*.c))
+ALL_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs/gridworld/*.c))
+ifeq ($(VIEWER),1)
+LIB_SRCS := $(filter-out viewer/headless.c,$(ALL_SRCS))
+else
+LIB_SRCS := $(filter-out viewer/%,$(ALL_SRCS)) viewer/headless.c
+endif
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HELPERS := tests/testutil.c
 # Modules built again with `real` = double for the gradient checks (tests/gradcheck_*.c).
@@ -78,7 +93,7 @@ deps:
 # Stops the build with the package to install when pkg-config or a library is missing.
 libs:
 	@command -v pkg-config >/dev/null 2>&1 || { echo "error: pkg-config is missing: apt-get install pkg-config (or run 'make deps')"; exit 1; }
-	@for p in $(PKGS); do \
+	@for p in $(filter-out $(if $(TESTING),,check),$(PKGS)); do \
 	  pkg-config --exists $$p || { \
 	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
@@ -90,9 +105,9 @@ $(BUILD)/$(1)/%.o: %.c | libs
 	@mkdir -p $$(dir $$@)
 	@$(if $(Q),echo "  CC  $(1) $$<")
 	$(Q)$$(CC) $$(CFLAGS_ALL) $(2) -MMD -MP -c $$< -o $$@
-$(BUILD)/$(1)/libppo.a: $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(3))
+$(BUILD)/$(1)/libppo.a: $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(3)) $(VIEWER_STAMP)
 	@rm -f $$@
-	$(Q)ar rcs $$@ $$^
+	$(Q)ar rcs $$@ $$(filter %.o,$$^)
 -include $$(patsubst %.c,$(BUILD)/$(1)/%.d,$(3) $(TEST_SRCS) $(TEST_HELPERS) $(GRAD_SRCS) $(APP_MAIN))
 endef
 
@@ -138,8 +153,8 @@ ppo-asan: $(BUILD)/asan/cli/main.o $(BUILD)/asan/libppo.a
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) $^ $(APP_LIBS) -o $(BUILD)/asan/ppo
 
 test: deps
-	@$(MAKE) --no-print-directory test-release
-	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory TESTING=1 test-release
+	@$(MAKE) --no-print-directory TESTING=1 test-asan
 
 # make test runs the MPI tests (tests/test_dist.c under mpirun): it stops when MPI was not found
 # after make deps installed it, rather than skip them; make test MPI=0 leaves them out on purpose.
