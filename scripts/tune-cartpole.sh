@@ -1,13 +1,14 @@
 #!/bin/sh
 # tune-cartpole.sh: a random search of CartPole configs for the fewest env steps to a mean return
 # of 475 (the last 100 training episodes), run JOBS at a time. Each candidate is
-# configs/cartpole.yaml with --set overrides drawn (with a fixed seed, so the same N gives the
-# same candidates) from the lists below; each is trained with every seed of SEEDS, then its
+# configs/cartpole.yaml with --set overrides drawn (with a fixed seed, so the same N and space
+# give the same candidates) from the space below; each is trained with every seed of SEEDS, then its
 # final policy is evaluated over 100 deterministic episodes.
 # Writes one CSV row per (candidate, seed) to OUT: id, seed, steps to 475 (- if never), wall-clock
 # s of the run, final eval mean, and the overrides; then prints each candidate's summary
 # (solved runs, median and largest steps, lowest eval), best median first.
-# Usage: scripts/tune-cartpole.sh N "SEEDS" OUT.csv [JOBS] [WORKERS]
+# Usage: scripts/tune-cartpole.sh N "SEEDS" OUT.csv [JOBS] [WORKERS] [SPACE]
+# SPACE: a file of lines "section.key value value ..." replacing the default space below.
 set -eu
 if [ "${1:-}" = "one" ]; then # one run: one ID SEED SETS..., in $TUNE_DIR with $TUNE_WORKERS
     id=$2 seed=$3 workers=$TUNE_WORKERS dir=$TUNE_DIR
@@ -26,20 +27,35 @@ if [ "${1:-}" = "one" ]; then # one run: one ID SEED SETS..., in $TUNE_DIR with 
     exit 0
 fi
 n=${1:?N} seeds=${2:?SEEDS} out=${3:?OUT}
-jobs=${4:-$(nproc)} workers=${5:-1}
+jobs=${4:-$(nproc)} workers=${5:-1} space=${6:-}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-# Candidates: one line each, "id set set ...".
-awk -v n="$n" 'BEGIN { srand(7)
-    split("8 16 32", envs); split("16 32 64 128", steps); split("1 2 4", mbs); split("2 4 8", epochs)
-    split("0.002 0.003 0.005 0.008", lrs); split("0.98 0.99", gammas); split("0.8 0.9 0.95", lambdas)
-    split("16 32", dims); split("0 1 2", ratios); split("0.25 0.5", vfs)
-    for (id = 1; id <= n; id++) {
-        do { e = envs[int(rand() * 3) + 1]; m = mbs[int(rand() * 3) + 1] } while (e % m != 0)
-        printf "%d ppo.learning_rate=%s ppo.gamma=%s ppo.gae_lambda=%s ppo.update_epochs=%s ppo.num_minibatches=%s ppo.vf_coef=%s ppo.ent_coef=0 ppo.clip_vloss=false run.num_envs=%s run.num_steps=%s policy.d_model=%s policy.mlp_ratio=%s\n",
-            id, lrs[int(rand() * 4) + 1], gammas[int(rand() * 2) + 1], lambdas[int(rand() * 3) + 1],
-            epochs[int(rand() * 3) + 1], m, vfs[int(rand() * 2) + 1], e, steps[int(rand() * 4) + 1],
-            dims[int(rand() * 2) + 1], ratios[int(rand() * 3) + 1] } }' > "$dir/candidates"
+# The search space: one line per key, "section.key value value ...", from SPACE or the default.
+if [ -n "$space" ]; then cp "$space" "$dir/space"; else cat > "$dir/space" <<'SPACE'
+ppo.learning_rate 0.002 0.003 0.005 0.008
+ppo.gamma 0.98 0.99
+ppo.gae_lambda 0.8 0.9 0.95
+ppo.update_epochs 2 4 8
+ppo.num_minibatches 1 2 4
+ppo.vf_coef 0.25 0.5
+ppo.ent_coef 0
+ppo.clip_vloss false
+run.num_envs 8 16 32
+run.num_steps 16 32 64 128
+policy.d_model 16 32
+policy.mlp_ratio 0 1 2
+SPACE
+fi
+# Candidates: one line each, "id set set ...", each key's value drawn at random (seeded), redrawn
+# while run.num_envs is not a multiple of ppo.num_minibatches.
+awk -v n="$n" 'NF >= 2 { keys[++nk] = $1; nv[nk] = NF - 1; for (i = 2; i <= NF; i++) v[nk, i - 1] = $i }
+    END { srand(7)
+        for (id = 1; id <= n; id++) {
+            do { line = id; e = 1; m = 1
+                 for (k = 1; k <= nk; k++) { x = v[k, int(rand() * nv[k]) + 1]; line = line " " keys[k] "=" x
+                     if (keys[k] == "run.num_envs") e = x; if (keys[k] == "ppo.num_minibatches") m = x }
+            } while (e % m != 0)
+            print line } }' "$dir/space" > "$dir/candidates"
 while read -r id sets; do
     for s in $seeds; do echo "$id $s $sets"; done
 done < "$dir/candidates" > "$dir/runs"

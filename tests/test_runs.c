@@ -639,7 +639,7 @@ START_TEST(a_run_whose_first_checkpoint_fails_keeps_its_config_and_rows) {
     snprintf(run, sizeof run, "%s/runs/f", dir);
     snprintf(args, sizeof args, "train configs/cartpole.yaml --quiet " TINY " --run-name f --set run.runs_dir=%s/runs --max-updates 15",
              dir);
-    ck_assert_msg(run_ppo_limited(args, 50 * 1024) == 1, "%s", out);
+    ck_assert_msg(run_ppo_limited(args, 8 * 1024) == 1, "%s", out);
     ck_assert_msg(strstr(out, "latest.ckpt") && strstr(out, "File too large"), "%s", out);
     Snap kept;
     snap_take(&kept, run);
