@@ -25,18 +25,24 @@
  * gradient is not computed); the recurrence, per state element (K * Vh per row), 5 forward
  * (S = a S + k v: 3; o += q S: 2) and 11 backward (5 products-and-sums of 2, the decay 1).
  * Norms, activations, the gate's exp/log and the backward's recomputation of the states are
- * not counted. At the defaults (O 4, A 2: D 32, K 16, V 32, R 16, F 64) that is 23.7 kFLOP
- * forward and 47.5 kFLOP backward per env step.
+ * not counted, and the count is the same whichever form runs (the chunked one of policy.chunk
+ * does other work). At the defaults (O 4, A 2: D 32, K 16, V 32, R 16, F 64) that is
+ * 23.7 kFLOP forward and 47.5 kFLOP backward per env step.
  *
  * Backward keeps, per layer, the activations of the forward in the workspace and recomputes
  * the recurrent states S_t of one (env, head) at a time from the stored initial state into a
  * [T, Kh * Vh] scratch (recomputed from the stored segment start, never divided by alpha), so memory
- * does not grow with T * B * K * Vh. */
+ * does not grow with T * B * K * Vh.
+ *
+ * Sequences run the recurrence over blocks of GLA_LANES (env, head) pairs: step by step
+ * (gla_lanes.c) when policy.chunk is 0, else in chunks of policy.chunk steps (gla_chunk.c),
+ * the backward segment by segment either way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tgmath.h>
 
+#include "policies/gla_chunk.h"
 #include "policies/gla_lanes.h"
 #include "policies/gla_scan.h"
 #include "policies/layers.h"
@@ -49,8 +55,12 @@
 #define GLA_HALF_LIFE_MIN 4.0
 #define GLA_HALF_LIFE_MAX 1280.0
 /* The backward recomputes the states of SEG steps at a time from the state stored before them,
- * so its memory grows with T / SEG + SEG states of a lane block rather than with T. */
+ * so its memory grows with T / SEG + SEG states of a lane block rather than with T. With
+ * chunks of C steps a segment is the whole chunks that cover SEG steps (seg_len), whose
+ * ceil(SEG / C) chunk states take no more room than SEG step states. */
 #define SEG 32
+
+_Static_assert(POLICY_MAX_CHUNK <= GLA_CHUNK_MAX, "policy.chunk exceeds GLA_CHUNK_MAX");
 
 typedef struct GlaLayer {
     size_t norm1, proj, wa2, ba, gnorm, wo, norm2, w13, w2; /* offsets into params */
@@ -58,6 +68,7 @@ typedef struct GlaLayer {
 
 typedef struct Gla {
     int O, A, IN, D, H, L, K, V, Kh, Vh, R, F, PC;
+    int chunk; /* policy.chunk: 0 = gla_lanes.h's scan, C = gla_chunk.h's chunks of C */
     bool prev_action, start_flag;
     real tau, scale;
     size_t w_in, b_in, normf, w_head, b_head; /* w_head [A + 1, D] = pi.w then v.w */
@@ -108,6 +119,7 @@ typedef struct GlaWork {
     real *lhist;              /* [SEG][Kh][Vh][LANES]: the states of one segment (or of the
                                  reference's one pair over max_t steps, whichever is larger) */
     real *ldq, *ldk, *ldg;    /* [max_t][Kh][LANES] */
+    real *lwork;              /* gla_chunk_work_size(Kh, chunk) when chunk > 0 */
 } GlaWork;
 
 static bool whole(double x) { return fabs(x - round(x)) < 1e-9; }
@@ -161,6 +173,9 @@ static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *
     if (!(c->init_std >= POLICY_MIN_POSITIVE) || c->init_std > POLICY_MAX_INIT_STD)
         return err_set(err, "policy.init_std: %g is out of range (allowed %g .. %g)", c->init_std,
                        POLICY_MIN_POSITIVE, POLICY_MAX_INIT_STD);
+    if (c->chunk < 0 || c->chunk > POLICY_MAX_CHUNK)
+        return err_set(err, "policy.chunk: %d is out of range (allowed 0 .. %d; 0 = step by step)",
+                       c->chunk, POLICY_MAX_CHUNK);
     return 0;
 }
 
@@ -185,6 +200,7 @@ static int gla_build(Policy *p, Err *err) {
     g->F = (int)round(c->mlp_ratio * c->d_model);
     g->PC = 2 * g->K + 2 * g->V + g->R;
     g->tau = (real)c->gate_tau;
+    g->chunk = c->chunk;
     g->scale = (real)(1.0 / sqrt((double)g->Kh));
     g->layers = calloc((size_t)g->L, sizeof *g->layers);
     if (!g->layers) return err_set(err, "policy: out of memory");
@@ -293,7 +309,9 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     const size_t LN = GLA_LANES, MT = (size_t)w->max_t, KH = (size_t)g->Kh, VH = (size_t)g->Vh;
     const size_t segments = (MT + SEG - 1) / SEG;
     const size_t hist_n = SEG * LN > MT ? SEG * LN : MT; /* lhist: a segment of lanes, or T states */
-    size_t lanes = MT * KH * LN * 6 + MT * VH * LN * 3 + KV * (LN * (2 + segments) + hist_n);
+    const size_t cwork = g->chunk > 0 ? gla_chunk_work_size(g->Kh, g->chunk) : 0;
+    size_t lanes =
+        MT * KH * LN * 6 + MT * VH * LN * 3 + KV * (LN * (2 + segments) + hist_n) + cwork;
     size_t total = N * g->IN + (L + 1) * N * D + L * per_layer + N * (D + 1) + N * A1 +
                    2 * (size_t)w->max_b * S + N * (2 * D + PC + K + 2 * V + 3 * F + A1) + lanes;
     k->arena = malloc(total * sizeof(real));
@@ -357,6 +375,7 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     TAKE(k->ldS, KV * LN);
     TAKE(k->lbound, segments * KV * LN);
     TAKE(k->lhist, hist_n * KV);
+    TAKE(k->lwork, cwork);
 #undef TAKE
     if ((size_t)(c - k->arena) != total) abort(); /* the size sum above is wrong: a bug */
     return 0;
@@ -444,6 +463,24 @@ static void lanes_state(const Gla *g, int layer, real *states, long S_size, real
     }
 }
 
+/* The steps of one backward segment: SEG, or with chunks the whole chunks covering SEG. */
+static int seg_len(const Gla *g) {
+    return g->chunk > 0 ? g->chunk * ((SEG + g->chunk - 1) / g->chunk) : SEG;
+}
+
+/* The recurrence of one lane block over T steps from the state S (updated in place): the
+ * outputs into o unless NULL, the states after each step (scan) or each chunk into hist
+ * unless NULL. */
+static void block_forward(const Gla *g, GlaWork *k, real *S, real *o, real *hist, long t0, int T) {
+    const long qo = t0 * g->Kh * GLA_LANES, vo = t0 * g->Vh * GLA_LANES;
+    if (g->chunk > 0)
+        gla_chunk_forward(S, o, hist, k->lq + qo, k->lk + qo, k->lv + vo, k->lalpha + qo,
+                          k->lstart + t0 * GLA_LANES, T, g->Kh, g->Vh, g->chunk, k->lwork);
+    else
+        gla_lanes_forward(S, o, hist, k->lq + qo, k->lk + qo, k->lv + vo, k->lalpha + qo,
+                          k->lstart + t0 * GLA_LANES, T, g->Kh, g->Vh);
+}
+
 /* The recurrence of layer `layer` over T steps of B envs, lane block by lane block: its states
  * from state_in into state_out [B, S], its outputs into a->o [N, V]. */
 static void lanes_forward(const Gla *g, GlaWork *k, GlaActs *a, int layer, int T, int B,
@@ -457,7 +494,7 @@ static void lanes_forward(const Gla *g, GlaWork *k, GlaActs *a, int layer, int T
         lanes_pack(k->lalpha, a->alpha, g->K, 0, Kh, T, B, H, l0, nl, 1);
         lanes_pack_start(k->lstart, start, T, B, H, l0, nl);
         lanes_state(g, layer, (real *)state_in, S_size, k->lS, l0, nl, true);
-        gla_lanes_forward(k->lS, k->lo, NULL, k->lq, k->lk, k->lv, k->lalpha, k->lstart, T, Kh, Vh);
+        block_forward(g, k, k->lS, k->lo, NULL, 0, T);
         lanes_unpack_add(a->o, g->V, 0, Vh, k->lo, T, B, H, l0, nl);
         lanes_state(g, layer, state_out, S_size, k->lS, l0, nl, false);
     }
@@ -465,12 +502,12 @@ static void lanes_forward(const Gla *g, GlaWork *k, GlaActs *a, int layer, int T
 
 /* The backward of layer `layer`'s recurrence, lane block by lane block: from k->do_ [N, V] into
  * the q, k, v columns of k->dproj and into k->dz (+=). The states are recomputed from the
- * initial ones SEG steps at a time (k->lbound holds the state before each segment). */
+ * initial ones seg_len steps at a time (k->lbound holds the state before each segment). */
 static void lanes_backward(const Gla *g, GlaWork *k, const GlaActs *a, int layer, int T, int B,
                            long S_size) {
     const int H = g->H, Kh = g->Kh, Vh = g->Vh, PC = g->PC, Lp = B * H;
     const long KVL = (long)Kh * Vh * GLA_LANES;
-    const int segments = (T + SEG - 1) / SEG;
+    const int seg = seg_len(g), segments = (T + seg - 1) / seg;
     for (int l0 = 0; l0 < Lp; l0 += GLA_LANES) {
         int nl = Lp - l0 < GLA_LANES ? Lp - l0 : GLA_LANES;
         lanes_pack(k->lq, a->proj, PC, COL_Q(g), Kh, T, B, H, l0, nl, g->scale);
@@ -482,21 +519,25 @@ static void lanes_backward(const Gla *g, GlaWork *k, const GlaActs *a, int layer
         lanes_state(g, layer, k->state0, S_size, k->lbound, l0, nl, true);
         for (int sg = 0; sg + 1 < segments; sg++) { /* the state before each later segment */
             memcpy(k->lbound + (sg + 1) * KVL, k->lbound + sg * KVL, sizeof(real) * (size_t)KVL);
-            long t0 = (long)sg * SEG;
-            gla_lanes_forward(k->lbound + (sg + 1) * KVL, NULL, NULL, k->lq + t0 * Kh * GLA_LANES,
-                              k->lk + t0 * Kh * GLA_LANES, k->lv + t0 * Vh * GLA_LANES,
-                              k->lalpha + t0 * Kh * GLA_LANES, k->lstart + t0 * GLA_LANES, SEG, Kh, Vh);
+            block_forward(g, k, k->lbound + (sg + 1) * KVL, NULL, NULL, (long)sg * seg, seg);
         }
         memset(k->ldS, 0, sizeof(real) * (size_t)KVL);
         for (int sg = segments - 1; sg >= 0; sg--) {
-            long t0 = (long)sg * SEG, n = T - t0 < SEG ? T - t0 : SEG;
+            long t0 = (long)sg * seg, n = T - t0 < seg ? T - t0 : seg;
             long qo = t0 * Kh * GLA_LANES, vo = t0 * Vh * GLA_LANES;
+            const uint8_t *st = k->lstart + t0 * GLA_LANES;
             memcpy(k->lS, k->lbound + sg * KVL, sizeof(real) * (size_t)KVL);
-            gla_lanes_forward(k->lS, NULL, k->lhist, k->lq + qo, k->lk + qo, k->lv + vo, k->lalpha + qo,
-                              k->lstart + t0 * GLA_LANES, (int)n, Kh, Vh);
-            gla_lanes_backward(k->ldq + qo, k->ldk + qo, k->ldv + vo, k->ldg + qo, k->ldS, k->lo + vo,
-                               k->lbound + sg * KVL, k->lhist, k->lq + qo, k->lk + qo, k->lv + vo,
-                               k->lalpha + qo, k->lstart + t0 * GLA_LANES, (int)n, Kh, Vh, g->scale);
+            block_forward(g, k, k->lS, NULL, k->lhist, t0, (int)n);
+            if (g->chunk > 0)
+                gla_chunk_backward(k->ldq + qo, k->ldk + qo, k->ldv + vo, k->ldg + qo, k->ldS,
+                                   k->lo + vo, k->lbound + sg * KVL, k->lhist, k->lq + qo,
+                                   k->lk + qo, k->lv + vo, k->lalpha + qo, st, (int)n, Kh, Vh,
+                                   g->scale, g->chunk, k->lwork);
+            else
+                gla_lanes_backward(k->ldq + qo, k->ldk + qo, k->ldv + vo, k->ldg + qo, k->ldS,
+                                   k->lo + vo, k->lbound + sg * KVL, k->lhist, k->lq + qo,
+                                   k->lk + qo, k->lv + vo, k->lalpha + qo, st, (int)n, Kh, Vh,
+                                   g->scale);
         }
         lanes_unpack_add(k->dproj, PC, COL_Q(g), Kh, k->ldq, T, B, H, l0, nl);
         lanes_unpack_add(k->dproj, PC, COL_K(g), Kh, k->ldk, T, B, H, l0, nl);

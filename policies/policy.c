@@ -29,6 +29,9 @@ static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_m
  *     makes forward+backward ~1.5x and step ~1.8x faster.
  *   prev_action, start_flag off: CartPole is Markov; the memory configs turn them on.
  *   init_std 0.02: GPT-2's N(0, 0.02).
+ *   chunk 0: the learner's recurrence step by step (gla_lanes.c), the form the chunked one
+ *     (gla_chunk.c, chunk >= 1) is tested against; chunks of 8 compute the same up to float
+ *     rounding in a fraction of the time (README "The policy").
  *   hidden 64: CleanRL ppo.py's Agent. */
 void policy_config_defaults(PolicyConfig *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -44,6 +47,7 @@ void policy_config_defaults(PolicyConfig *cfg) {
     cfg->prev_action = false;
     cfg->start_flag = false;
     cfg->init_std = 0.02;
+    cfg->chunk = 0;
     cfg->hidden = 64;
 }
 

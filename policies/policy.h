@@ -38,6 +38,7 @@
 #define POLICY_MAX_STATE (1L << 20)  /* reals of recurrent state per env at most (4 MiB) */
 #define POLICY_MIN_GATE_TAU 1e-3 /* gate_tau in [MIN, MAX] */
 #define POLICY_MAX_GATE_TAU 1e6
+#define POLICY_MAX_CHUNK 64 /* chunk in [0, MAX] */
 
 /* The `policy:` section of a run config. policy_config_defaults() gives the documented
  * defaults; policy_create() validates every field and names the key at fault. */
@@ -55,6 +56,9 @@ typedef struct PolicyConfig {
     bool prev_action;  /* feed the one-hot previous action into the input embedding */
     bool start_flag;   /* feed the episode-start flag into the input embedding */
     double init_std;   /* std of the N(0, std) init of linear weights */
+    int chunk;         /* the learner's sequence forward and backward: 0 = the step-by-step
+                          scan (gla_lanes.h), C >= 1 = the chunked form with chunks of C
+                          steps (gla_chunk.h); the same function either way */
     /* mlp */
     int hidden;        /* width of each of the two tanh layers of actor and critic */
 } PolicyConfig;

@@ -92,14 +92,11 @@ static double bench_sgemm(int n, double seconds) {
     return best;
 }
 
-/* The default policy of `kind` for CartPole (O = 4, A = 2), initialized from a fixed seed. */
-static Policy *bench_policy(const char *kind, int O, int A) {
-    PolicyConfig cfg;
-    policy_config_defaults(&cfg);
-    snprintf(cfg.kind, sizeof cfg.kind, "%s", kind);
+/* The policy of cfg for O inputs and A actions, initialized from a fixed seed. */
+static Policy *bench_policy_cfg(const PolicyConfig *cfg, int O, int A) {
     Policy *p;
     Err err;
-    if (policy_create(&p, &cfg, O, A, &err) != 0) {
+    if (policy_create(&p, cfg, O, A, &err) != 0) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return NULL;
     }
@@ -107,6 +104,14 @@ static Policy *bench_policy(const char *kind, int O, int A) {
     rng_seed(&rng, 1, 0);
     policy_init(p, &rng);
     return p;
+}
+
+/* The default policy of `kind` for CartPole (O = 4, A = 2), initialized from a fixed seed. */
+static Policy *bench_policy(const char *kind, int O, int A) {
+    PolicyConfig cfg;
+    policy_config_defaults(&cfg);
+    snprintf(cfg.kind, sizeof cfg.kind, "%s", kind);
+    return bench_policy_cfg(&cfg, O, A);
 }
 
 /* policy_step on B envs with random obs (one env in 50 starting an episode), for about
@@ -199,6 +204,87 @@ static int bench_train(const char *kind, int T, int B, double seconds, double sg
     free(prev);
     policy_work_destroy(w);
     policy_destroy(p);
+    return 0;
+}
+
+/* Microseconds per sample of policy_forward_sequence + policy_backward_sequence of p on [T, B]
+ * (random obs, one env in 50 starting an episode): the best of up to 3 rounds of about
+ * `seconds` each, at least one call per round, no round begun after `cap` seconds in all (a
+ * call on a long sequence of a wide policy takes seconds); -1 when the workspace cannot be
+ * allocated. */
+static double train_us_per_sample(const Policy *p, int T, int B, double seconds, double cap) {
+    const int O = p->obs_dim, A = p->n_actions;
+    PolicyWork *w = policy_work_create(p, T, B);
+    if (!w) return -1;
+    size_t N = (size_t)T * B;
+    real *obs = malloc(sizeof(real) * N * O), *state0 = calloc(p->state_size * B + 1, sizeof(real));
+    real *logits = malloc(sizeof(real) * N * A), *value = malloc(sizeof(real) * N);
+    real *grads = calloc(p->n_params, sizeof(real));
+    uint8_t *start = malloc(N);
+    int32_t *prev = malloc(sizeof(int32_t) * N);
+    Rng rng;
+    rng_seed(&rng, 6, 0);
+    for (size_t i = 0; i < N * O; i++) obs[i] = (real)rng_normal(&rng);
+    for (size_t i = 0; i < N; i++)
+        start[i] = rng_below(&rng, 50) == 0, prev[i] = (int32_t)rng_below(&rng, A);
+    double best = -1, begin = clock_seconds();
+    for (int round = 0; round < 3 && (round == 0 || clock_seconds() - begin < cap); round++) {
+        long reps = 0;
+        double t0 = clock_seconds(), t1 = t0;
+        while (reps == 0 || t1 - t0 < seconds) {
+            policy_forward_sequence(p, w, T, B, state0, obs, start, prev, logits, value, NULL);
+            policy_backward_sequence(p, w, logits, value, grads);
+            reps++;
+            t1 = clock_seconds();
+        }
+        double us = 1e6 * (t1 - t0) / ((double)reps * N);
+        if (best < 0 || us < best) best = us;
+    }
+    free(obs);
+    free(state0);
+    free(logits);
+    free(value);
+    free(grads);
+    free(start);
+    free(prev);
+    policy_work_destroy(w);
+    return best;
+}
+
+/* The learner's GLA step by step (policy.chunk 0) against chunks of 16, by width and sequence
+ * length: one line per d_model D (2 heads, expand_k 0.5, expand_v 1: Kh x Vh = D/4 x D/2 per
+ * head; the other keys at their defaults, CartPole's O = 4, A = 2), B = 16 envs, microseconds
+ * per sample of forward + backward for each T, chunk 0 | chunk 16. The calls at D 256 and T
+ * 1024 take seconds each, so the table takes ~20 s whatever `seconds` (the rest scales). */
+static int bench_chunk_table(double seconds) {
+    const int Ds[] = {32, 64, 128, 256}, Ts[] = {32, 128, 512, 1024}, chunks[2] = {0, 16}, B = 16;
+    const int nD = (int)(sizeof Ds / sizeof *Ds), nT = (int)(sizeof Ts / sizeof *Ts);
+    /* a round's share of `seconds`, by its work (~ D^2 per sample) */
+    double unit = seconds / (2 * 3 * nT * (1.0 + 2 + 4 + 8));
+    printf("policy gla  forward+backward B=%d 1 thread: us per sample, chunk %d | chunk %d\n", B,
+           chunks[0], chunks[1]);
+    printf("  d_model  Kh x Vh ");
+    for (int t = 0; t < nT; t++) printf("   T=%-4d        ", Ts[t]);
+    printf("\n");
+    for (int d = 0; d < nD; d++) {
+        printf("  %-7d %3d x %-4d", Ds[d], Ds[d] / 4, Ds[d] / 2);
+        for (int t = 0; t < nT; t++) {
+            double us[2];
+            for (int c = 0; c < 2; c++) {
+                PolicyConfig cfg;
+                policy_config_defaults(&cfg);
+                cfg.d_model = Ds[d];
+                cfg.chunk = chunks[c];
+                Policy *p = bench_policy_cfg(&cfg, 4, 2);
+                if (!p) return -1;
+                us[c] = train_us_per_sample(p, Ts[t], B, unit * (1 << d), 0.5);
+                policy_destroy(p);
+            }
+            printf("  %6.2f | %-7.2f", us[0], us[1]);
+            fflush(stdout);
+        }
+        printf("\n");
+    }
     return 0;
 }
 
@@ -366,6 +452,7 @@ int main(int argc, char **argv) {
     rc |= bench_train("gla", 128, 64, seconds, sg);
     rc |= bench_step("mlp", 64, seconds / 3);
     rc |= bench_train("mlp", 128, 64, seconds / 3, sg);
+    rc |= bench_chunk_table(seconds);
     const char *levels[] = {"gridworld/empty-8x8", "gridworld/empty-random-8x8", "gridworld/four-rooms",
                             "gridworld/door-key-5x5", "gridworld/door-key-8x8", "gridworld/memory-s7"};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);

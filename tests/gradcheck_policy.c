@@ -189,6 +189,28 @@ START_TEST(gla_gradients_match_without_mlp_and_at_the_default_init) {
 }
 END_TEST
 
+START_TEST(gla_gradients_match_central_differences_in_chunks_across_segments) {
+    /* policy.chunk 5 (gla_chunk.c): T 40 is two backward segments of 35 steps (7 chunks) and
+     * 5; the start at T / 2 = 20 is a chunk's first step, the one at t = 2 inside a chunk */
+    PolicyConfig cfg;
+    policy_config_defaults(&cfg);
+    cfg.d_model = 8;
+    cfg.n_heads = 2;
+    cfg.n_layers = 2;
+    cfg.expand_k = 0.5;
+    cfg.expand_v = 1.0;
+    cfg.gate_rank = 3;
+    cfg.mlp_ratio = 1.5;
+    cfg.prev_action = true;
+    cfg.start_flag = true;
+    cfg.chunk = 5;
+    Case c;
+    case_make(&c, &cfg, 3, 3, 40, 3, 0.3, 4);
+    case_check(&c, "glaC");
+    case_free(&c);
+}
+END_TEST
+
 START_TEST(mlp_gradients_match_central_differences) {
     PolicyConfig cfg;
     policy_config_defaults(&cfg);
@@ -206,6 +228,7 @@ static Suite *gradcheck_policy_suite(void) {
     TCase *tc = test_case("central differences in double");
     tcase_add_test(tc, gla_gradients_match_central_differences_across_resets_and_layers);
     tcase_add_test(tc, gla_gradients_match_without_mlp_and_at_the_default_init);
+    tcase_add_test(tc, gla_gradients_match_central_differences_in_chunks_across_segments);
     tcase_add_test(tc, mlp_gradients_match_central_differences);
     suite_add_tcase(s, tc);
     return s;

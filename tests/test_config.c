@@ -171,6 +171,13 @@ START_TEST(the_config_allows_exactly_the_ranges_the_policies_accept) {
     ck_assert_msg(strstr(err.msg, "recurrent state per env"), "%s", err.msg);
     char *at_ratio[] = {"policy.mlp_ratio=16", "policy.d_model=8", "policy.n_heads=1"};
     ck_assert_msg(config_load_string(&cfg, "", 0, "t.yaml", at_ratio, 3, &err) == 0, "%s", err.msg);
+    char *over_chunk[] = {"policy.chunk=65"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", over_chunk, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "policy.chunk") && strstr(err.msg, "[0, 64]"), "%s", err.msg);
+    ck_assert_int_eq(POLICY_MAX_CHUNK, 64);
+    char *at_chunk[] = {"policy.chunk=64"};
+    ck_assert_msg(config_load_string(&cfg, "", 0, "t.yaml", at_chunk, 1, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(cfg.policy.chunk, 64);
 }
 END_TEST
 

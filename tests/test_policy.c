@@ -1,12 +1,14 @@
 /* test_policy.c: the policies (gla, mlp) in float: the step form equals the sequence form,
  * resets isolate episodes, envs in a batch do not see each other, cblas (and the vectorized
- * scan) agree with the plain loops, a fresh policy is near-uniform, configs are validated, and workspaces are reused
+ * scan) agree with the plain loops, the chunked GLA (gla_chunk.c) agrees with the step-by-step
+ * scan, a fresh policy is near-uniform, configs are validated, and workspaces are reused
  * without allocating. The gradients themselves are checked in gradcheck_policy.c (double). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "policies/gla_chunk.h"
 #include "policies/gla_lanes.h"
 #include "policies/gla_scan.h"
 #include "policies/linalg.h"
@@ -95,6 +97,13 @@ static PolicyConfig gla_cfg(void) {
     policy_config_defaults(&c);
     c.prev_action = true;
     c.start_flag = true;
+    return c;
+}
+
+/* gla_cfg() with the learner's GLA in chunks of C (policy.chunk). */
+static PolicyConfig gla_chunk_cfg(int C) {
+    PolicyConfig c = gla_cfg();
+    c.chunk = C;
     return c;
 }
 
@@ -395,6 +404,65 @@ START_TEST(the_fast_paths_and_the_plain_reference_give_the_same_outputs_and_grad
 }
 END_TEST
 
+START_TEST(a_gla_policy_gives_the_same_outputs_and_gradients_in_chunks_as_step_by_step) {
+    /* policy.chunk 8 (gla_chunk.c) against 0 (gla_lanes.c) in the learner's sequence forward
+     * and backward; 70 steps: chunks and backward segments that do not divide T, starts inside
+     * chunks; 9 envs x 2 heads: two lane blocks, the second partly unused */
+    const int T = 70, B = 9, A = 3;
+    const size_t N = (size_t)T * B;
+    real *l[2], *v[2], *g[2], *fin[2];
+    size_t P = 0, SB = 0;
+    real *dl = malloc(N * A * sizeof(real)), *dv = malloc(N * sizeof(real));
+    Rng rng;
+    rng_seed(&rng, 2, 2);
+    for (size_t i = 0; i < N * A; i++) dl[i] = (real)rng_normal(&rng);
+    for (size_t i = 0; i < N; i++) dv[i] = (real)rng_normal(&rng);
+    for (int c = 0; c < 2; c++) {
+        PolicyConfig cfg = gla_chunk_cfg(c ? 8 : 0);
+        Policy *p = make_policy(&cfg, 5, 3, 7, 0.1);
+        Seq s;
+        seq_make(&s, p, T, B, 9);
+        for (int t = 5; t < T; t += 11) s.start[(size_t)t * B + (size_t)t % B] = 1;
+        P = p->n_params;
+        SB = p->state_size * B;
+        PolicyWork *w = policy_work_create(p, T, B);
+        l[c] = malloc(N * A * sizeof(real));
+        v[c] = malloc(N * sizeof(real));
+        g[c] = calloc(P, sizeof(real));
+        fin[c] = malloc(SB * sizeof(real));
+        policy_forward_sequence(p, w, T, B, s.state0, s.obs, s.start, s.prev, l[c], v[c], fin[c]);
+        policy_backward_sequence(p, w, dl, dv, g[c]);
+        if (c == 1) {
+            tensor_close("logits in chunks vs step by step", l[1], l[0], N * A, 1e-5,
+                         1e-5 * max_abs(l[0], N * A));
+            tensor_close("value in chunks vs step by step", v[1], v[0], N, 1e-5,
+                         1e-5 * max_abs(v[0], N));
+            tensor_close("final state in chunks vs step by step", fin[1], fin[0], SB, 1e-5,
+                         1e-5 * max_abs(fin[0], SB));
+            for (int t = 0; t < p->n_tensors; t++) {
+                const ParamTensor *pt = &p->tensors[t];
+                tensor_close(pt->name, g[1] + pt->offset, g[0] + pt->offset, pt->size, 1e-4,
+                             1e-4 * max_abs(g[0] + pt->offset, pt->size));
+            }
+        }
+        policy_work_destroy(w);
+        seq_free(&s);
+        policy_destroy(p);
+    }
+    printf("policy gla: chunk 8 vs step by step, largest relative difference: outputs %.2e, "
+           "gradients %.2e\n", fmax(max_rel_diff(l[1], l[0], N * A), max_rel_diff(v[1], v[0], N)),
+           max_rel_diff(g[1], g[0], P));
+    for (int c = 0; c < 2; c++) {
+        free(l[c]);
+        free(v[c]);
+        free(g[c]);
+        free(fin[c]);
+    }
+    free(dl);
+    free(dv);
+}
+END_TEST
+
 /* Mean entropy (nats) of softmax(logits) over n rows of A. */
 static double mean_entropy(const real *logits, int n, int A) {
     double sum = 0;
@@ -488,6 +556,11 @@ START_TEST(invalid_configs_are_rejected_with_a_message_naming_the_key) {
     policy_config_defaults(&c);
     c.init_std = 0;
     expect_invalid(&c, "policy.init_std", NULL);
+    policy_config_defaults(&c);
+    c.chunk = -1;
+    expect_invalid(&c, "policy.chunk", NULL);
+    c.chunk = POLICY_MAX_CHUNK + 1;
+    expect_invalid(&c, "policy.chunk", NULL);
     c = mlp_cfg();
     c.hidden = 0;
     expect_invalid(&c, "policy.hidden", NULL);
@@ -574,8 +647,8 @@ START_TEST(the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run) 
 END_TEST
 
 START_TEST(a_workspace_is_reused_across_calls_without_allocating) {
-    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
-    for (int c = 0; c < 2; c++) {
+    PolicyConfig cfgs[3] = {gla_cfg(), mlp_cfg(), gla_chunk_cfg(5)};
+    for (int c = 0; c < 3; c++) {
         Policy *p = make_policy(&cfgs[c], 5, 3, 11, 0.1);
         const int T = 16, B = 6, A = 3;
         size_t N = (size_t)T * B;
@@ -692,6 +765,138 @@ START_TEST(the_lane_scan_computes_bit_for_bit_what_the_one_pair_scan_computes) {
 }
 END_TEST
 
+/* Start patterns of the chunked-form tests, one per lane (lane p takes pattern p % N). */
+enum {
+    PAT_RANDOM, PAT_NONE, PAT_CHUNK_FIRST, PAT_CHUNK_LAST, PAT_RUNS, PAT_FIRST_ONLY, N_PATTERNS
+};
+
+static bool pattern_start(int pattern, int t, int T, int C, Rng *rng) {
+    switch (pattern) {
+    case PAT_RANDOM: return rng_below(rng, 5) == 0;
+    case PAT_CHUNK_FIRST: return t % C == 0 && t > 0;                  /* a chunk's first step */
+    case PAT_CHUNK_LAST: return t % C == C - 1 || t == T - 1;          /* a chunk's last step */
+    case PAT_RUNS: return (t >= 2 && t < 6) || t % 7 == 3;            /* one-step episodes */
+    case PAT_FIRST_ONLY: return t == 0;
+    default: return false;
+    }
+}
+
+/* The chunked form (chunks of C) against the lane scan on T steps of NL used lanes (the
+ * others zero), gates alpha = lo + (hi - lo) u, u uniform: outputs, final state and every
+ * gradient within rtol of each tensor's largest magnitude, everything finite, unused lanes 0,
+ * dg exactly 0 at every start. Returns the largest difference relative to the tensor's scale. */
+static double chunk_vs_lanes(int T, int C, int Kh, int Vh, double lo, double hi, uint64_t seed,
+                             double rtol) {
+    enum { LN = GLA_LANES, NL = 13 };
+    const long KL = (long)Kh * LN, VL = (long)Vh * LN, KVL = (long)Kh * Vh * LN;
+    const real scale = (real)(1 / sqrt((double)Kh));
+    const int nc = (T + C - 1) / C;
+    Rng rng;
+    rng_seed(&rng, seed, 11);
+    real *q = calloc((size_t)(T * KL), sizeof(real)), *k = calloc((size_t)(T * KL), sizeof(real));
+    real *a = calloc((size_t)(T * KL), sizeof(real)), *v = calloc((size_t)(T * VL), sizeof(real));
+    real *dO = calloc((size_t)(T * VL), sizeof(real)), *S0 = calloc((size_t)KVL, sizeof(real));
+    uint8_t *st = calloc((size_t)(T * LN), 1);
+    for (int p = 0; p < NL; p++) {
+        for (int t = 0; t < T; t++) {
+            st[t * LN + p] = pattern_start(p % N_PATTERNS, t, T, C, &rng);
+            for (int i = 0; i < Kh; i++) {
+                q[t * KL + i * LN + p] = (real)rng_normal(&rng) * scale;
+                k[t * KL + i * LN + p] = (real)rng_normal(&rng);
+                a[t * KL + i * LN + p] = (real)(lo + (hi - lo) * rng_double(&rng));
+            }
+            for (int j = 0; j < Vh; j++) {
+                v[t * VL + j * LN + p] = (real)rng_normal(&rng);
+                dO[t * VL + j * LN + p] = (real)rng_normal(&rng);
+            }
+        }
+        for (long x = 0; x < (long)Kh * Vh; x++) S0[x * LN + p] = (real)rng_normal(&rng);
+    }
+    /* the reference: o, the states, the gradients of the lane scan */
+    real *S1 = malloc(sizeof(real) * (size_t)KVL), *o1 = malloc(sizeof(real) * (size_t)(T * VL));
+    real *h1 = malloc(sizeof(real) * (size_t)(T * KVL)), *dS1 = calloc((size_t)KVL, sizeof(real));
+    real *g1 = malloc(sizeof(real) * (size_t)(3 * T * KL + T * VL));
+    real *dq1 = g1, *dk1 = g1 + T * KL, *dg1 = g1 + 2 * T * KL, *dv1 = g1 + 3 * T * KL;
+    memcpy(S1, S0, sizeof(real) * (size_t)KVL);
+    gla_lanes_forward(S1, o1, h1, q, k, v, a, st, T, Kh, Vh);
+    gla_lanes_backward(dq1, dk1, dv1, dg1, dS1, dO, S0, h1, q, k, v, a, st, T, Kh, Vh, scale);
+    /* the chunked form, its outputs poisoned first (every one must be written) */
+    real *S2 = malloc(sizeof(real) * (size_t)KVL), *o2 = malloc(sizeof(real) * (size_t)(T * VL));
+    real *h2 = malloc(sizeof(real) * (size_t)(nc * KVL)), *dS2 = calloc((size_t)KVL, sizeof(real));
+    real *g2 = malloc(sizeof(real) * (size_t)(3 * T * KL + T * VL));
+    real *dq2 = g2, *dk2 = g2 + T * KL, *dg2 = g2 + 2 * T * KL, *dv2 = g2 + 3 * T * KL;
+    real *work = malloc(sizeof(real) * gla_chunk_work_size(Kh, C));
+    for (long x = 0; x < T * VL; x++) o2[x] = NAN;
+    for (long x = 0; x < 3 * T * KL + T * VL; x++) g2[x] = NAN;
+    memcpy(S2, S0, sizeof(real) * (size_t)KVL);
+    gla_chunk_forward(S2, o2, h2, q, k, v, a, st, T, Kh, Vh, C, work);
+    gla_chunk_backward(dq2, dk2, dv2, dg2, dS2, dO, S0, h2, q, k, v, a, st, T, Kh, Vh, scale, C,
+                       work);
+    /* the state-only forward gives the same final state */
+    real *S3 = malloc(sizeof(real) * (size_t)KVL);
+    memcpy(S3, S0, sizeof(real) * (size_t)KVL);
+    gla_chunk_forward(S3, NULL, NULL, q, k, v, a, st, T, Kh, Vh, C, work);
+    struct {
+        const char *name;
+        const real *got, *want;
+        long n;
+    } cmp[] = {{"o", o2, o1, T * VL},      {"final state", S2, S1, KVL},
+               {"state only", S3, S1, KVL}, {"dq", dq2, dq1, T * KL},
+               {"dk", dk2, dk1, T * KL},    {"dv", dv2, dv1, T * VL},
+               {"dg", dg2, dg1, T * KL},    {"dS", dS2, dS1, KVL}};
+    double worst = 0;
+    for (size_t c = 0; c < sizeof cmp / sizeof cmp[0]; c++) {
+        char what[96];
+        snprintf(what, sizeof what, "%s (T %d, C %d, Kh %d, Vh %d, alpha %g..%g)", cmp[c].name, T,
+                 C, Kh, Vh, lo, hi);
+        for (long x = 0; x < cmp[c].n; x++)
+            ck_assert_msg(isfinite(cmp[c].got[x]), "%s: [%ld] is %g", what, x,
+                          (double)cmp[c].got[x]);
+        double m = max_abs(cmp[c].want, (size_t)cmp[c].n);
+        tensor_close(what, cmp[c].got, cmp[c].want, (size_t)cmp[c].n, 0, rtol * m);
+        worst = fmax(worst, max_rel_diff(cmp[c].got, cmp[c].want, (size_t)cmp[c].n));
+        for (long x = 0; x < cmp[c].n; x++) /* lanes NL.. unused: exactly 0 */
+            if (x % LN >= NL)
+                ck_assert_msg(cmp[c].got[x] == 0, "%s: unused lane %ld", what, x % LN);
+    }
+    for (int t = 0; t < T; t++)
+        for (int p = 0; p < LN; p++)
+            if (st[t * LN + p])
+                for (int i = 0; i < Kh; i++)
+                    ck_assert_msg(dg2[t * KL + i * LN + p] == 0, "dg at a start (t %d, lane %d)",
+                                  t, p);
+    free(q), free(k), free(a), free(v), free(dO), free(S0), free(st);
+    free(S1), free(o1), free(h1), free(dS1), free(g1);
+    free(S2), free(o2), free(h2), free(dS2), free(g2), free(work), free(S3);
+    return worst;
+}
+
+START_TEST(the_chunked_form_equals_the_lane_scan_for_every_chunk_length) {
+    /* T = 50: not a multiple of any C below but 1; C = T and C > T: one chunk */
+    const int Cs[] = {1, 2, 3, 4, 7, 8, 16, 32, 50, 64};
+    double worst = 0;
+    for (size_t c = 0; c < sizeof Cs / sizeof Cs[0]; c++) {
+        worst = fmax(worst, chunk_vs_lanes(50, Cs[c], 8, 16, 0.5, 1.0, 30 + c, 1e-5));
+        worst = fmax(worst, chunk_vs_lanes(50, Cs[c], 5, 3, 0.0, 1.0, 40 + c, 1e-5));
+    }
+    worst = fmax(worst, chunk_vs_lanes(64, 64, 16, 32, 0.8, 1.0, 50, 1e-5));
+    worst = fmax(worst, chunk_vs_lanes(1, 8, 4, 8, 0.5, 1.0, 51, 1e-5));
+    printf("chunked vs lane scan, every chunk length: largest relative difference %.2e\n", worst);
+}
+END_TEST
+
+START_TEST(the_chunked_form_equals_the_lane_scan_with_gates_near_zero_and_near_one) {
+    const int Cs[] = {4, 16, 64};
+    double worst = 0;
+    for (size_t c = 0; c < sizeof Cs / sizeof Cs[0]; c++) {
+        worst = fmax(worst, chunk_vs_lanes(70, Cs[c], 8, 16, 0.0, 2e-6, 60 + c, 1e-5));
+        worst = fmax(worst, chunk_vs_lanes(70, Cs[c], 8, 16, 1 - 1e-6, 1.0, 70 + c, 1e-5));
+        worst = fmax(worst, chunk_vs_lanes(70, Cs[c], 8, 16, 0.0, 0.0, 80 + c, 1e-5));
+    }
+    printf("chunked vs lane scan, gates near 0 and 1: largest relative difference %.2e\n", worst);
+}
+END_TEST
+
 START_TEST(the_vectorized_scan_backward_equals_the_plain_loop_reference) {
     enum { T = 11, Kh = 8, Vh = 16, W = 2 * Kh + Vh }; /* rows [q | k | v] */
     Rng rng;
@@ -769,8 +974,8 @@ START_TEST(nan_or_inf_in_observations_or_parameters_propagate_without_undefined_
     /* Under UBSan (make test's second run) any signed overflow or bad conversion on the way
      * fails the test; here it checks that the poison shows in the outputs. */
     const real poison[3] = {NAN, INFINITY, -INFINITY};
-    PolicyConfig cfgs[2] = {gla_cfg(), mlp_cfg()};
-    for (int c = 0; c < 2; c++)
+    PolicyConfig cfgs[3] = {gla_cfg(), mlp_cfg(), gla_chunk_cfg(4)};
+    for (int c = 0; c < 3; c++)
         for (int k = 0; k < 3; k++)
             for (int params = 0; params < 2; params++) {
                 Policy *p = make_policy(&cfgs[c], 5, 3, 21, 0.1);
@@ -811,8 +1016,11 @@ static Suite *policy_suite(void) {
     tc = test_case("cblas and plain loops");
     tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);
     tcase_add_test(tc, the_fast_paths_and_the_plain_reference_give_the_same_outputs_and_gradients);
+    tcase_add_test(tc, a_gla_policy_gives_the_same_outputs_and_gradients_in_chunks_as_step_by_step);
     tcase_add_test(tc, the_vectorized_scan_backward_equals_the_plain_loop_reference);
     tcase_add_test(tc, the_lane_scan_computes_bit_for_bit_what_the_one_pair_scan_computes);
+    tcase_add_test(tc, the_chunked_form_equals_the_lane_scan_for_every_chunk_length);
+    tcase_add_test(tc, the_chunked_form_equals_the_lane_scan_with_gates_near_zero_and_near_one);
     tcase_add_test(tc, the_vectorizable_exp_log1p_and_tanh_are_within_a_few_ulp_of_libm);
     suite_add_tcase(s, tc);
     tc = test_case("creation, init and workspaces");
