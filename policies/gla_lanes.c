@@ -9,9 +9,10 @@
 
 #define L GLA_LANES
 
-POLICY_HOT void gla_lanes_forward(real *S, real *o, real *hist, const real *q, const real *k,
-                                  const real *v, const real *alpha, const uint8_t *start, int T,
-                                  int Kh, int Vh) {
+POLICY_HOT void gla_lanes_forward(real *restrict S, real *restrict o, real *restrict hist,
+                                  const real *restrict q, const real *restrict k,
+                                  const real *restrict v, const real *restrict alpha,
+                                  const uint8_t *restrict start, int T, int Kh, int Vh) {
     const long KV = (long)Kh * Vh;
     for (int t = 0; t < T; t++) {
         const real *qt = q + (long)t * Kh * L, *kt = k + (long)t * Kh * L;
@@ -45,10 +46,10 @@ POLICY_HOT void gla_lanes_forward(real *S, real *o, real *hist, const real *q, c
     }
 }
 
-POLICY_HOT void gla_lanes_backward(real *dq, real *dk, real *dv, real *dg, real *dS,
-                                   const real *dO, const real *S0, const real *hist,
-                                   const real *q, const real *k, const real *v,
-                                   const real *alpha, const uint8_t *start, int T, int Kh,
+POLICY_HOT void gla_lanes_backward(real *restrict dq, real *restrict dk, real *restrict dv,
+                                   real *restrict dg, real *restrict dS, const real *restrict dO, const real *restrict S0, const real *restrict hist,
+                                   const real *restrict q, const real *restrict k, const real *restrict v,
+                                   const real *restrict alpha, const uint8_t *restrict start, int T, int Kh,
                                    int Vh, real scale) {
     const long KV = (long)Kh * Vh;
     for (int t = T - 1; t >= 0; t--) {

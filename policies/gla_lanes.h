@@ -22,18 +22,23 @@
 /* Runs T steps from the state S [Kh][Vh][L] (updated in place to S_{T-1}). q [T][Kh][L] is
  * q * scale; k, alpha [T][Kh][L]; v [T][Vh][L]; start [T][L]. Writes o [T][Vh][L] unless NULL
  * and the state after every step into hist [T][Kh][Vh][L] unless NULL. */
-void gla_lanes_forward(real *S, real *o, real *hist, const real *q, const real *k, const real *v,
-                       const real *alpha, const uint8_t *start, int T, int Kh, int Vh);
+void gla_lanes_forward(real *restrict S, real *restrict o, real *restrict hist,
+                       const real *restrict q, const real *restrict k, const real *restrict v,
+                       const real *restrict alpha, const uint8_t *restrict start, int T, int Kh,
+                       int Vh);
 
 /* Backward through T steps, reverse in t, carrying dS [Kh][Vh][L] (in: the gradient at the
  * state after step T-1, zero at a sequence's end; out: at the state before step 0). dO
  * [T][Vh][L] is the gradient of o; S0 [Kh][Vh][L] the state before step 0 and hist
  * [T][Kh][Vh][L] the states after each step (of gla_lanes_forward). Writes (=) dq, dk, dg
  * [T][Kh][L] (dq with respect to q before the scale; dg with respect to log alpha, 0 where a
- * start wipes the state) and dv [T][Vh][L]. */
-void gla_lanes_backward(real *dq, real *dk, real *dv, real *dg, real *dS, const real *dO,
-                        const real *S0, const real *hist, const real *q, const real *k,
-                        const real *v, const real *alpha, const uint8_t *start, int T, int Kh,
+ * start wipes the state) and dv [T][Vh][L].
+ * No two arrays of either function overlap (restrict: it lets the lane loops vectorize). */
+void gla_lanes_backward(real *restrict dq, real *restrict dk, real *restrict dv,
+                        real *restrict dg, real *restrict dS, const real *restrict dO,
+                        const real *restrict S0, const real *restrict hist,
+                        const real *restrict q, const real *restrict k, const real *restrict v,
+                        const real *restrict alpha, const uint8_t *restrict start, int T, int Kh,
                         int Vh, real scale);
 
 #endif
