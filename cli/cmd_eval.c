@@ -93,6 +93,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         return err_exit_code(&err);
     }
     linalg_set_threads(1);
+    linalg_flush_denormals();
     CliPolicy lp;
     int code = cli_policy_load(self, &lp, path, env_name, map_path);
     if (code) return code;

@@ -120,6 +120,7 @@ static int run_training(const Command *self, Dist *dist, const TrainConfig *cfg,
     opts->stop = ctx->stop;
     opts->dist = dist;
     linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
+    linalg_flush_denormals();
     const int rank = dist_rank(dist), ranks = dist_size(dist);
     if (ranks > 1 && rank == 0 && !opts->quiet) {
         char what[256];

@@ -126,6 +126,7 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
     o.seed = (uint64_t)seed;
     if (o.screenshot && o.frames == 0 && o.episodes == 0) o.episodes = 1;
     linalg_set_threads(1);
+    linalg_flush_denormals();
     CliPolicy lp;
     int code = cli_policy_load(self, &lp, path, env_name, map_path);
     if (code) return code;

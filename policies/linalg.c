@@ -2,6 +2,10 @@
 #include "policies/linalg.h"
 
 #include <cblas.h>
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <pmmintrin.h> /* _MM_SET_DENORMALS_ZERO_MODE */
+#include <xmmintrin.h> /* _MM_SET_FLUSH_ZERO_MODE */
+#endif
 
 void linalg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, real alpha,
                        const real *A, int lda, const real *B, int ldb, real beta, real *C,
@@ -37,3 +41,12 @@ void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, re
 }
 
 void linalg_set_threads(int n) { openblas_set_num_threads(n); }
+
+#if defined(__x86_64__) || defined(__SSE2__)
+void linalg_flush_denormals(void) {
+    _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+    _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+}
+#else
+void linalg_flush_denormals(void) {}
+#endif

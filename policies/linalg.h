@@ -35,4 +35,12 @@ void linalg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, real alp
  * threaded BLAS under several workers would oversubscribe the cores. */
 void linalg_set_threads(int n);
 
+/* Sets flush-to-zero and denormals-are-zero (x86 MXCSR; elsewhere nothing) for the calling
+ * thread and the threads it creates afterwards: a subnormal float (below 1.2e-38) reads and is
+ * written as 0. Products with subnormal operands take microcode assists of ~100 cycles; on
+ * CartPole they made training 20-25% slower, while the results stayed bit-identical (their
+ * contributions were below rounding). The same choice as TensorFlow's default and PyTorch's
+ * torch.set_flush_denormal(True). */
+void linalg_flush_denormals(void);
+
 #endif

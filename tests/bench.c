@@ -12,6 +12,7 @@
 #include "core/pool.h"
 #include "core/rng.h"
 #include "envs/vecenv.h"
+#include "policies/linalg.h"
 #include "policies/policy.h"
 #include "policies/policy_impl.h"
 #include "run/config.h"
@@ -439,10 +440,11 @@ static int bench_end_to_end_all(double seconds) {
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
+    linalg_set_threads(1);
+    linalg_flush_denormals(); /* as ppo train, eval and watch run */
     int rc = 0;
     if (argc > 2 && strcmp(argv[2], "end-to-end") == 0) {
         return bench_end_to_end_all(seconds) ? 1 : 0;
-        return rc ? 1 : 0;
     }
     rc |= bench_env("cartpole", 64, seconds);
     rc |= bench_env("gridworld/empty-8x8", 64, seconds);
