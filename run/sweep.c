@@ -23,6 +23,7 @@
 
 #define TICK 0.1            /* seconds between looks at the processes */
 #define PLAIN_EVERY 30.0    /* seconds between plain progress lines when nothing changed */
+#define TTY_EVERY 0.5       /* seconds between redraws of the terminal line when nothing changed */
 #define RETRY_LOCKED 1.0    /* seconds before looking again at a run folder in use */
 #define LOG_MAX_BYTES (1u << 26)
 #define MAX_ARGS (2 * (SWEEP_MAX_SETS * 2 + 4) + 16)
@@ -81,6 +82,30 @@ int sweep_run_status(const Sweep *sw, int r, char *why, size_t cap) {
     }
     free(text);
     return s;
+}
+
+/* How run r is evaluated, as its status file records it: a done run evaluated otherwise (the
+ * sweep's eval: changed since) is evaluated again. */
+static void eval_signature(const Sweep *sw, int r, char *buf, size_t cap) {
+    const SweepEval *e = &sw->eval;
+    size_t n = (size_t)snprintf(buf, cap, "eval: %d episodes, seed %ld, %d envs;", sw->runs[r].episodes,
+                                e->seed_is_run ? sw->runs[r].seed : e->seed, e->num_envs);
+    for (int c = 0; c < e->n_ckpts; c++)
+        for (int m = 0; m < e->n_modes && n < cap; m++)
+            n += (size_t)snprintf(buf + n, cap - n, " %s %s", SWEEP_CKPT_NAMES[e->ckpts[c]], SWEEP_MODE_NAMES[e->modes[m]]);
+}
+
+/* Whether run r's status file says done, evaluated as the sweep now says. */
+static bool done_as_now(const Sweep *sw, int r) {
+    char path[PATH_LEN], *text, sig[256];
+    size_t len;
+    if (sweep_run_status(sw, r, NULL, 0) != 1 || sweep_run_file(sw, r, "status", "", path, NULL) ||
+        file_read(path, "status", 1 << 16, &text, &len, NULL))
+        return false;
+    eval_signature(sw, r, sig, sizeof sig);
+    bool same = strstr(text, sig) != NULL;
+    free(text);
+    return same;
 }
 
 static int write_status(const Sweep *sw, int r, const char *text, Err *err) {
@@ -315,7 +340,11 @@ static void process_ended(Sweeper *sv, int r, int status, Err *err) {
         if (start_eval(sv, r, s->eval + 1, err)) run_failed(sv, r, err->msg);
         return;
     }
-    if (write_status(sv->sw, r, "done\n", err)) {
+    char done[300];
+    snprintf(done, sizeof done, "done\n");
+    eval_signature(sv->sw, r, done + 5, sizeof done - 6);
+    strcat(done, "\n");
+    if (write_status(sv->sw, r, done, err)) {
         run_failed(sv, r, err->msg);
         return;
     }
@@ -396,16 +425,15 @@ static void show(Sweeper *sv, const double *g, bool last) {
     fmt_duration(elapsed, took, sizeof took);
     snprintf(line, sizeof line, "sweep: %.0f/%d done, %.0f running, %.0f failed%s  ETA %s  (%s)", g[0], total,
              g[1], g[2], g[5] > 0 ? ", stopping" : "", eta, took);
+    const bool changed = g[0] != sv->shown[0] || g[1] != sv->shown[1] || g[2] != sv->shown[2];
+    if (!changed && !last && now - sv->last_print < (sv->tty ? TTY_EVERY : PLAIN_EVERY)) return;
     if (sv->tty) {
         int width = status_width();
         if (width > 1 && (int)strlen(line) > width - 1) line[width - 1] = '\0';
         printf("\r\033[K%s%s", line, last ? "\n" : "");
-        fflush(stdout);
-        return;
+    } else {
+        printf("%s\n", line);
     }
-    const bool changed = g[0] != sv->shown[0] || g[1] != sv->shown[1] || g[2] != sv->shown[2];
-    if (!changed && !last && now - sv->last_print < PLAIN_EVERY) return;
-    printf("%s\n", line);
     fflush(stdout);
     sv->last_print = now;
     memcpy(sv->shown, g, sizeof sv->shown);
@@ -434,6 +462,28 @@ static int open_out(Sweeper *sv, Err *err) {
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
     if (ftruncate(sv->lock_fd, 0) != 0 || pwrite(sv->lock_fd, pid, (size_t)n, 0) != n) { /* only informative */ }
+    return 0;
+}
+
+/* The keys a run folder's config.yaml may differ in from the run's config in the sweep. */
+static const char *const FOLDER_FREE[] = {"run.runs_dir", "run.run_name", "run.branched_from", NULL};
+
+/* Refuses to go on with a run folder of this rank trained with another config than the sweep's
+ * run of that name now has (the sweep file's set, grid or a config changed since). */
+static int check_folders(Sweeper *sv, Err *err) {
+    for (int r = sv->rank; r < sv->sw->n_runs; r += sv->ranks) {
+        char path[PATH_LEN];
+        TrainConfig now, saved;
+        ConfigDiff d;
+        if (sweep_run_file(sv->sw, r, "runs", "/config.yaml", path, err)) return -1;
+        if (access(path, F_OK) != 0) continue;
+        if (config_load(&saved, path, NULL, 0, err)) return -1;
+        if (sweep_run_config(sv->sw, r, &now, err)) return -1;
+        if (config_diff(&saved, &now, FOLDER_FREE, &d))
+            return err_input(err, "%s: run %s was trained with another config than the sweep gives it now (%s is "
+                             "%s there and %s now); give the sweep another out: folder, or move %s/runs/%s away",
+                             path, sv->sw->runs[r].name, d.key, d.a, d.b, sv->sw->out, sv->sw->runs[r].name);
+    }
     return 0;
 }
 
@@ -491,8 +541,7 @@ static int loop(Sweeper *sv, SweepCounts *counts, Err *err) {
     for (int r = 0; r < sv->sw->n_runs; r++) {
         RunState *s = &sv->rs[r];
         if (r % sv->ranks != sv->rank) continue;
-        char why[8];
-        s->state = sweep_run_status(sv->sw, r, why, sizeof why) == 1 ? ST_DONE : ST_QUEUED;
+        s->state = done_as_now(sv->sw, r) ? ST_DONE : ST_QUEUED;
         update_frac(sv, r);
         steps0 += (double)sv->sw->runs[r].total_timesteps * (s->state == ST_DONE ? 1 : s->frac);
     }
@@ -532,6 +581,7 @@ int sweep_execute(const Sweep *sw, const SweepOptions *opts, SweepCounts *counts
     sv.rs = calloc((size_t)sw->n_runs, sizeof *sv.rs);
     int rc = sv.rs ? make_envp(&sv, err) : err_set(err, "out of memory");
     if (!rc) rc = open_out(&sv, err);
+    if (!rc) rc = check_folders(&sv, err);
     rc = dist_agree_err(opts->dist, rc, err);
     if (!rc) rc = loop(&sv, counts, err);
     if (sv.lock_fd >= 0) close(sv.lock_fd);

@@ -19,9 +19,9 @@
 
 static char out[1 << 16];
 
-/* A tiny sweep: CartPole with the GLA and the MLP, seeds 1-3, 64k steps each (a few seconds
- * in all), a checkpoint every update; extra is more of the file. */
-static void write_sweep(const char *path, const char *outdir, const char *extra) {
+/* A tiny sweep: CartPole with the GLA and the MLP, seeds 1-3, steps (64k: a few seconds in all)
+ * each, a checkpoint every update, episodes evaluation episodes; extra is more of the file. */
+static void write_sweep(const char *path, const char *outdir, int steps, int episodes, const char *extra) {
     FILE *f = fopen(path, "w");
     ck_assert_msg(f != NULL, "cannot write %s", path);
     fprintf(f,
@@ -31,17 +31,17 @@ static void write_sweep(const char *path, const char *outdir, const char *extra)
             "  - configs/cartpole-mlp.yaml\n"
             "seeds: [1, 2, 3]\n"
             "set:\n"
-            "  run.total_timesteps: 65536\n"
+            "  run.total_timesteps: %d\n"
             "  run.checkpoint_interval: 1\n"
             "  run.stop_return: 0\n"
             "jobs: 2\n"
             "eval:\n"
-            "  episodes: 8\n"
+            "  episodes: %d\n"
             "tasks:\n"
             "  cartpole: {random: 22, max: 500, target: 150, success: 475}\n"
             "report: {bootstrap: 1000, seed: 5}\n"
             "%s",
-            outdir, extra);
+            outdir, steps, episodes, extra);
     fclose(f);
 }
 
@@ -193,8 +193,8 @@ START_TEST(a_killed_sweep_started_again_ends_with_the_report_of_an_uninterrupted
     snprintf(killed, sizeof killed, "%s/killed", dir);
     snprintf(file_a, sizeof file_a, "%s/whole.yaml", dir);
     snprintf(file_b, sizeof file_b, "%s/killed.yaml", dir);
-    write_sweep(file_a, whole, "");
-    write_sweep(file_b, killed, "");
+    write_sweep(file_a, whole, 65536, 8, "");
+    write_sweep(file_b, killed, 65536, 8, "");
 
     snprintf(args, sizeof args, "sweep %s", file_a);
     ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
@@ -252,7 +252,7 @@ START_TEST(a_failed_run_does_not_stop_the_others_and_is_reported_as_failed) {
     test_tmpdir(dir, sizeof dir);
     snprintf(outdir, sizeof outdir, "%s/out", dir);
     snprintf(file, sizeof file, "%s/s.yaml", dir);
-    write_sweep(file, outdir, "");
+    write_sweep(file, outdir, 16384, 8, "");
     /* A file where run cartpole__s2's folder would go: that run cannot start. */
     snprintf(path, sizeof path, "%s/runs", outdir);
     ck_assert_int_eq(mkdir(outdir, 0755), 0);
@@ -272,6 +272,30 @@ START_TEST(a_failed_run_does_not_stop_the_others_and_is_reported_as_failed) {
     char *md = slurp(path);
     ck_assert_msg(md && strstr(md, "## Failed runs\n\n- cartpole__s2: "), "%s", md);
     free(md);
+
+    /* Once the obstacle is gone the failed run is tried again and the others are kept. */
+    snprintf(path, sizeof path, "%s/runs/cartpole__s2", outdir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    ck_assert_int_eq(runs_with(outdir, "done"), 6);
+    char log[1200];
+    snprintf(log, sizeof log, "%s/logs/cartpole__s1.log", outdir);
+    char *text = slurp(log);
+    int processes = 0;
+    for (const char *p = text; (p = strstr(p, "== ppo sweep")); p++) processes++;
+    free(text);
+    ck_assert_int_eq(processes, 5); /* train and 4 evals, once */
+    /* Another eval protocol: the runs are evaluated again, not trained again. */
+    write_sweep(file, outdir, 16384, 9, "");
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    text = slurp(log);
+    ck_assert_msg(strstr(text, "--episodes 9") && strstr(text, "nothing trained"), "%s", text);
+    free(text);
+    /* Another config for a run folder that exists: refused, naming the difference. */
+    write_sweep(file, outdir, 32768, 9, "");
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "run cartpole__s1 was trained with another config than the sweep gives it now "
+                              "(run.total_timesteps is 16384 there and 32768 now)"), "%s", out);
 }
 END_TEST
 
