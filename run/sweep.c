@@ -46,7 +46,8 @@ typedef struct RunState {
     pid_t pid;
     int eval;         /* the eval running: checkpoint * n_modes + mode */
     off_t log_from;   /* the log's size when the running process started */
-    double frac;      /* of its training done, in [0, 1] */
+    double frac;      /* of its run.total_timesteps trained, in [0, 1] */
+    bool ended;       /* its training has ended (frac is final: a run may stop before its total) */
     double next_try;  /* a run whose folder is in use by another process: when to look again */
 } RunState;
 
@@ -328,7 +329,6 @@ static void process_ended(Sweeper *sv, int r, int status, Err *err) {
         char *text = log_since(sv->sw, r, s->log_from);
         const bool stopped = text && strstr(text, "stopped on request");
         free(text);
-        s->frac = 1;
         if (stopped) { /* someone else stopped it: it continues */
             s->state = ST_QUEUED;
             return;
@@ -387,14 +387,13 @@ static double last_step(const Sweep *sw, int r) {
     return comma ? strtod(comma + 1, NULL) : 0;
 }
 
+/* Reads how far run r has trained (once more after its training ended, then no more). */
 static void update_frac(Sweeper *sv, int r) {
     RunState *s = &sv->rs[r];
-    if (s->state == ST_DONE || s->state == ST_FAILED || s->state == ST_EVAL) {
-        s->frac = 1;
-        return;
-    }
+    if (s->ended) return;
     double f = last_step(sv->sw, r) / (double)sv->sw->runs[r].total_timesteps;
     s->frac = f > 1 ? 1 : f < 0 ? 0 : f;
+    s->ended = s->state == ST_DONE || s->state == ST_FAILED || s->state == ST_EVAL;
 }
 
 /* Seconds as "1h02m", "3m05s" or "42s". */
@@ -413,9 +412,9 @@ static void fmt_duration(double s, char *buf, size_t cap) {
 }
 
 /* The progress line from the counts over every rank: g[0] done, g[1] running, g[2] failed,
- * g[3] the env steps trained now (a run that ended counts all its run.total_timesteps), g[4]
- * at the start, g[5] stopping, g[7] the steps of every run. The ETA assumes the steps to come
- * go as fast as those of this invocation so far. */
+ * g[3] the env steps trained now, g[4] at the start, g[5] stopping, g[7] the steps of every
+ * run (run.total_timesteps, or what a run that ended trained: it may stop at its target). The
+ * ETA assumes the steps to come go as fast as those of this invocation so far. */
 static void show(Sweeper *sv, const double *g, bool last) {
     const double now = clock_seconds(), elapsed = now - sv->t0;
     const int total = sv->sw->n_runs;
@@ -523,12 +522,13 @@ static void local_counts(Sweeper *sv, double steps0, double *v) {
     for (int r = 0; r < sv->sw->n_runs; r++) {
         RunState *s = &sv->rs[r];
         if (s->state == ST_OTHER) continue;
-        if (s->state == ST_TRAIN) update_frac(sv, r);
+        if (s->state != ST_QUEUED && s->state != ST_STOPPED) update_frac(sv, r);
         v[0] += s->state == ST_DONE;
         v[1] += s->state == ST_TRAIN || s->state == ST_EVAL;
         v[2] += s->state == ST_FAILED;
-        v[3] += (double)sv->sw->runs[r].total_timesteps * (s->state == ST_DONE || s->state == ST_FAILED ? 1 : s->frac);
-        v[7] += (double)sv->sw->runs[r].total_timesteps;
+        const double total = (double)sv->sw->runs[r].total_timesteps;
+        v[3] += total * s->frac;
+        v[7] += s->ended ? total * s->frac : total;
         queued += s->state == ST_QUEUED;
     }
     v[4] = steps0;
@@ -543,7 +543,7 @@ static int loop(Sweeper *sv, SweepCounts *counts, Err *err) {
         if (r % sv->ranks != sv->rank) continue;
         s->state = done_as_now(sv->sw, r) ? ST_DONE : ST_QUEUED;
         update_frac(sv, r);
-        steps0 += (double)sv->sw->runs[r].total_timesteps * (s->state == ST_DONE ? 1 : s->frac);
+        steps0 += (double)sv->sw->runs[r].total_timesteps * s->frac;
     }
     sv->t0 = clock_seconds();
     sv->last_print = -1;
