@@ -455,8 +455,9 @@ int main(int argc, char **argv) {
     rc |= bench_step("mlp", 64, seconds / 3);
     rc |= bench_train("mlp", 128, 64, seconds / 3, sg);
     rc |= bench_chunk_table(seconds);
-    const char *levels[] = {"gridworld/empty-8x8", "gridworld/empty-random-8x8", "gridworld/four-rooms",
-                            "gridworld/door-key-5x5", "gridworld/door-key-8x8", "gridworld/memory-s7"};
+    const char *levels[] = {"cartpole", "cartpole-stateless", "gridworld/empty-8x8", "gridworld/empty-random-8x8",
+                            "gridworld/four-rooms", "gridworld/door-key-5x5", "gridworld/door-key-8x8",
+                            "gridworld/memory-s7"};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);
     rc |= bench_end_to_end_all(seconds);
     return rc ? 1 : 0;
