@@ -153,9 +153,12 @@ static int cmd_sweep(const Command *self, int argc, char **argv, CliContext *ctx
     }
     exe[n] = '\0';
     if (!jobs) jobs = sw.jobs;
-    if (!jobs) {
+    if (!jobs) { /* the cores, shared by the host's ranks, over the threads of the widest run */
+        int workers = 1;
+        for (int r = 0; r < sw.n_runs; r++)
+            if (sw.runs[r].workers > workers) workers = sw.runs[r].workers;
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        jobs = cores / dist_local_size(dist);
+        jobs = cores / dist_local_size(dist) / workers;
         if (jobs < 1) jobs = 1;
     }
     if (rank == 0 && !quiet) {
@@ -203,7 +206,7 @@ const Command CMD_SWEEP = {
     "\n"
     "options:\n"
     "  --jobs N     runs at a time (default: the file's jobs:, else the cores, divided among the\n"
-    "               MPI ranks of a host); each run has run.workers 1 unless the file sets it\n"
+    "               MPI ranks of a host and by the runs' run.workers, 1 unless the file sets it)\n"
     "  --report     write the report from the runs done so far, run nothing\n"
     "  --list       list the runs (checking the file and every run's config), run nothing\n"
     "  --quiet      no progress line, no summary printed\n"

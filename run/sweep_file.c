@@ -558,6 +558,7 @@ static int expand(Sweep *sw, Err *err) {
                 run_name(sw, run);
                 if (sweep_run_config(sw, r, &cfg, err)) return locate_run_error(sw, r, err);
                 run->total_timesteps = cfg.run.total_timesteps;
+                run->workers = cfg.run.workers;
                 const char *task = sw->configs[c].task[0] ? sw->configs[c].task : cfg.env.name;
                 run->task = task_index(sw, task);
                 const SweepTask *t = &sw->tasks[run->task];

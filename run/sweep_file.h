@@ -100,6 +100,7 @@ typedef struct SweepRun {
     char name[CONFIG_NAME_LEN]; /* its run folder's name in OUT/runs */
     int task;                   /* index into Sweep.tasks */
     long total_timesteps;       /* of its resolved config */
+    int workers;                /* its run.workers: the threads it runs on */
     double target;              /* NAN when none */
     int episodes;               /* evaluation episodes */
 } SweepRun;
