@@ -585,7 +585,7 @@ static void *fake_training(void *arg) {
     FakeTraining *f = arg;
     for (int u = 0; u <= f->updates; u++) {
         for (size_t i = 0; i < f->policy->n_params; i++) f->policy->params[i] += 1e-4f;
-        TrainProgress pr = {u, f->updates, (long)u * 2048, (long)f->updates * 2048, 1e5, 20.0 + u, 10L * u};
+        TrainProgress pr = {u, f->updates, (long)u * 2048, (long)f->updates * 2048, 1e5, 20.0 + u, 10L * u, NAN};
         double t0 = seconds_now();
         live_viewer_publish(f->lv, f->policy, &pr);
         double dt = seconds_now() - t0;
