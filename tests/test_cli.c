@@ -46,6 +46,22 @@ START_TEST(env_list_names_every_env_with_its_sizes) {
         ck_assert_msg(strncmp(strstr(line, "935"), "935        7", 12) == 0, "%s", line);
     }
     ck_assert_msg(strstr(out, "gridworld/map") && strstr(out, "env.map"), "%s", out);
+    /* the popgym family: every game at three difficulties, with its sizes */
+    const char *games[] = {"repeat-previous", "repeat-first", "autoencode", "count-recall", "higher-lower",
+                           "concentration", "minesweeper", "battleship", "multiarmed-bandit",
+                           "position-only-cartpole", "velocity-only-cartpole", "noisy-position-only-cartpole"};
+    const char *diffs[] = {"easy", "medium", "hard"};
+    for (size_t g = 0; g < sizeof games / sizeof games[0]; g++)
+        for (int d = 0; d < 3; d++) {
+            char name[64];
+            snprintf(name, sizeof name, "popgym/%s-%s ", games[g], diffs[d]);
+            ck_assert_msg(strstr(out, name), "%s missing from:\n%s", name, out);
+        }
+    char row[128];
+    snprintf(row, sizeof row, "%-42s %8d %8d\n", "popgym/battleship-hard", 2, 144);
+    ck_assert_msg(strstr(out, row), "%s missing from:\n%s", row, out);
+    snprintf(row, sizeof row, "%-42s %8d %8d\n", "popgym/concentration-hard", 728, 52);
+    ck_assert_msg(strstr(out, row), "%s missing from:\n%s", row, out);
 }
 END_TEST
 
