@@ -39,7 +39,9 @@ START_TEST(env_list_names_every_env_with_its_sizes) {
     ck_assert_int_eq(test_run_ppo("env list", out, sizeof out), 0);
     ck_assert_msg(strstr(out, "cartpole ") && strstr(out, "cartpole-stateless"), "%s", out);
     const char *grid[] = {"gridworld/empty-8x8 ", "gridworld/empty-random-8x8 ", "gridworld/four-rooms ",
-                          "gridworld/door-key-5x5 ", "gridworld/door-key-8x8 ", "gridworld/memory-s7 "};
+                          "gridworld/door-key-5x5 ", "gridworld/door-key-8x8 ", "gridworld/memory-s7 ",
+                          "gridworld/memory-s9 ", "gridworld/memory-s11 ", "gridworld/memory-s13 ",
+                          "gridworld/memory-s13-random ", "gridworld/memory-s17-random "};
     for (size_t i = 0; i < sizeof grid / sizeof grid[0]; i++) {
         const char *line = strstr(out, grid[i]);
         ck_assert_msg(line, "%s missing from:\n%s", grid[i], out);
