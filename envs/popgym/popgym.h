@@ -141,7 +141,8 @@ void popgym_action_name(const PopgymView *v, int a, char *buf, size_t cap);
  * row-major order, 1 for a mine or ship cell), MultiarmedBandit's arm probabilities (float32
  * values), the CartPole variants' state [x, x_dot, theta, theta_dot]. The noisy CartPole draws
  * its first observation's noise afresh. Errors: a game or count that does not fit, a deck that is
- * not a permutation, a board whose ships or mines are not POPGym's. */
+ * not a permutation, a board without POPGym's number of mines (or 12 ship cells), a probability
+ * outside [0, 1], a state that is not finite. */
 int popgym_test_setup(Env *env, const double *values, int n, float *obs, Err *err);
 
 #endif

@@ -71,8 +71,10 @@ static int pole_check(const Popgym *p, Err *err) {
 static void pole_describe(const Popgym *p, char *buf, size_t cap) {
     const double *s = p->g.pole.s;
     size_t u = 0;
-    text_add(buf, cap, &u, "%s %s: x %+.3f m  x_dot %+.3f m/s  theta %+.2f deg  theta_dot %+.3f rad/s\n",
-             p->level->game->title, p->level->difficulty, s[0], s[1], s[2] * 180.0 / M_PI, s[3]);
+    text_add(buf, cap, &u, "%s %s, step %d of %d\n", p->level->game->title, p->level->difficulty, p->t,
+             p->level->max_length);
+    text_add(buf, cap, &u, "x %+.3f m  x_dot %+.3f m/s  theta %+.2f deg  theta_dot %+.3f rad/s\n", s[0], s[1],
+             s[2] * 180.0 / M_PI, s[3]);
     text_add(buf, cap, &u, "observed [%+.3f, %+.3f]", (double)p->pole_obs[0], (double)p->pole_obs[1]);
     if (p->last_action >= 0)
         text_add(buf, cap, &u, "  last push %s, reward %+.4f", p->last_action ? "right" : "left", p->last_reward);
