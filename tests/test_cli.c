@@ -237,6 +237,36 @@ START_TEST(eval_and_info_read_a_trained_checkpoint_and_refuse_damaged_ones) {
 }
 END_TEST
 
+START_TEST(a_popgym_config_trains_and_eval_reports_popgyms_scale) {
+    char dir[512], args[2048];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(args, sizeof args,
+             "train configs/popgym/repeat-first-easy.yaml --quiet --run-name p --set run.runs_dir=%s/runs "
+             "--set run.total_timesteps=8192 --set run.num_envs=8 --set run.num_steps=64 --set run.workers=1", dir);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    /* progress.csv's mean returns are POPGym's scores: within [-1, 1] */
+    snprintf(args, sizeof args, "%s/runs/p/progress.csv", dir);
+    FILE *f = fopen(args, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int rows = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* the header */
+    ck_assert_msg(strncmp(line, "update,global_step,seconds,sps,episodes,return_mean,", 52) == 0, "%s", line);
+    while (fgets(line, sizeof line, f)) {
+        double ret;
+        if (sscanf(line, "%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf,", &ret) == 1) {
+            ck_assert_msg(ret >= -1.0 && ret <= 1.0, "return_mean %g: %s", ret, line);
+            rows++;
+        }
+    }
+    fclose(f);
+    ck_assert_int_gt(rows, 0);
+    snprintf(args, sizeof args, "eval %s/runs/p/checkpoints/latest.ckpt --episodes 10", dir);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "env popgym/repeat-first-easy") && strstr(out, "POPGym's scale"), "%s", out);
+}
+END_TEST
+
 START_TEST(sigint_finishes_the_update_saves_a_checkpoint_and_exits_0) {
     char dir[512], runs[600], log[700];
     test_tmpdir(dir, sizeof dir);
@@ -342,6 +372,7 @@ static Suite *cli_suite(void) {
     tc = test_case("train, eval, info");
     tcase_add_test(tc, train_refuses_bad_configs_and_existing_run_names_with_exit_2);
     tcase_add_test(tc, eval_and_info_read_a_trained_checkpoint_and_refuse_damaged_ones);
+    tcase_add_test(tc, a_popgym_config_trains_and_eval_reports_popgyms_scale);
     tcase_add_test(tc, sigint_finishes_the_update_saves_a_checkpoint_and_exits_0);
     tcase_add_test(tc, resume_continues_inside_the_run_folder_it_is_given);
     tcase_add_test(tc, bad_paths_and_missing_values_are_usage_errors_found_before_any_work);
