@@ -19,6 +19,10 @@
 
 #include "core/real.h"
 
+/* Weights of up to this many reals are multiplied untransposed, from a copy of W^T on the stack
+ * (linalg.c says why). */
+#define LINALG_TRANSPOSE_MAX 16384
+
 /* C [M, N] = alpha * op(A) op(B) + beta * C (see above). beta = 0 overwrites C (a NaN in C is
  * not propagated). M, N or K may be 0. */
 void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, real alpha,
