@@ -111,8 +111,11 @@ static void summarize_group(const Sweep *sw, const SweepReport *rep, int g, Swee
                 if (runs[s].status == 1) {
                     sum += runs[s].ret[c][m];
                     wins += runs[s].success[c][m];
-                    n++;
+                    v[n++] = runs[s].ret[c][m];
                 }
+            gr->ret_median[c][m] = median(v, n); /* sorts v */
+            gr->ret_min[c][m] = n ? v[0] : NAN;
+            gr->ret_max[c][m] = n ? v[n - 1] : NAN;
             const double mean = n ? sum / n : NAN;
             for (int s = 0; s < sw->n_seeds; s++)
                 if (runs[s].status == 1) sq += (runs[s].ret[c][m] - mean) * (runs[s].ret[c][m] - mean);
@@ -275,9 +278,10 @@ static void write_runs_csv(FILE *f, const Sweep *sw, const SweepReport *rep) {
 }
 
 static void write_summary_csv(FILE *f, const Sweep *sw, const SweepReport *rep) {
-    static const char *const whats[] = {"return_mean", "return_std", "success"};
+    static const char *const whats[] = {"return_median", "return_min", "return_max", "return_mean", "return_std",
+                                        "success"};
     fprintf(f, "task,method,config,variant,runs,done,failed");
-    eval_header(f, &sw->eval, whats, 3);
+    eval_header(f, &sw->eval, whats, 6);
     fprintf(f, ",target,reached,steps_to_target_median,seconds_to_target_median,seconds_median,sps_median,"
                "score_mean\n");
     for (int g = 0; g < sw->n_groups; g++) {
@@ -290,6 +294,9 @@ static void write_summary_csv(FILE *f, const Sweep *sw, const SweepReport *rep) 
         fprintf(f, ",%d,%d,%d", gr->runs, gr->done, gr->failed);
         for (int c = 0; c < sw->eval.n_ckpts; c++)
             for (int m = 0; m < sw->eval.n_modes; m++) {
+                csv_num(f, gr->ret_median[c][m]);
+                csv_num(f, gr->ret_min[c][m]);
+                csv_num(f, gr->ret_max[c][m]);
                 csv_num(f, gr->ret_mean[c][m]);
                 csv_num(f, gr->ret_std[c][m]);
                 csv_num(f, gr->success_mean[c][m]);
@@ -359,7 +366,8 @@ static void md_groups(FILE *f, const Sweep *sw, const SweepReport *rep) {
         fprintf(f, " |");
         for (int c = 0; c < e->n_ckpts; c++)
             for (int m = 0; m < e->n_modes; m++) {
-                if (gr->done) fprintf(f, " %.4g +- %.3g |", gr->ret_mean[c][m], gr->ret_std[c][m]);
+                if (gr->done)
+                    fprintf(f, " %.4g [%.4g, %.4g] |", gr->ret_median[c][m], gr->ret_min[c][m], gr->ret_max[c][m]);
                 else fprintf(f, " - |");
                 if (!rep->any_success) continue;
                 if (gr->done && task->has_success) fprintf(f, " %.1f%% |", 100 * gr->success_mean[c][m]);
@@ -428,7 +436,7 @@ int sweep_report_markdown(const Sweep *sw, const SweepReport *rep, char **text, 
         if (sw->tasks[t].episodes) fprintf(f, " (%s: %d)", sw->tasks[t].name, sw->tasks[t].episodes);
     if (e->seed_is_run) fprintf(f, " with its own seed as the eval seed.");
     else fprintf(f, " with eval seed %ld.", e->seed);
-    fprintf(f, " Returns: mean +- standard deviation over the seeds of each run's mean evaluation return");
+    fprintf(f, " Returns: the median [lowest, highest] over the seeds of each run's mean evaluation return");
     if (rep->any_success) {
         fprintf(f, "; success: the share of evaluation episodes with a return of at least");
         for (int t = 0, k = 0; t < sw->n_tasks; t++)
