@@ -20,6 +20,7 @@
 #include "run/progress.h"
 #include "run/run_dir.h"
 #include "run/snapshot.h"
+#include "run/tensorboard.h"
 
 #define MAP_MAX_BYTES (1u << 20) /* as a map file may hold (envs/gridworld/map.c) */
 
@@ -38,7 +39,8 @@ typedef enum RunFolder {
 /* The keys of `run` that only say how long or where, which a resume may change. */
 static const char *const RESUME_FREE[] = {"run.total_timesteps", "run.checkpoint_interval",
                                           "run.keep_checkpoints", "run.stop_return",
-                                          "run.run_name", "run.runs_dir", "run.branched_from", NULL};
+                                          "run.run_name", "run.runs_dir", "run.branched_from",
+                                          "run.tensorboard", NULL};
 
 typedef struct Trainer {
     TrainConfig cfg;
@@ -61,6 +63,7 @@ typedef struct Trainer {
     char last_ckpt[PATH_LEN]; /* the newest checkpoint of this run known to be finite ("" none) */
     long last_ckpt_update;
     Progress progress;
+    TensorBoard tb;        /* the run's event file (rank 0, with run.tensorboard) */
     RunCounters c;
     Collapse collapse;
     bool evaluated;        /* an evaluation ran after this update */
@@ -459,6 +462,8 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
                        tr->evaluated ? tr->eval_length : none};
     int rc = tr->root ? progress_append(&tr->progress, &row, err) : 0;
     if (rc) err_suffix(err, "the rows written before are intact");
+    if (!rc && tr->root && tr->cfg.run.tensorboard && row.update > tr->progress.skip_through)
+        tensorboard_log_row(&tr->tb, tr->run_dir, tr->config_yaml, &row, stderr);
     if (dist_agree_err(tr->dist, rc, err)) return -1;
     TrainProgress p = progress_now(tr, elapsed);
     if (tr->opts->on_update) tr->opts->on_update(tr->opts->on_update_ctx, tr->policy, &p);
@@ -564,6 +569,7 @@ static int finish(Trainer *tr, long updates_done, Err *err) {
 
 static void trainer_free(Trainer *tr) {
     progress_close(&tr->progress);
+    tensorboard_close(&tr->tb);
     if (tr->lock_fd >= 0) close(tr->lock_fd);
     free(tr->map_text);
     rollout_destroy(tr->rollout);
@@ -592,6 +598,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     tr->c.best_return = NAN;
     tr->eval_mean = tr->eval_std = tr->eval_length = NAN;
     tr->progress.fd = -1;
+    tr->tb.fd = -1;
     tr->lock_fd = -1;
     tr->last_ckpt_update = -1;
     Checkpoint ck = {0};
