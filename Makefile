@@ -10,7 +10,7 @@ OPT ?= -O2
 VIEWER ?= 1
 PKGS := openblas yaml-0.1 zlib check libprotobuf-c libisal
 ifeq ($(VIEWER),1)
-PKGS += sdl2 SDL2_ttf SDL2_image
+PKGS += sdl2 SDL2_ttf SDL2_image libgif
 endif
 DEB_openblas := libopenblas-dev
 DEB_sdl2 := libsdl2-dev
@@ -21,6 +21,7 @@ DEB_zlib := zlib1g-dev
 DEB_check := check
 DEB_libprotobuf-c := libprotobuf-c-dev
 DEB_libisal := libisal-dev
+DEB_libgif := libgif-dev
 
 # MPI (data-parallel training, core/dist.c): built in when pkg-config finds Open MPI's ompi-c
 # (libopenmpi-dev), left out with MPI=0; MPI=1 insists and stops with the install hint when it
@@ -103,7 +104,7 @@ libs:
 	@command -v protoc-c >/dev/null 2>&1 || { echo "error: protoc-c is missing: apt-get install protobuf-c-compiler (or run 'make deps')"; exit 1; }
 	@for p in $(filter-out $(if $(TESTING),,check),$(PKGS)); do \
 	  pkg-config --exists $$p || { \
-	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; libprotobuf-c) d=$(DEB_libprotobuf-c);; libisal) d=$(DEB_libisal);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
+	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; libprotobuf-c) d=$(DEB_libprotobuf-c);; libisal) d=$(DEB_libisal);; libgif) d=$(DEB_libgif);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
 	done
 

@@ -26,6 +26,7 @@
 #define FRAME_WAIT 0.016       /* s: longest sleep between two looks at the keyboard */
 #define NOTE_SECONDS 3.0       /* how long a note stays in the panel */
 #define LIVE_REDRAW 0.1        /* s: the training's figures alone redraw at most this often */
+#define RECORD_HOLD_CS 100     /* a recording's last frame stays a second longer (GIF's 1/100 s) */
 
 static const char *const CARTPOLE_ACTIONS[] = {"left", "right"};
 /* MiniGrid's Actions, shortened to fit a line */
@@ -168,6 +169,8 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
         snprintf(lines[2], LINE_LEN, "you play  speed %gx", s->speed);
     if (s->note[0] && clock_seconds() < s->note_until)
         snprintf(lines[3], LINE_LEN, "%s", s->note);
+    else if (s->o->record) /* no keys in a recording */
+        lines[3][0] = '\0';
     else if (!s->policy && s->grid)
         snprintf(lines[3], LINE_LEN, "arrows turn/move  space toggle  tab pick up  shift drop  enter done  r  s  q");
     else if (!s->policy)
@@ -239,7 +242,7 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
         session_free(s);
         return err_set(err, "out of memory for the viewer");
     }
-    ViewerConfig vc = {o->screenshot == NULL, title, TEXT_LINES};
+    ViewerConfig vc = {o->screenshot == NULL && o->record == NULL, title, TEXT_LINES};
     if (viewer_create(&s->viewer, s->env, &vc, err)) {
         session_free(s);
         return -1;
@@ -315,6 +318,19 @@ static int run_offscreen(Session *s, Err *err) {
     return viewer_save_png(s->viewer, s->o->screenshot, err);
 }
 
+/* A recording: off-screen, one frame per step, each shown for a step at the env's pace times
+ * the speed, into the GIF o->record; a stop asked saves what was recorded. */
+static int run_record(Session *s, Err *err) {
+    const int delay = (int)lround(100.0 / (s->pace * s->speed)); /* GIF's unit: 1/100 s */
+    for (;;) {
+        if (render(s, err) || viewer_record_frame(s->viewer, delay, err)) return -1;
+        if ((s->o->frames > 0 && s->frames >= s->o->frames) || s->finished || stop_asked(s)) break;
+        if (!s->policy) break; /* nobody presses keys in a recording: the first frame only */
+        take_step(s, policy_action(s));
+    }
+    return viewer_record_save(s->viewer, s->o->record, RECORD_HOLD_CS, err);
+}
+
 /* In a window, at the env's pace times the speed, until quit, the episodes or frames are done,
  * training has finished (live) or a stop is asked. */
 static int run_window(Session *s, Err *err) {
@@ -378,7 +394,7 @@ static int run_session(const EnvConfig *env_cfg, const Policy *policy, const Wat
     Session s;
     if (session_init(&s, env_cfg, policy, o, title, err)) return -1;
     new_episode(&s);
-    int rc = o->screenshot ? run_offscreen(&s, err) : run_window(&s, err);
+    int rc = o->record ? run_record(&s, err) : o->screenshot ? run_offscreen(&s, err) : run_window(&s, err);
     fill_result(&s, res);
     session_free(&s);
     return rc;

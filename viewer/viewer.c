@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "viewer/draw.h"
+#include "viewer/record.h"
 
 #define PANEL_FONT "DejaVuSansMono.ttf"
 #define PANEL_PT 12          /* font size, px per em */
@@ -33,6 +34,7 @@ struct Viewer {
     SDL_Window *window;   /* opened by the first viewer_render when cfg.window */
     bool video;           /* SDL's video subsystem started by this viewer */
     bool drawn;           /* the canvas holds a frame */
+    GifRecording *gif;    /* the frames recorded (viewer_record_frame), or NULL */
     char driver[32];
 };
 
@@ -108,6 +110,7 @@ void viewer_destroy(Viewer *v) {
     if (!v) return;
     viewer_close_window(v);
     if (v->canvas) SDL_FreeSurface(v->canvas);
+    gif_recording_free(v->gif);
     draw_font_close(v->font);
     grid_tiles_destroy(v->tiles);
     free(v);
@@ -238,6 +241,20 @@ int viewer_save_png(const Viewer *v, const char *path, Err *err) {
     if (!v->drawn) return err_set(err, "%s: nothing drawn yet to save", path);
     if (IMG_SavePNG(v->canvas, path) != 0) return err_set(err, "%s: cannot save the PNG: %s", path, IMG_GetError());
     return 0;
+}
+
+int viewer_record_frame(Viewer *v, int delay_cs, Err *err) {
+    if (!v->drawn) return err_set(err, "nothing drawn yet to record");
+    if (!v->gif && gif_recording_open(&v->gif, v->width, v->height, err)) return -1;
+    return gif_recording_frame(v->gif, v->canvas, delay_cs, err);
+}
+
+int viewer_record_save(Viewer *v, const char *path, int hold_cs, Err *err) {
+    if (!v->gif) return err_set(err, "%s: no frame recorded", path);
+    int rc = gif_recording_save(v->gif, path, hold_cs, err);
+    gif_recording_free(v->gif);
+    v->gif = NULL;
+    return rc;
 }
 
 void viewer_layout(const Viewer *v, int *width, int *height, int *env_x, int *env_y, int *env_w,
