@@ -40,6 +40,7 @@ typedef struct RunConfig {
     bool eval_deterministic; /* evaluate with argmax actions (else sampled) */
     bool stop_on_eval;       /* judge stop_return on the evaluation's mean return */
     bool tensorboard;        /* write a TensorBoard event file into the run folder */
+    int record_interval;     /* updates between recorded evaluation episodes (videos/); 0 = none */
 } RunConfig;
 
 typedef struct TrainConfig {

@@ -40,7 +40,7 @@ typedef enum RunFolder {
 static const char *const RESUME_FREE[] = {"run.total_timesteps", "run.checkpoint_interval",
                                           "run.keep_checkpoints", "run.stop_return",
                                           "run.run_name", "run.runs_dir", "run.branched_from",
-                                          "run.tensorboard", NULL};
+                                          "run.tensorboard", "run.record_interval", NULL};
 
 typedef struct Trainer {
     TrainConfig cfg;
@@ -64,6 +64,7 @@ typedef struct Trainer {
     long last_ckpt_update;
     Progress progress;
     TensorBoard tb;        /* the run's event file (rank 0, with run.tensorboard) */
+    bool record_off;       /* a recording failed: no more (run.record_interval) */
     RunCounters c;
     Collapse collapse;
     bool evaluated;        /* an evaluation ran after this update */
@@ -478,6 +479,28 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
     return 0;
 }
 
+/* Records one evaluation episode into RUN_DIR/videos/ after every run.record_interval-th update
+ * and the last (rank 0; CleanRL's --capture-video): the first episode of the eval envs (seed
+ * run.seed + EVAL_SEED_OFFSET), so a run's recordings differ by the policy only. Nothing of
+ * training is touched. A failure prints one warning and ends the recordings, never the run. */
+static void record_episode(Trainer *tr) {
+    const int every = tr->cfg.run.record_interval;
+    if (!tr->root || every <= 0 || tr->record_off || (tr->c.update % every != 0 && !tr->last)) return;
+    char path[PATH_LEN];
+    Err err;
+    int rc = !tr->opts->record ? err_set(&err, "this program has no viewer to draw recordings")
+             : run_dir_video(tr->run_dir, tr->c.update, path, &err)
+                 ? -1
+                 : tr->opts->record(tr->opts->record_ctx, tr->policy, &tr->cfg.env,
+                                    (uint64_t)tr->cfg.run.seed + EVAL_SEED_OFFSET,
+                                    tr->cfg.run.eval_deterministic, path, &err);
+    if (!rc) return;
+    tr->record_off = true;
+    char videos[PATH_LEN];
+    if (file_path(videos, NULL, "%s/videos", tr->run_dir) == 0) rmdir(videos); /* only when empty */
+    fprintf(stderr, "warning: run.record_interval: %s; no more recordings, training goes on\n", err.msg);
+}
+
 /* ---- the loop --------------------------------------------------------------------------------- */
 
 /* Whether run.stop_return is reached: the mean return of a full window at or above it, or with
@@ -514,7 +537,9 @@ static int one_step(Trainer *tr, long *done, Err *err) {
     if (stop_after(tr, *done, &stop, err)) return -1;
     tr->last = stop || tr->c.update == tr->num_updates;
     if (tr->last && !tr->evaluated && eval_due(tr, *done, true) && evaluate_now(tr, err)) return -1;
-    return log_update(tr, &st, took, tr->last, err);
+    if (log_update(tr, &st, took, tr->last, err)) return -1;
+    record_episode(tr);
+    return 0;
 }
 
 /* Updates until the run's steps are done or stop_after says so, with a checkpoint every

@@ -2,7 +2,8 @@
  * run.record_interval). Each GIF is decoded with giflib's reader and its frames composed as a
  * GIF viewer does (transparency, "do not dispose"): every frame equals the one drawn, pixel for
  * pixel where its colors fit a palette and within a small distance where they do not; delays
- * follow the env's pace; the episodes are those `ppo eval` plays. */
+ * follow the env's pace; the episodes are those `ppo eval` plays; a run records into videos/
+ * without overwriting, and trains bit-identically with recordings or without. */
 #include <gif_lib.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "envs/env.h"
+#include "run/checkpoint.h"
 #include "tests/testutil.h"
 #include "viewer/draw.h"
 #include "viewer/record.h"
@@ -244,7 +246,7 @@ END_TEST
 START_TEST(a_gridworld_recording_decodes_to_the_frames_drawn) { record_and_compare("gridworld/four-rooms", 20, 20); }
 END_TEST
 
-/* ---- ppo watch --record ----------------------------------------------------- */
+/* ---- ppo watch --record, run.record_interval ----------------------------------------------------- */
 
 /* Trains a few updates of CONFIG into dir/runs/NAME; extra options appended. */
 static void train_small(const char *dir, const char *config, const char *name, const char *extra) {
@@ -339,6 +341,69 @@ START_TEST(watch_record_refuses_what_it_cannot_write_before_playing) {
 }
 END_TEST
 
+/* Two checkpoints hold the same parameters, optimizer state, env states and samplers. */
+static void assert_same_training(const char *path_a, const char *path_b) {
+    Checkpoint a, b;
+    Err err;
+    ck_assert_msg(checkpoint_read(&a, path_a, &err) == 0, "%s", err.msg);
+    ck_assert_msg(checkpoint_read(&b, path_b, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(a.n_tensors, b.n_tensors);
+    ck_assert_int_eq(a.global_step, b.global_step);
+    ck_assert_int_eq(a.adam_step, b.adam_step);
+    for (int i = 0; i < a.n_tensors; i++) {
+        ck_assert_str_eq(a.tensors[i].name, b.tensors[i].name);
+        ck_assert_msg(memcmp(a.tensors[i].data, b.tensors[i].data, a.tensors[i].size * sizeof(float)) == 0,
+                      "tensor %s differs with recordings", a.tensors[i].name);
+    }
+    ck_assert_mem_eq(a.env_states, b.env_states, (size_t)a.num_envs * a.env_state_bytes);
+    ck_assert_mem_eq(a.sample_rngs, b.sample_rngs, sizeof(Rng) * (size_t)a.num_envs);
+    checkpoint_free(&a);
+    checkpoint_free(&b);
+}
+
+START_TEST(a_run_records_into_videos_every_interval_trains_the_same_and_never_replaces_a_recording) {
+    char dir[256], args[2048], path[1024], run[512];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(run, sizeof run, "%s/runs/r", dir);
+    train_small(dir, "configs/cartpole.yaml", "r", "--set run.record_interval=2 --max-updates 5");
+    const long want[] = {2, 4, 5}; /* every 2 updates and the last */
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/videos/update_%06ld.gif", run, want[i]);
+        ck_assert_msg(exists(path), "no %s", path);
+        Decoded d;
+        decode(path, &d);
+        ck_assert_int_eq(d.w, CARTPOLE_SCREEN_W);
+        ck_assert_int_ge(d.n, 2);
+        decoded_free(&d);
+    }
+    snprintf(path, sizeof path, "%s/videos/update_000001.gif", run);
+    ck_assert(!exists(path));
+    /* recording leaves training as it is: the same run without recordings ends bit-identical */
+    train_small(dir, "configs/cartpole.yaml", "plain", "--max-updates 5");
+    char a_path[1024], b_path[1024];
+    snprintf(a_path, sizeof a_path, "%s/checkpoints/latest.ckpt", run);
+    snprintf(b_path, sizeof b_path, "%s/runs/plain/checkpoints/latest.ckpt", dir);
+    assert_same_training(a_path, b_path);
+    /* a file in the way of a later recording stays; the recording takes another name */
+    snprintf(path, sizeof path, "%s/videos/update_000006.gif", run);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("mine", f);
+    fclose(f);
+    snprintf(args, sizeof args, "resume %s --quiet --max-updates 1", run);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    f = fopen(path, "r");
+    char text[16] = "";
+    ck_assert_ptr_nonnull(fgets(text, sizeof text, f));
+    fclose(f);
+    ck_assert_str_eq(text, "mine");
+    snprintf(path, sizeof path, "%s/videos/update_000006-2.gif", run);
+    ck_assert_msg(exists(path), "no %s", path);
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(args), 0);
+}
+END_TEST
+
 static Suite *record_suite(void) {
     Suite *s = suite_create("record");
     TCase *tc = test_case("gif");
@@ -349,6 +414,7 @@ static Suite *record_suite(void) {
     tc = test_case("cli");
     tcase_add_test(tc, watch_record_writes_the_episodes_at_the_envs_pace);
     tcase_add_test(tc, watch_record_refuses_what_it_cannot_write_before_playing);
+    tcase_add_test(tc, a_run_records_into_videos_every_interval_trains_the_same_and_never_replaces_a_recording);
     suite_add_tcase(s, tc);
     return s;
 }
