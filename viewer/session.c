@@ -50,6 +50,7 @@ typedef struct Session {
     Rng rng;               /* action sampler */
     bool grid;             /* a gridworld (turn by turn when played) */
     bool popgym;           /* a popgym env: its actions are named by popgym_action_name */
+    bool cartpole;         /* cartpole or cartpole-stateless */
     double pace, speed;    /* env steps per second at speed 1; the speed factor */
     bool paused, finished, quit;
     int episodes;          /* finished */
@@ -140,6 +141,14 @@ static void take_step(Session *s, int a) {
 static void action_label(const Session *s, int a, char *buf, size_t cap) {
     if (s->popgym) {
         popgym_action_name(env_view(s->env), a, buf, cap);
+        return;
+    }
+    if (s->env->cls->action_names) { /* an env that names its own actions */
+        snprintf(buf, cap, "%s", a >= 0 && a < s->env->n_actions ? s->env->cls->action_names[a] : "?");
+        return;
+    }
+    if (!s->grid && !s->cartpole) { /* an env that does not: the action's number */
+        snprintf(buf, cap, "%d", a);
         return;
     }
     const char *const *names = s->grid ? GRID_ACTIONS : CARTPOLE_ACTIONS;
@@ -272,6 +281,7 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
     rng_seed(&s->rng, o->seed, ROLLOUT_SAMPLER_STREAM);
     s->grid = strncmp(s->env->name, "gridworld/", 10) == 0;
     s->popgym = strncmp(s->env->name, "popgym/", 7) == 0;
+    s->cartpole = strncmp(s->env->name, "cartpole", 8) == 0;
     s->pace = viewer_env_pace(s->env);
     s->speed = o->speed > 0 ? o->speed : 1;
     s->obs = calloc((size_t)s->env->obs_dim, sizeof(real));
@@ -451,6 +461,10 @@ int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *re
     if (strncmp(env_cfg->name, "popgym/", 7) == 0 && !strstr(env_cfg->name, "cartpole"))
         return err_input(err, "%s is not played from the keyboard (of the popgym envs, only the CartPole variants "
                          "are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);
+    if (strncmp(env_cfg->name, "popgym/", 7) != 0 && strncmp(env_cfg->name, "cartpole", 8) != 0 &&
+        strncmp(env_cfg->name, "gridworld/", 10) != 0)
+        return err_input(err, "%s is not played from the keyboard (only cartpole, gridworld and popgym's CartPole "
+                         "variants are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);
     char title[ENV_NAME_LEN + 32];
     snprintf(title, sizeof title, "ppo play: %s", env_cfg->name);
     return run_session(env_cfg, NULL, o, title, res, err);
