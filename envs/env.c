@@ -11,7 +11,8 @@
 #define ENV_CLASSES(X)                                                                            \
     X(cartpole_class)                                                                             \
     X(gridworld_class)                                                                            \
-    X(popgym_class)
+    X(popgym_class)                                                                               \
+    /* a new env: one line X(NAME_class) above this one */
 
 #define ENV_DECLARE(c) extern const EnvClass c;
 #define ENV_ADDRESS(c) &c,
