@@ -12,6 +12,7 @@
     X(cartpole_class)                                                                             \
     X(gridworld_class)                                                                            \
     X(popgym_class)                                                                               \
+    X(tmaze_class)                                                                                \
     /* a new env: one line X(NAME_class) above this one */
 
 #define ENV_DECLARE(c) extern const EnvClass c;
