@@ -151,6 +151,7 @@ static void tmaze_describe(const void *self, char *buf, size_t n) {
              south, v->goal_north ? "north" : "south", v->steps, v->max_steps);
 }
 
+/* The class, the one symbol of this file that others see: X(tmaze_class) in envs/env.c. */
 const EnvClass tmaze_class = {
     .names = TMAZE_NAMES,
     .create = tmaze_create,
