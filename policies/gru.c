@@ -15,24 +15,46 @@
 
 #include "policies/rnn.h"
 
+/* One env's row of gru_cell_forward: ga [3H] in: the input part, out: r, z, n; gr [3H] the
+ * recurrent part; hp [H] = h_{t-1}; out h [H] = h_t. */
+POLICY_HOT static void gru_row_forward(real *restrict ga, const real *restrict gr,
+                                       const real *restrict hp, real *restrict h, int H) {
+    for (int j = 0; j < H; j++) {
+        real r = real_sigmoid(ga[j] + gr[j]);
+        real z = real_sigmoid(ga[H + j] + gr[H + j]);
+        real n = real_tanh(ga[2 * H + j] + r * gr[2 * H + j]);
+        h[j] = (1 - z) * n + z * hp[j];
+        ga[j] = r;
+        ga[H + j] = z;
+        ga[2 * H + j] = n;
+    }
+}
+
 /* One step for B envs (RnnCell.forward): gx [B, 3H] (the input part, turned into the gate
  * activations r, z, n), gh [B, 3H] (the recurrent part: its n block is W_hn h_{t-1} + b_hn),
  * sprev [B, H] = h_{t-1}, snew [B, H] = h_t. Mixes only along the feature axis of each env. */
-POLICY_HOT static void gru_cell_forward(real *gx, const real *gh, const real *sprev, real *snew,
-                                        int B, int H) {
-    for (int b = 0; b < B; b++) {
-        real *ga = gx + (long)b * 3 * H;
-        const real *gr = gh + (long)b * 3 * H, *hp = sprev + (long)b * H;
-        real *h = snew + (long)b * H;
-        for (int j = 0; j < H; j++) {
-            real r = real_sigmoid(ga[j] + gr[j]);
-            real z = real_sigmoid(ga[H + j] + gr[H + j]);
-            real n = real_tanh(ga[2 * H + j] + r * gr[2 * H + j]);
-            h[j] = (1 - z) * n + z * hp[j];
-            ga[j] = r;
-            ga[H + j] = z;
-            ga[2 * H + j] = n;
-        }
+static void gru_cell_forward(real *gx, const real *gh, const real *sprev, real *snew, int B,
+                             int H) {
+    for (int b = 0; b < B; b++)
+        gru_row_forward(gx + (long)b * 3 * H, gh + (long)b * 3 * H, sprev + (long)b * H,
+                        snew + (long)b * H, H);
+}
+
+/* One env's row of gru_cell_backward: ga [3H] = r, z, n; gr [3H] the recurrent part; hp [H] =
+ * h_{t-1}; dh [H] = dL/dh_t; out dx [3H], du [3H], dhp [H]. */
+POLICY_HOT static void gru_row_backward(real *restrict dx, real *restrict du, real *restrict dhp,
+                                        const real *restrict dh, const real *restrict ga,
+                                        const real *restrict gr, const real *restrict hp, int H) {
+    for (int j = 0; j < H; j++) {
+        real r = ga[j], z = ga[H + j], n = ga[2 * H + j];
+        real dn = dh[j] * (1 - z) * (1 - n * n);
+        real dz = dh[j] * (hp[j] - n) * (z * (1 - z));
+        real dr = dn * gr[2 * H + j] * (r * (1 - r));
+        dx[j] = du[j] = dr;
+        dx[H + j] = du[H + j] = dz;
+        dx[2 * H + j] = dn;
+        du[2 * H + j] = dn * r;
+        dhp[j] = dh[j] * z;
     }
 }
 
@@ -41,25 +63,13 @@ POLICY_HOT static void gru_cell_forward(real *gx, const real *gh, const real *sp
  *   gets dn r; of r (both parts): dn a r (1 - r); of z (both parts): dL/dh_t (h_{t-1} - n)
  *   z (1 - z); dL/dh_{t-1} along the elementwise path: dL/dh_t z (rnn.c adds the path through
  *   W_hh). */
-POLICY_HOT static void gru_cell_backward(real *dgx, real *dgh, real *dsprev, const real *dsnew,
-                                         const real *act, const real *gh, const real *sprev,
-                                         const real *snew, int B, int H) {
+static void gru_cell_backward(real *dgx, real *dgh, real *dsprev, const real *dsnew,
+                              const real *act, const real *gh, const real *sprev, const real *snew,
+                              int B, int H) {
     (void)snew;
     for (int b = 0; b < B; b++) {
-        const real *ga = act + (long)b * 3 * H, *gr = gh + (long)b * 3 * H;
-        const real *hp = sprev + (long)b * H, *dh = dsnew + (long)b * H;
-        real *dx = dgx + (long)b * 3 * H, *du = dgh + (long)b * 3 * H, *dsp = dsprev + (long)b * H;
-        for (int j = 0; j < H; j++) {
-            real r = ga[j], z = ga[H + j], n = ga[2 * H + j];
-            real dn = dh[j] * (1 - z) * (1 - n * n);
-            real dz = dh[j] * (hp[j] - n) * (z * (1 - z));
-            real dr = dn * gr[2 * H + j] * (r * (1 - r));
-            dx[j] = du[j] = dr;
-            dx[H + j] = du[H + j] = dz;
-            dx[2 * H + j] = dn;
-            du[2 * H + j] = dn * r;
-            dsp[j] = dh[j] * z;
-        }
+        const long g3 = (long)b * 3 * H, s1 = (long)b * H;
+        gru_row_backward(dgx + g3, dgh + g3, dsprev + s1, dsnew + s1, act + g3, gh + g3, sprev + s1, H);
     }
 }
 
@@ -67,6 +77,7 @@ static const RnnCell GRU_CELL = {
     .kind = "gru",
     .G = 3,
     .K = 1,
+    .tied_grads = false,
     .forward = gru_cell_forward,
     .backward = gru_cell_backward,
 };

@@ -14,30 +14,60 @@
  * of a layer: h then c). */
 #include "policies/simd.h" /* first: see simd.h */
 
+#include <string.h>
+
 #include "policies/rnn.h"
+
+/* One env's row of lstm_cell_forward: ga [4H] in: the input part, out: i, f, g, o; gr [4H] the
+ * recurrent part; cp [H] = c_{t-1}; out h [H] = h_t, c [H] = c_t. */
+POLICY_HOT static void lstm_row_forward(real *restrict ga, const real *restrict gr,
+                                        const real *restrict cp, real *restrict h,
+                                        real *restrict c, int H) {
+    for (int j = 0; j < H; j++) {
+        real i = real_sigmoid(ga[j] + gr[j]);
+        real f = real_sigmoid(ga[H + j] + gr[H + j]);
+        real g = real_tanh(ga[2 * H + j] + gr[2 * H + j]);
+        real o = real_sigmoid(ga[3 * H + j] + gr[3 * H + j]);
+        real cn = f * cp[j] + i * g;
+        c[j] = cn;
+        h[j] = o * real_tanh(cn);
+        ga[j] = i;
+        ga[H + j] = f;
+        ga[2 * H + j] = g;
+        ga[3 * H + j] = o;
+    }
+}
 
 /* One step for B envs (RnnCell.forward): gx [B, 4H] (the input part, turned into the gate
  * activations i, f, g, o), gh [B, 4H] (the recurrent part), sprev [B, 2H] = (h_{t-1}, c_{t-1}),
  * snew [B, 2H] = (h_t, c_t). Mixes only along the feature axis of each env. */
-POLICY_HOT static void lstm_cell_forward(real *gx, const real *gh, const real *sprev, real *snew,
-                                         int B, int H) {
-    for (int b = 0; b < B; b++) {
-        real *ga = gx + (long)b * 4 * H;
-        const real *gr = gh + (long)b * 4 * H, *cp = sprev + (long)b * 2 * H + H;
-        real *h = snew + (long)b * 2 * H, *c = h + H;
-        for (int j = 0; j < H; j++) {
-            real i = real_sigmoid(ga[j] + gr[j]);
-            real f = real_sigmoid(ga[H + j] + gr[H + j]);
-            real g = real_tanh(ga[2 * H + j] + gr[2 * H + j]);
-            real o = real_sigmoid(ga[3 * H + j] + gr[3 * H + j]);
-            real cn = f * cp[j] + i * g;
-            c[j] = cn;
-            h[j] = o * real_tanh(cn);
-            ga[j] = i;
-            ga[H + j] = f;
-            ga[2 * H + j] = g;
-            ga[3 * H + j] = o;
-        }
+static void lstm_cell_forward(real *gx, const real *gh, const real *sprev, real *snew, int B,
+                              int H) {
+    for (int b = 0; b < B; b++)
+        lstm_row_forward(gx + (long)b * 4 * H, gh + (long)b * 4 * H, sprev + (long)b * 2 * H + H,
+                         snew + (long)b * 2 * H, snew + (long)b * 2 * H + H, H);
+}
+
+/* One env's row of lstm_cell_backward: ga [4H] = i, f, g, o; cp [H] = c_{t-1}; c [H] = c_t;
+ * dh [H], dcn [H] = dL/dh_t, dL/dc_t; out dx [4H] (the gradient of both parts), dcp [H] =
+ * dL/dc_{t-1}. */
+POLICY_HOT static void lstm_row_backward(real *restrict dx, real *restrict dcp,
+                                         const real *restrict dh, const real *restrict dcn,
+                                         const real *restrict ga, const real *restrict cp,
+                                         const real *restrict c, int H) {
+    for (int j = 0; j < H; j++) {
+        real i = ga[j], f = ga[H + j], g = ga[2 * H + j], o = ga[3 * H + j];
+        real tc = real_tanh(c[j]);
+        real dc = dcn[j] + dh[j] * o * (1 - tc * tc);
+        real di = dc * g * (i * (1 - i));
+        real df = dc * cp[j] * (f * (1 - f));
+        real dg = dc * i * (1 - g * g);
+        real d_o = dh[j] * tc * (o * (1 - o));
+        dx[j] = di;
+        dx[H + j] = df;
+        dx[2 * H + j] = dg;
+        dx[3 * H + j] = d_o;
+        dcp[j] = dc * f;
     }
 }
 
@@ -45,31 +75,19 @@ POLICY_HOT static void lstm_cell_forward(real *gx, const real *gh, const real *s
  *   dc = dL/dc_t + dL/dh_t o (1 - tc^2),   dL/dc_{t-1} = dc f,
  *   d pre-activation of i: dc g i (1 - i); of f: dc c_{t-1} f (1 - f); of g: dc i (1 - g^2);
  *   of o: dL/dh_t tc o (1 - o).
- * Both parts of the pre-activation (gx, gh) get the same gradient; h_{t-1} gets none along an
- * elementwise path (only through W_hh, which rnn.c adds). */
-POLICY_HOT static void lstm_cell_backward(real *dgx, real *dgh, real *dsprev, const real *dsnew,
-                                          const real *act, const real *gh, const real *sprev,
-                                          const real *snew, int B, int H) {
+ * Both parts of the pre-activation (gx, gh) get the same gradient (tied_grads: rnn.c passes
+ * dgh = dgx, written once); h_{t-1} gets none along an elementwise path (only through W_hh,
+ * which rnn.c adds). */
+static void lstm_cell_backward(real *dgx, real *dgh, real *dsprev, const real *dsnew,
+                               const real *act, const real *gh, const real *sprev,
+                               const real *snew, int B, int H) {
     (void)gh;
+    (void)dgh;
     for (int b = 0; b < B; b++) {
-        const real *ga = act + (long)b * 4 * H, *cp = sprev + (long)b * 2 * H + H;
-        const real *c = snew + (long)b * 2 * H + H, *dh = dsnew + (long)b * 2 * H, *dcn = dh + H;
-        real *dx = dgx + (long)b * 4 * H, *du = dgh + (long)b * 4 * H, *dsp = dsprev + (long)b * 2 * H;
-        for (int j = 0; j < H; j++) {
-            real i = ga[j], f = ga[H + j], g = ga[2 * H + j], o = ga[3 * H + j];
-            real tc = real_tanh(c[j]);
-            real dc = dcn[j] + dh[j] * o * (1 - tc * tc);
-            real di = dc * g * (i * (1 - i));
-            real df = dc * cp[j] * (f * (1 - f));
-            real dg = dc * i * (1 - g * g);
-            real d_o = dh[j] * tc * (o * (1 - o));
-            dx[j] = du[j] = di;
-            dx[H + j] = du[H + j] = df;
-            dx[2 * H + j] = du[2 * H + j] = dg;
-            dx[3 * H + j] = du[3 * H + j] = d_o;
-            dsp[j] = 0;
-            dsp[H + j] = dc * f;
-        }
+        const long g4 = (long)b * 4 * H, s2 = (long)b * 2 * H;
+        memset(dsprev + s2, 0, (size_t)H * sizeof *dsprev);
+        lstm_row_backward(dgx + g4, dsprev + s2 + H, dsnew + s2, dsnew + s2 + H, act + g4,
+                          sprev + s2 + H, snew + s2 + H, H);
     }
 }
 
@@ -77,6 +95,7 @@ static const RnnCell LSTM_CELL = {
     .kind = "lstm",
     .G = 4,
     .K = 2,
+    .tied_grads = true,
     .forward = lstm_cell_forward,
     .backward = lstm_cell_backward,
 };

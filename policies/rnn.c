@@ -12,6 +12,8 @@
  * H x GH, the heads H x (A + 1)) and twice that in backward (input and weight gradients; the
  * embedding's input gradient is not computed). The cells' elementwise arithmetic and their
  * sigmoids and tanhs are not counted. */
+#include "policies/simd.h" /* first: see simd.h */
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,10 @@ typedef struct Rnn {
     double *init_scratch;  /* [max(H * IN, GH * H, A * H)] for the orthogonal init */
 } Rnn;
 
+/* Rows of a product tile (envs) and columns of it; see rows_product. */
+#define RP_ROWS 4
+#define RP_COLS 32
+
 typedef struct RnnActs { /* one layer's saved forward values, rows N */
     real *gx;            /* [N, GH] the cell's gate activations (the input part before) */
     real *gh;            /* [N, GH] the recurrent part h_{t-1} W_hh^T + b_hh */
@@ -48,6 +54,7 @@ typedef struct RnnWork {
     real *emb;            /* [N, H] relu(embedding) */
     RnnActs *acts;        /* [L] */
     real *out;            /* [N, A + 1] head outputs */
+    real *w_hh_t;         /* [L, H, GH]: each layer's W_hh transposed, for rows_product */
     real *state_fin;      /* [max_b, S] final state when the caller does not want it */
     uint8_t *start;       /* [N] episode-start flags of the last forward_sequence */
     /* backward */
@@ -161,7 +168,7 @@ int rnn_work_init(const Policy *p, PolicyWork *w) {
     const size_t N = (size_t)w->max_t * (size_t)w->max_b, MB = (size_t)w->max_b;
     const size_t L = (size_t)r->L, H = (size_t)r->H, GH = (size_t)r->GH, KH = (size_t)r->KH;
     const size_t IN = (size_t)r->IN, A1 = (size_t)r->A + 1, S = p->state_size;
-    size_t total = N * IN + N * H + L * N * (2 * GH + 2 * KH) + N * A1 + MB * S + 2 * N * GH +
+    size_t total = N * IN + N * H + L * N * (2 * GH + 2 * KH) + N * A1 + L * H * GH + MB * S + 2 * N * GH +
                    2 * N * KH + N * A1 + 2 * MB * KH;
     k->arena = malloc(total * sizeof(real));
     k->acts = calloc(L, sizeof *k->acts);
@@ -185,6 +192,7 @@ int rnn_work_init(const Policy *p, PolicyWork *w) {
         TAKE(k->acts[l].snew, N * KH);
     }
     TAKE(k->out, N * A1);
+    TAKE(k->w_hh_t, L * H * GH);
     TAKE(k->state_fin, MB * S);
     TAKE(k->dgx, N * GH);
     TAKE(k->dgh, N * GH);
@@ -206,6 +214,65 @@ void rnn_work_free(PolicyWork *w) {
     free(k->start);
     free(k);
     w->self = NULL;
+}
+
+/* out [B, N] (row stride ldo) = bias [N] (or, when bias is NULL, out itself) + in [B, K] (row
+ * stride ldi) W [K, N] (row-major): the per-step product of a few rows (B envs) with a matrix,
+ * for each element the bias then the terms k = 0 .. K-1 in order. In tiles of RP_ROWS rows x
+ * RP_COLS columns, W's rows read once per tile of rows and streamed along the columns, which
+ * vectorize; no packing of W (for B of 4 to 16, cblas_sgemm spends more time packing W than
+ * multiplying). Rows are independent: a row's result does not depend on B. */
+POLICY_HOT static void rows_product(real *restrict out, int ldo, const real *restrict bias,
+                                    const real *restrict in, int ldi, const real *restrict W,
+                                    int B, int K, int N) {
+    for (int b0 = 0; b0 < B; b0 += RP_ROWS)
+        for (int n0 = 0; n0 < N; n0 += RP_COLS) {
+            const int nb = B - b0 < RP_ROWS ? B - b0 : RP_ROWS;
+            const int nn = N - n0 < RP_COLS ? N - n0 : RP_COLS;
+            real acc[RP_ROWS][RP_COLS];
+            for (int r = 0; r < nb; r++)
+                for (int l = 0; l < nn; l++)
+                    acc[r][l] = bias ? bias[n0 + l] : out[(long)(b0 + r) * ldo + n0 + l];
+            if (nb == RP_ROWS && nn == RP_COLS) { /* a whole tile: constant trip counts */
+                for (int k = 0; k < K; k++) {
+                    const real *w = W + (long)k * N + n0;
+                    for (int r = 0; r < RP_ROWS; r++) {
+                        const real x = in[(long)(b0 + r) * ldi + k];
+                        for (int l = 0; l < RP_COLS; l++) acc[r][l] += x * w[l];
+                    }
+                }
+            } else {
+                for (int k = 0; k < K; k++) {
+                    const real *w = W + (long)k * N + n0;
+                    for (int r = 0; r < nb; r++) {
+                        const real x = in[(long)(b0 + r) * ldi + k];
+                        for (int l = 0; l < nn; l++) acc[r][l] += x * w[l];
+                    }
+                }
+            }
+            for (int r = 0; r < nb; r++)
+                for (int l = 0; l < nn; l++) out[(long)(b0 + r) * ldo + n0 + l] = acc[r][l];
+        }
+}
+
+/* wt [C, R] = w [R, C] transposed. */
+static void transpose(real *wt, const real *w, int R, int C) {
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) wt[(long)c * R + r] = w[(long)r * C + c];
+}
+
+/* The recurrent part of layer l for one step: gh [B, GH] = sp [B, H] (row stride KH) W_hh^T +
+ * b_hh; rows_product on the transposed W_hh (k->w_hh_t, made by the forward), or the plain
+ * loops of the reference. */
+static void recurrent_forward(const Rnn *r, PolicyWork *w, const real *P, int l, real *gh,
+                              const real *sp, int B) {
+    const RnnLayer *ly = &r->layers[l];
+    const RnnWork *k = w->self;
+    if (w->naive)
+        linear_forward(gh, r->GH, sp, r->KH, P + ly->w_hh, P + ly->b_hh, B, r->H, r->GH, true);
+    else
+        rows_product(gh, r->GH, P + ly->b_hh, sp, r->KH, k->w_hh_t + (long)l * r->H * r->GH, B,
+                     r->H, r->GH);
 }
 
 /* The forward pass over T steps of B envs (rows N = T * B), keeping every activation in w.
@@ -231,6 +298,7 @@ static void rnn_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
     for (int l = 0; l < r->L; l++) {
         const RnnLayer *ly = &r->layers[l];
         RnnActs *a = &k->acts[l];
+        if (!nv) transpose(k->w_hh_t + (long)l * H * GH, P + ly->w_hh, GH, H);
         linear_forward(a->gx, GH, x, ldx, P + ly->w_ih, P + ly->b_ih, N, H, GH, nv);
         for (int t = 0; t < T; t++) {
             real *sp = a->sprev + (long)t * B * KH;
@@ -241,7 +309,7 @@ static void rnn_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
                 else memcpy(sp + (long)b * KH, from, row);
             }
             real *gh = a->gh + (long)t * B * GH;
-            linear_forward(gh, GH, sp, KH, P + ly->w_hh, P + ly->b_hh, B, H, GH, nv);
+            recurrent_forward(r, w, P, l, gh, sp, B);
             r->cell->forward(a->gx + (long)t * B * GH, gh, sp, a->snew + (long)t * B * KH, B, H);
         }
         for (int b = 0; b < B; b++)
@@ -301,6 +369,7 @@ void rnn_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
     memset(k->dy, 0, (size_t)N * ldy * sizeof(real));
     linear_backward(k->dy, G + r->w_head, G + r->b_head, k->dout, A + 1, k->acts[r->L - 1].snew,
                     KH, P + r->w_head, N, H, A + 1, nv);
+    real *dgh_all = r->cell->tied_grads ? k->dgx : k->dgh; /* dL/dgh [N, GH] */
     for (int l = r->L - 1; l >= 0; l--) {
         const RnnLayer *ly = &r->layers[l];
         const RnnActs *a = &k->acts[l];
@@ -312,16 +381,20 @@ void rnn_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
                 const real *dh = k->dy + (o + b) * ldy;
                 for (int j = 0; j < H; j++) ds[j] += dh[j];
             }
-            real *dgh = k->dgh + o * GH;
+            real *dgh = dgh_all + o * GH;
             r->cell->backward(k->dgx + o * GH, dgh, k->dsprev, k->carry, a->gx + o * GH,
                               a->gh + o * GH, a->sprev + o * KH, a->snew + o * KH, B, H);
-            linalg_gemm(nv, false, false, B, H, GH, 1, dgh, GH, P + ly->w_hh, H, 1, k->dsprev, KH);
+            /* dsprev[:, :H] += dgh W_hh */
+            if (nv)
+                linalg_gemm(true, false, false, B, H, GH, 1, dgh, GH, P + ly->w_hh, H, 1, k->dsprev, KH);
+            else
+                rows_product(k->dsprev, KH, NULL, dgh, GH, P + ly->w_hh, B, GH, H);
             for (int b = 0; b < B; b++) {
                 if (k->start[o + b]) memset(k->carry + (long)b * KH, 0, row);
                 else memcpy(k->carry + (long)b * KH, k->dsprev + (long)b * KH, row);
             }
         }
-        linear_backward(NULL, G + ly->w_hh, G + ly->b_hh, k->dgh, GH, a->sprev, KH, P + ly->w_hh,
+        linear_backward(NULL, G + ly->w_hh, G + ly->b_hh, dgh_all, GH, a->sprev, KH, P + ly->w_hh,
                         N, H, GH, nv);
         const real *x = l > 0 ? k->acts[l - 1].snew : k->emb;
         const int ldx = l > 0 ? KH : H;

@@ -26,6 +26,8 @@
 #ifndef PPO_RNN_H
 #define PPO_RNN_H
 
+#include <stdbool.h>
+
 #include "policies/policy_impl.h"
 
 /* A recurrent cell: what lstm.c and gru.c give rnn.c. */
@@ -33,6 +35,8 @@ typedef struct RnnCell {
     const char *kind; /* "lstm" or "gru": the policy kind and the prefix of its tensors */
     int G;            /* gate blocks of H in gx and gh */
     int K;            /* state vectors of H per layer and env; h is the first */
+    bool tied_grads;  /* dL/dgh = dL/dgx (LSTM: the parts are summed before every gate): rnn.c
+                         gives backward dgh = dgx, and the cell writes it once */
     /* One step of one layer for B envs (rows of B):
      *   gx [B, GH] in: the input part; out: what backward needs (the cell's gate activations);
      *   gh [B, GH]: the recurrent part (kept for backward as it is);
@@ -41,7 +45,8 @@ typedef struct RnnCell {
     void (*forward)(real *gx, const real *gh, const real *sprev, real *snew, int B, int H);
     /* The backward of one forward step: from dsnew [B, KH] (dL/d of the state after the step)
      * and what forward left (act = its gx [B, GH], gh, sprev, snew), writes (=, not +=) dgx
-     * [B, GH] and dgh [B, GH], dL/d of the two pre-activation parts, and dsprev [B, KH], dL/d
+     * [B, GH] and dgh [B, GH] (the same buffer when tied_grads), dL/d of the two pre-activation
+     * parts, and dsprev [B, KH], dL/d
      * of the state before the step along the cell's own elementwise paths (rnn.c adds the path
      * through W_hh, dgh W_hh, to dsprev's first H columns). */
     void (*backward)(real *dgx, real *dgh, real *dsprev, const real *dsnew, const real *act,
