@@ -54,11 +54,12 @@ typedef struct RnnWork {
     real *emb;            /* [N, H] relu(embedding) */
     RnnActs *acts;        /* [L] */
     real *out;            /* [N, A + 1] head outputs */
-    real *w_hh_t;         /* [L, H, GH]: each layer's W_hh transposed, for rows_product */
+    real *w_hh_t;         /* [L, H, GH]: each layer's W_hh transposed, for rows_product in
+                             sequences (none when max_t = 1) */
     real *state_fin;      /* [max_b, S] final state when the caller does not want it */
     uint8_t *start;       /* [N] episode-start flags of the last forward_sequence */
     /* backward */
-    real *dgx, *dgh;      /* [N, GH] */
+    real *dgx, *dgh;      /* [N, GH] each (no dgh of its own when the cell's tied_grads) */
     real *dy, *dx;        /* [N, KH] each: dL/d of a layer's output h, of its input (row
                              stride that of the input: KH for a layer's snew, H for emb) */
     real *dout;           /* [N, A + 1] */
@@ -168,8 +169,10 @@ int rnn_work_init(const Policy *p, PolicyWork *w) {
     const size_t N = (size_t)w->max_t * (size_t)w->max_b, MB = (size_t)w->max_b;
     const size_t L = (size_t)r->L, H = (size_t)r->H, GH = (size_t)r->GH, KH = (size_t)r->KH;
     const size_t IN = (size_t)r->IN, A1 = (size_t)r->A + 1, S = p->state_size;
-    size_t total = N * IN + N * H + L * N * (2 * GH + 2 * KH) + N * A1 + L * H * GH + MB * S + 2 * N * GH +
-                   2 * N * KH + N * A1 + 2 * MB * KH;
+    const size_t WT = w->max_t > 1 ? L * H * GH : 0;    /* w_hh_t */
+    const size_t DGH = r->cell->tied_grads ? 0 : N * GH; /* dgh, else dgx stands for it */
+    size_t total = N * IN + N * H + L * N * (2 * GH + 2 * KH) + N * A1 + WT + MB * S + N * GH +
+                   DGH + 2 * N * KH + N * A1 + 2 * MB * KH;
     k->arena = malloc(total * sizeof(real));
     k->acts = calloc(L, sizeof *k->acts);
     k->start = malloc(N);
@@ -192,10 +195,10 @@ int rnn_work_init(const Policy *p, PolicyWork *w) {
         TAKE(k->acts[l].snew, N * KH);
     }
     TAKE(k->out, N * A1);
-    TAKE(k->w_hh_t, L * H * GH);
+    TAKE(k->w_hh_t, WT);
     TAKE(k->state_fin, MB * S);
     TAKE(k->dgx, N * GH);
-    TAKE(k->dgh, N * GH);
+    TAKE(k->dgh, DGH);
     TAKE(k->dy, N * KH);
     TAKE(k->dx, N * KH);
     TAKE(k->dout, N * A1);
@@ -220,8 +223,10 @@ void rnn_work_free(PolicyWork *w) {
  * stride ldi) W [K, N] (row-major): the per-step product of a few rows (B envs) with a matrix,
  * for each element the bias then the terms k = 0 .. K-1 in order. In tiles of RP_ROWS rows x
  * RP_COLS columns, W's rows read once per tile of rows and streamed along the columns, which
- * vectorize; no packing of W (for B of 4 to 16, cblas_sgemm spends more time packing W than
- * multiplying). Rows are independent: a row's result does not depend on B. */
+ * vectorize; no packing of W, which cblas_sgemm does on every call: for 4 rows of 64 x 256 it
+ * took 4.7 us of CPU against cblas_sgemm's 8.7 us, for 16 rows 19 against 25 (the development
+ * VM, where OpenBLAS 0.3.21 runs its Prescott kernels). Rows are independent: a row's result
+ * does not depend on B. */
 POLICY_HOT static void rows_product(real *restrict out, int ldo, const real *restrict bias,
                                     const real *restrict in, int ldi, const real *restrict W,
                                     int B, int K, int N) {
@@ -255,24 +260,31 @@ POLICY_HOT static void rows_product(real *restrict out, int ldo, const real *res
         }
 }
 
-/* wt [C, R] = w [R, C] transposed. */
-static void transpose(real *wt, const real *w, int R, int C) {
-    for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) wt[(long)c * R + r] = w[(long)r * C + c];
+/* wt [C, R] = w [R, C] transposed, in tiles of 16 x 16 (a plain loop's writes a row of w
+ * apart took several times as long). */
+static void transpose(real *restrict wt, const real *restrict w, int R, int C) {
+    enum { TILE = 16 };
+    for (int r0 = 0; r0 < R; r0 += TILE)
+        for (int c0 = 0; c0 < C; c0 += TILE) {
+            const int re = r0 + TILE < R ? r0 + TILE : R, ce = c0 + TILE < C ? c0 + TILE : C;
+            for (int c = c0; c < ce; c++)
+                for (int r = r0; r < re; r++) wt[(long)c * R + r] = w[(long)r * C + c];
+        }
 }
 
 /* The recurrent part of layer l for one step: gh [B, GH] = sp [B, H] (row stride KH) W_hh^T +
- * b_hh; rows_product on the transposed W_hh (k->w_hh_t, made by the forward), or the plain
- * loops of the reference. */
+ * b_hh. In a sequence (tiled), rows_product on W_hh transposed once per forward (k->w_hh_t);
+ * in a single step, where that transpose would cost as much as the product, cblas_sgemm; or
+ * the plain loops of the reference. */
 static void recurrent_forward(const Rnn *r, PolicyWork *w, const real *P, int l, real *gh,
-                              const real *sp, int B) {
+                              const real *sp, int B, bool tiled) {
     const RnnLayer *ly = &r->layers[l];
     const RnnWork *k = w->self;
-    if (w->naive)
-        linear_forward(gh, r->GH, sp, r->KH, P + ly->w_hh, P + ly->b_hh, B, r->H, r->GH, true);
-    else
+    if (tiled)
         rows_product(gh, r->GH, P + ly->b_hh, sp, r->KH, k->w_hh_t + (long)l * r->H * r->GH, B,
                      r->H, r->GH);
+    else
+        linear_forward(gh, r->GH, sp, r->KH, P + ly->w_hh, P + ly->b_hh, B, r->H, r->GH, w->naive);
 }
 
 /* The forward pass over T steps of B envs (rows N = T * B), keeping every activation in w.
@@ -290,6 +302,7 @@ static void rnn_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
     const int N = T * B, H = r->H, GH = r->GH, KH = r->KH, A = r->A;
     const long S = (long)p->state_size;
     const size_t row = (size_t)KH * sizeof(real);
+    const bool tiled = !nv && T > 1; /* recurrent_forward by rows_product */
     input_features(k->inp, N, obs, r->O, start, prev_action, A, r->prev_action, r->start_flag);
     linear_forward(k->emb, H, k->inp, r->IN, P + r->w_emb, P + r->b_emb, N, r->IN, H, nv);
     relu_forward(k->emb, H, N, H);
@@ -298,7 +311,7 @@ static void rnn_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
     for (int l = 0; l < r->L; l++) {
         const RnnLayer *ly = &r->layers[l];
         RnnActs *a = &k->acts[l];
-        if (!nv) transpose(k->w_hh_t + (long)l * H * GH, P + ly->w_hh, GH, H);
+        if (tiled) transpose(k->w_hh_t + (long)l * H * GH, P + ly->w_hh, GH, H);
         linear_forward(a->gx, GH, x, ldx, P + ly->w_ih, P + ly->b_ih, N, H, GH, nv);
         for (int t = 0; t < T; t++) {
             real *sp = a->sprev + (long)t * B * KH;
@@ -309,7 +322,7 @@ static void rnn_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
                 else memcpy(sp + (long)b * KH, from, row);
             }
             real *gh = a->gh + (long)t * B * GH;
-            recurrent_forward(r, w, P, l, gh, sp, B);
+            recurrent_forward(r, w, P, l, gh, sp, B, tiled);
             r->cell->forward(a->gx + (long)t * B * GH, gh, sp, a->snew + (long)t * B * KH, B, H);
         }
         for (int b = 0; b < B; b++)

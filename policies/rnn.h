@@ -53,23 +53,40 @@ typedef struct RnnCell {
                      const real *gh, const real *sprev, const real *snew, int B, int H);
 } RnnCell;
 
-/* The PolicyClass hooks of both kinds (policy_impl.h states each contract); rnn_build is
- * `build` with the kind's cell. */
+/* The PolicyClass hooks of both kinds (policy_impl.h and policy.h state each contract). */
+
+/* Checks policy.hidden (1 .. POLICY_MAX_WIDTH) and policy.n_layers (1 .. POLICY_MAX_LAYERS);
+ * the message names the key. 0 or -1. */
 int rnn_validate(const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err);
+/* `build` with the kind's cell: the tensor table (embed.w [H, IN], embed.b [H]; per layer l
+ * KIND.weight_ih_l{l} [GH, H], KIND.weight_hh_l{l} [GH, H], KIND.bias_ih_l{l} [GH],
+ * KIND.bias_hh_l{l} [GH]; actor.w [A, H], critic.w [1, H], actor.b [A], critic.b [1]) and
+ * S = L * KH. 0 or -1 (out of memory). */
 int rnn_build(Policy *p, const RnnCell *cell, Err *err);
 void rnn_free_self(Policy *p);
+/* CleanRL ppo_atari_lstm.py's init (orthogonal weights, zero biases, actor std 0.01, critic
+ * std 1; rnn.c says which gain where). */
 void rnn_init(Policy *p, Rng *rng);
+/* The buffers of forward and backward for max_t steps of max_b envs, one allocation. 0 or -1. */
 int rnn_work_init(const Policy *p, PolicyWork *w);
 void rnn_work_free(PolicyWork *w);
+/* One step of B envs: state [B, S] in place (wiped first where episode_start), obs [B, O],
+ * episode_start [B], prev_action [B]; out logits [B, A], value [B]. */
 void rnn_step(const Policy *p, PolicyWork *w, int B, real *state, const real *obs,
               const uint8_t *episode_start, const int32_t *prev_action, real *logits,
               real *value);
+/* T steps of B envs from state0 [B, S]: obs [T, B, O], episode_start [T, B], prev_action
+ * [T, B]; out logits [T, B, A], value [T, B], the final state [B, S] into state_out (if not
+ * NULL). Equals T calls of rnn_step up to float rounding; keeps what backward needs. */
 void rnn_forward_sequence(const Policy *p, PolicyWork *w, int T, int B, const real *state0,
                           const real *obs, const uint8_t *episode_start,
                           const int32_t *prev_action, real *logits, real *value,
                           real *state_out);
+/* Backpropagation through time over the last rnn_forward_sequence: from dlogits [T, B, A] and
+ * dvalue [T, B], adds (+=) every parameter's gradient into grads [P]. */
 void rnn_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
                            const real *dvalue, real *grads);
+/* FLOP per row (env step) of forward and backward: the matrix products (rnn.c's count). */
 void rnn_flops(const Policy *p, double *forward, double *backward);
 
 #endif
