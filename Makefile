@@ -49,7 +49,7 @@ APP_MAIN := cli/main.c
 # The layers, bottom up (README "Layout"); a file includes only from its own folder or a lower
 # layer (scripts/check-layers.sh, run by make test).
 LAYERS := core envs policies algo run viewer cli
-ALL_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs/gridworld/*.c))
+ALL_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs/gridworld/*.c envs/popgym/*.c))
 ifeq ($(VIEWER),1)
 LIB_SRCS := $(filter-out viewer/headless.c,$(ALL_SRCS))
 else
@@ -198,7 +198,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_ALL := checkpoint config map progress policy
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_OPTS ?=
-FUZZ_ENVS := core/err.c core/file.c core/rng.c envs/env.c envs/cartpole.c $(wildcard envs/gridworld/*.c)
+FUZZ_ENVS := core/err.c core/file.c core/rng.c envs/env.c envs/cartpole.c $(wildcard envs/gridworld/*.c envs/popgym/*.c)
 FUZZ_POLICIES := $(wildcard policies/*.c)
 FUZZ_SRCS_checkpoint := run/checkpoint.c core/file.c core/err.c
 FUZZ_PKGS_checkpoint := zlib
@@ -210,7 +210,7 @@ FUZZ_SRCS_progress := run/progress.c core/file.c core/err.c
 FUZZ_PKGS_progress :=
 FUZZ_SRCS_policy := run/checkpoint.c run/config.c run/evaluate.c $(FUZZ_ENVS) $(FUZZ_POLICIES)
 FUZZ_PKGS_policy := yaml-0.1 zlib openblas
-FUZZ_HDRS := $(wildcard $(addsuffix /*.h,$(LAYERS)) envs/gridworld/*.h)
+FUZZ_HDRS := $(wildcard $(addsuffix /*.h,$(LAYERS)) envs/gridworld/*.h envs/popgym/*.h)
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=all
 

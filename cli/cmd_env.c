@@ -16,17 +16,17 @@
 static int env_list(void) {
     const char *names[256];
     int n = env_names(names, 256);
-    printf("%-28s %8s %8s\n", "name", "obs_dim", "actions");
+    printf("%-42s %8s %8s\n", "name", "obs_dim", "actions");
     for (int i = 0; i < n && i < 256; i++) {
         EnvConfig cfg = {0};
         snprintf(cfg.name, sizeof cfg.name, "%s", names[i]);
         Env *env;
         Err err;
         if (env_create(&env, &cfg, &err) != 0) {
-            printf("%-28s %8s %8s   (%s)\n", names[i], "-", "-", err.msg);
+            printf("%-42s %8s %8s   (%s)\n", names[i], "-", "-", err.msg);
             continue;
         }
-        printf("%-28s %8d %8d\n", names[i], env->obs_dim, env->n_actions);
+        printf("%-42s %8d %8d\n", names[i], env->obs_dim, env->n_actions);
         env_destroy(env);
     }
     return 0;

@@ -93,6 +93,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         return err_exit_code(&err);
     }
     linalg_set_threads(1);
+    linalg_flush_denormals();
     CliPolicy lp;
     int code = cli_policy_load(self, &lp, path, env_name, map_path);
     if (code) return code;
@@ -128,6 +129,8 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
            deterministic ? "deterministic (argmax)" : "stochastic (sampled)", seed);
     printf("return %.4g +- %.3g  (min %.4g, max %.4g)  mean length %.1f  %.1f episodes/s\n", mean,
            sqrt(var > 0 ? var : 0), mn, mx, len / episodes, episodes / fmax(dt, 1e-9));
+    if (strncmp(played, "popgym/", 7) == 0)
+        printf("returns on POPGym's scale: its rewards are scaled so that an episode scores at most 1\n");
     if (csv && write_csv(csv, eps, (int)episodes)) rc = 1;
     free(eps);
     return rc;
@@ -197,7 +200,8 @@ const Command CMD_EVAL = {
     "\n"
     "Plays episodes with the checkpoint's policy on its own env (recurrent state carried\n"
     "through each episode as in training) and prints the mean +- std return, min, max,\n"
-    "mean length and episodes/s. The same seed gives the same figures.\n"
+    "mean length and episodes/s. The same seed gives the same figures. A popgym env's return\n"
+    "is POPGym's score: its rewards are POPGym's, scaled so that an episode scores at most 1.\n"
     "\n"
     "options:\n"
     "  --episodes N       episodes to play (default 100)\n"

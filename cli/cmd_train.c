@@ -24,9 +24,10 @@
 
 static int report(const TrainConfig *cfg, const TrainResult *res) {
     if (res->stopped) printf("stopped on request after the current update\n");
+    const char *judged = cfg->run.stop_on_eval ? "in an evaluation" : "over the last 100 episodes";
     if (res->first_solve_step >= 0 && res->updates > 0)
-        printf("reached a mean return of %g over the last 100 episodes (run.stop_return) at step %.0f\n",
-               cfg->run.stop_return, res->first_solve_step);
+        printf("reached a mean return of %g %s (run.stop_return) at step %.0f\n",
+               cfg->run.stop_return, judged, res->first_solve_step);
     if (res->updates == 0 && res->first_solve_step >= 0)
         printf("the run had already reached run.stop_return %g at step %ld; nothing trained (raise it "
                "with --set run.stop_return=R, or 0 for never, to train on)", cfg->run.stop_return,
@@ -42,6 +43,9 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
         printf("trained %ld steps in %.2f s (%.0f steps/s)", res->steps, res->seconds,
                res->seconds > 0 ? res->steps / res->seconds : 0.0);
     if (isfinite(res->mean_return)) printf("; mean return of the last episodes %.2f", res->mean_return);
+    if (isfinite(res->eval_return))
+        printf("; last evaluation %.2f (%d episodes, %s)", res->eval_return, cfg->run.eval_episodes,
+               cfg->run.eval_deterministic ? "argmax" : "sampled");
     printf("\nrun: %s\ncheckpoint: %s\n", res->run_dir, res->checkpoint);
     /* the learning curve, runs/<run>/curve.png (when something was trained); a picture that
      * fails is no failed training */
@@ -120,6 +124,7 @@ static int run_training(const Command *self, Dist *dist, const TrainConfig *cfg,
     opts->stop = ctx->stop;
     opts->dist = dist;
     linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
+    linalg_flush_denormals();
     const int rank = dist_rank(dist), ranks = dist_size(dist);
     if (ranks > 1 && rank == 0 && !opts->quiet) {
         char what[256];

@@ -126,6 +126,7 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
     o.seed = (uint64_t)seed;
     if (o.screenshot && o.frames == 0 && o.episodes == 0) o.episodes = 1;
     linalg_set_threads(1);
+    linalg_flush_denormals();
     CliPolicy lp;
     int code = cli_policy_load(self, &lp, path, env_name, map_path);
     if (code) return code;
@@ -200,8 +201,10 @@ const Command CMD_WATCH = {
     "usage: ppo watch CHECKPOINT [OPTIONS]\n"
     "\n"
     "Plays episodes with the checkpoint's policy in an SDL2 window, in real time (CartPole at 50\n"
-    "steps/s, gridworld at 5), exactly as 'ppo eval --num-envs 1' plays them with the same seed.\n"
-    "The panel shows the episode, step, return, the action probabilities and the value estimate.\n"
+    "steps/s, gridworld at 5, popgym's card and board games at 4), exactly as 'ppo eval\n"
+    "--num-envs 1' plays them with the same seed. A popgym game is shown as text: the cards seen,\n"
+    "the board, the last action and its reward. The panel shows the episode, step, return, the\n"
+    "action probabilities (the five likeliest when there are more than 7) and the value estimate.\n"
     "\n"
     "keys: space pause/resume, right arrow one step while paused, + and - speed, r restart the\n"
     "      episode, s save a screenshot PNG (in the current folder), q or Esc quit\n"
@@ -231,7 +234,8 @@ const Command CMD_PLAY = {
     "\n"
     "Opens ENV (see 'ppo env list') in a window and lets you play it.\n"
     "  cartpole: left and right arrows push the cart (with neither held the pushes alternate);\n"
-    "            it starts at the first push, in real time (50 steps/s); space pauses\n"
+    "            it starts at the first push, in real time (50 steps/s); space pauses (so do\n"
+    "            popgym's CartPole variants; its card and board games are not played by hand)\n"
     "  gridworld: one key, one step, as MiniGrid's manual_control: left and right arrows turn,\n"
     "            up moves forward, space toggles, tab or page up picks up, left shift or page\n"
     "            down drops, enter is done\n"

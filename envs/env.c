@@ -7,8 +7,9 @@
 
 #include "envs/cartpole.h"
 #include "envs/gridworld/gridworld.h"
+#include "envs/popgym/popgym.h"
 
-static const EnvClass *const REGISTRY[] = {&cartpole_class, &gridworld_class};
+static const EnvClass *const REGISTRY[] = {&cartpole_class, &gridworld_class, &popgym_class};
 #define N_CLASSES (sizeof REGISTRY / sizeof REGISTRY[0])
 
 int env_names(const char **names, int max) {
@@ -19,12 +20,32 @@ int env_names(const char **names, int max) {
     return k;
 }
 
+/* Whether names [i], [i + 1], [i + 2] are STEM-easy, STEM-medium, STEM-hard; the stem's length
+ * goes to *stem. */
+static bool difficulty_triple(const char *const *names, int i, int n, size_t *stem) {
+    if (i + 2 >= n) return false;
+    size_t len = strlen(names[i]);
+    if (len < 5 || strcmp(names[i] + len - 5, "-easy") != 0) return false;
+    *stem = len - 4; /* "STEM-" */
+    return strncmp(names[i + 1], names[i], *stem) == 0 && strcmp(names[i + 1] + *stem, "medium") == 0 &&
+           strncmp(names[i + 2], names[i], *stem) == 0 && strcmp(names[i + 2] + *stem, "hard") == 0;
+}
+
 void env_known_names(char *buf, size_t n) {
-    size_t used = 0;
+    const char *names[256];
+    int k = env_names(names, 256);
+    if (k > 256) k = 256;
+    size_t used = 0, stem;
     buf[0] = '\0';
-    for (size_t i = 0; i < N_CLASSES; i++)
-        for (const char *const *nm = REGISTRY[i]->names; *nm && used < n; nm++)
-            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", *nm);
+    for (int i = 0; i < k && used < n; i++) {
+        const char *sep = used ? ", " : "";
+        if (difficulty_triple(names, i, k, &stem)) {
+            used += (size_t)snprintf(buf + used, n - used, "%s%.*s{easy,medium,hard}", sep, (int)stem, names[i]);
+            i += 2;
+        } else {
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", sep, names[i]);
+        }
+    }
 }
 
 static bool class_accepts(const EnvClass *cls, const char *name) {
@@ -39,7 +60,7 @@ int env_create(Env **out, const EnvConfig *cfg, Err *err) {
     for (size_t i = 0; i < N_CLASSES && !cls; i++)
         if (class_accepts(REGISTRY[i], cfg->name)) cls = REGISTRY[i];
     if (!cls) {
-        char known[512];
+        char known[900];
         env_known_names(known, sizeof known);
         return err_input(err, "env.name: unknown env '%s' (known: %s)", cfg->name, known);
     }

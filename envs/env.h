@@ -1,7 +1,7 @@
 /* env.h: the one environment interface of ppo.
  *
  * An env is created by name from an EnvConfig ("cartpole", "cartpole-stateless",
- * "gridworld/LEVEL"), and is then driven as in Gymnasium: seed, reset, step. Observations are
+ * "gridworld/LEVEL", "popgym/GAME-DIFFICULTY"), and is then driven as in Gymnasium: seed, reset, step. Observations are
  * float32 vectors of env_obs_dim() values written into caller-owned buffers; actions are
  * discrete, 0 .. env_n_actions() - 1. Envs know nothing of policies, rendering or files: a
  * renderer reads an env's state only through env_view(). The vectorized form with same-step
@@ -71,7 +71,8 @@ int env_create(Env **out, const EnvConfig *cfg, Err *err);
 void env_destroy(Env *env);
 
 /* Writes one line listing every registered env name into buf [n] (truncated to fit), for --help
- * and error messages. */
+ * and error messages; a family's STEM-easy, STEM-medium and STEM-hard are written as
+ * STEM-{easy,medium,hard}. */
 void env_known_names(char *buf, size_t n);
 
 /* Stores up to max registered env names, in registry order, into names; returns how many there
@@ -96,7 +97,7 @@ static inline void env_step(Env *env, int action, float *obs, float *reward, boo
 }
 
 /* Read-only view of the env's state for renderers; its type is the env's own (CartPoleView in
- * cartpole.h, GridView in gridworld.h), told apart by env->name. */
+ * cartpole.h, GridView in gridworld.h, PopgymView in popgym/popgym.h), told apart by env->name. */
 static inline const void *env_view(const Env *env) { return env->cls->view(env->self); }
 
 /* The env's full state (including its RNG) as bytes, for checkpoints: env_state_size() bytes

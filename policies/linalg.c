@@ -2,6 +2,10 @@
 #include "policies/linalg.h"
 
 #include <cblas.h>
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <pmmintrin.h> /* _MM_SET_DENORMALS_ZERO_MODE */
+#include <xmmintrin.h> /* _MM_SET_FLUSH_ZERO_MODE */
+#endif
 
 void linalg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, real alpha,
                        const real *A, int lda, const real *B, int ldb, real beta, real *C,
@@ -26,6 +30,22 @@ void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, re
         linalg_gemm_naive(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
+    if (trans_b && !trans_a && (long)N * K <= LINALG_TRANSPOSE_MAX) {
+        /* X W^T as X (W^T): OpenBLAS multiplies small untransposed operands with a kernel of
+         * its own, while a transposed B takes its general path, which allocates buffers under a
+         * lock shared by every thread of the process (16 rollout workers each stepping 32 envs
+         * ran 19x slower per thread than one). W^T is copied onto this thread's stack. */
+        real bt[LINALG_TRANSPOSE_MAX];
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < N; j++) bt[(long)k * N + j] = B[(long)j * ldb + k];
+        B = bt, ldb = N, trans_b = false;
+#ifdef PPO_REAL_DOUBLE
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+        return;
+    }
     /* BLAS requires lda >= the row length of the stored matrix even when it is not read. */
     enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
     enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
@@ -37,3 +57,12 @@ void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, re
 }
 
 void linalg_set_threads(int n) { openblas_set_num_threads(n); }
+
+#if defined(__x86_64__) || defined(__SSE2__)
+void linalg_flush_denormals(void) {
+    _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+    _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+}
+#else
+void linalg_flush_denormals(void) {}
+#endif

@@ -43,8 +43,8 @@ static const char *const INTEGRATORS[] = {"euler", "semi-implicit", NULL};
 #define ENUM(sec, k, ch, doc) {#sec, #k, F_ENUM, OFF(sec, k), 0, 0, 0, ch, doc}
 
 static const Field FIELDS[] = {
-    STR(env, name, "environment: cartpole, cartpole-stateless, gridworld/LEVEL (ppo env list)"),
-    INT(env, max_steps, 0, 1e9, "truncate episodes after this many steps; 0 = the env's own limit"),
+    STR(env, name, "environment: cartpole, cartpole-stateless, gridworld/LEVEL, popgym/GAME-DIFFICULTY (ppo env list)"),
+    INT(env, max_steps, 0, 1e9, "truncate episodes after this many steps; 0 = the env's own limit (popgym envs: only 0, POPGym's lengths)"),
     ENUM(env, integrator, INTEGRATORS, "cartpole: Gymnasium's kinematics integrator"),
     STR(env, map, "gridworld/map: path of an ASCII map file"),
     BOOL(env, see_through, "gridworld: walls and closed doors do not block the view"),
@@ -90,6 +90,10 @@ static const Field FIELDS[] = {
     INT(run, checkpoint_interval, 0, 1 << 30, "updates between checkpoints (latest, best, update_N); 0 = only at the end"),
     INT(run, keep_checkpoints, 0, 1 << 20, "periodic checkpoints kept besides latest and best"),
     DBL(run, stop_return, -1e30, 1e30, "stop once the mean return of the last 100 episodes reaches it; 0 = never"),
+    INT(run, eval_interval, 0, 1 << 30, "updates between evaluations of the policy on eval envs of its own (and after the last); 0 = none"),
+    INT(run, eval_episodes, 1, 1 << 20, "episodes per evaluation"),
+    BOOL(run, eval_deterministic, "evaluate with argmax actions (false: sampled)"),
+    BOOL(run, stop_on_eval, "judge stop_return on the evaluation's mean return instead of the last 100 training episodes (needs eval_interval)"),
 };
 #define N_FIELDS (int)(sizeof FIELDS / sizeof FIELDS[0])
 static const char *const SECTIONS[] = {"env", "policy", "ppo", "run"};
@@ -131,6 +135,10 @@ void config_defaults(TrainConfig *cfg) {
     cfg->run.checkpoint_interval = 50;
     cfg->run.keep_checkpoints = 3;
     cfg->run.stop_return = 0.0;
+    cfg->run.eval_interval = 0;
+    cfg->run.eval_episodes = 10;
+    cfg->run.eval_deterministic = true;
+    cfg->run.stop_on_eval = false;
 }
 
 static void *field_ptr(TrainConfig *cfg, const Field *f) { return (char *)cfg + f->offset; }
@@ -496,6 +504,8 @@ static int validate(const TrainConfig *cfg, Err *err) {
     if (strchr(run->run_name, '/') || strcmp(run->run_name, ".") == 0 || strcmp(run->run_name, "..") == 0)
         return err_set(err, "run.run_name: '%s' is not a plain folder name (no '/', not . or ..)", run->run_name);
     if (!run->runs_dir[0]) return err_set(err, "run.runs_dir: must not be empty");
+    if (run->stop_on_eval && run->eval_interval == 0)
+        return err_set(err, "run.stop_on_eval: true needs evaluations (run.eval_interval > 0)");
     Policy *policy;
     if (policy_for_config(&policy, cfg, err)) return -1;
     /* the rollout buffer's observations, [T + 1, N, O] floats */

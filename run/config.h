@@ -35,6 +35,10 @@ typedef struct RunConfig {
     int checkpoint_interval; /* updates between checkpoints; 0 = only at the end */
     int keep_checkpoints;    /* K: how many periodic checkpoints to keep besides latest, best */
     double stop_return;      /* stop once the mean return of the last 100 episodes reaches it; 0 = never */
+    int eval_interval;       /* updates between evaluations on eval envs of their own; 0 = none */
+    int eval_episodes;       /* episodes per evaluation */
+    bool eval_deterministic; /* evaluate with argmax actions (else sampled) */
+    bool stop_on_eval;       /* judge stop_return on the evaluation's mean return */
 } RunConfig;
 
 typedef struct TrainConfig {

@@ -104,7 +104,8 @@ int progress_append(Progress *p, const ProgressRow *r, Err *err) {
     const double cols[] = {r->seconds, r->sps, (double)r->episodes, r->recent.mean, r->recent.min,
                            r->recent.max, r->recent.length, st->policy_loss, st->value_loss,
                            st->entropy, st->approx_kl, st->clipfrac, st->explained_variance,
-                           st->learning_rate, st->grad_norm, r->collapse ? 1.0 : 0.0};
+                           st->learning_rate, st->grad_norm, r->collapse ? 1.0 : 0.0,
+                           r->eval_return, r->eval_return_std, r->eval_length};
     char row[1024];
     int used = snprintf(row, sizeof row, "%ld,%ld", r->update, r->global_step);
     for (int i = 0; i < (int)(sizeof cols / sizeof cols[0]) && i + 2 < p->columns; i++) {

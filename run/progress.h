@@ -9,6 +9,10 @@
  *   grad_norm                  the update's UpdateStats (algo/learner.h)
  *   collapse                   1 on the update where the collapse warning was given (collapse.h),
  *                              else 0
+ *   eval_return, eval_return_std, eval_length
+ *                              the mean and standard deviation of the return, and the mean length,
+ *                              of the evaluation run after this update (run.eval_interval); empty
+ *                              on updates without one
  * Numbers are written with 6 significant digits; a value that is not finite is left empty.
  *
  * The file only grows: a row is appended with one write(2), and a write that fails is cut off
@@ -26,7 +30,7 @@
 #define PROGRESS_HEADER                                                                          \
     "update,global_step,seconds,sps,episodes,return_mean,return_min,return_max,length_mean,"    \
     "policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,learning_rate,"       \
-    "grad_norm,collapse\n"
+    "grad_norm,collapse,eval_return,eval_return_std,eval_length\n"
 
 typedef struct Progress {
     int fd;               /* -1 when closed */
@@ -45,6 +49,7 @@ typedef struct ProgressRow {
     EpisodeStats recent;
     const UpdateStats *stats;
     bool collapse;
+    double eval_return, eval_return_std, eval_length; /* NaN: no evaluation at this update */
 } ProgressRow;
 
 /* Makes RUN_DIR/progress.csv (a new file, written atomically) holding the header and, when

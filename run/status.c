@@ -20,7 +20,7 @@ int status_width(void) {
 
 /* The terminal line into line [cap], at most width - 1 characters: the fields, longest form
  * first, dropped from the least useful (eps count, ETA, SPS, total) until they fit; then a bar
- * in the room left. */
+ * in the room left. The last evaluation's return ("eval R") goes last, when there is one. */
 static void tty_line(char *line, size_t cap, const TrainProgress *p, double frac, double eta,
                      const char *ret, int window, int width) {
     char fields[160];
@@ -33,6 +33,7 @@ static void tty_line(char *line, size_t cap, const TrainProgress *p, double frac
         if (level < 2) n += snprintf(fields + n, sizeof fields - n, "  ETA %.0fs", eta);
         n += snprintf(fields + n, sizeof fields - n, "  return %s", ret);
         if (level < 1) n += snprintf(fields + n, sizeof fields - n, " (%d eps)", window);
+        if (isfinite(p->eval_return)) n += snprintf(fields + n, sizeof fields - n, "  eval %.4g", p->eval_return);
         if (n <= room || level == 4) break;
     }
     int bar = room - (int)strlen(fields) - 2;
@@ -65,8 +66,10 @@ void status_print(FILE *out, const TrainProgress *p, double elapsed, int window,
         tty_line(line, sizeof line, p, frac, eta, ret, window, width);
         fprintf(out, "\r\033[K%s%s", line, last ? "\n" : "");
     } else {
-        fprintf(out, "update %ld/%ld  step %ld  %.1fs  %.0f SPS  return %s\n", p->update,
-                p->num_updates, p->global_step, elapsed, p->sps, ret);
+        char ev[32] = "";
+        if (isfinite(p->eval_return)) snprintf(ev, sizeof ev, "  eval %.4g", p->eval_return);
+        fprintf(out, "update %ld/%ld  step %ld  %.1fs  %.0f SPS  return %s%s\n", p->update,
+                p->num_updates, p->global_step, elapsed, p->sps, ret, ev);
     }
     fflush(out);
 }

@@ -14,12 +14,13 @@ typedef struct TrainProgress {
     double sps;               /* env steps per second of training so far */
     double mean_return;       /* over the last EPISODE_WINDOW episodes (NaN before any) */
     long episodes;            /* finished so far */
+    double eval_return;       /* the last evaluation's mean return (NaN before any) */
 } TrainProgress;
 
 /* Prints the status of p to out: on a terminal (tty) "\r[#####...] STEP/TOTAL steps  SPS  ETA
- * return R (N eps)" over the last line (a newline after it when last), shortened to fit in
+ * return R (N eps)  eval E" over the last line (a newline after it when last), shortened to fit in
  * width - 1 columns (the bar narrower or left out, then fields dropped); else one log line
- * "update U/UU  step S  ELAPSEDs  SPS  return R" with no control characters. elapsed: seconds
+ * "update U/UU  step S  ELAPSEDs  SPS  return R  eval E" with no control characters. elapsed: seconds
  * of this invocation; window: episodes the mean return is over. */
 void status_print(FILE *out, const TrainProgress *p, double elapsed, int window, bool tty, bool last,
                   int width);

@@ -16,11 +16,17 @@
 #include "core/clock.h"
 #include "run/checkpoint_dist.h"
 #include "run/collapse.h"
+#include "run/evaluate.h"
 #include "run/progress.h"
 #include "run/run_dir.h"
 #include "run/snapshot.h"
 
 #define MAP_MAX_BYTES (1u << 20) /* as a map file may hold (envs/gridworld/map.c) */
+
+/* The evaluation envs' seed is run.seed + EVAL_SEED_OFFSET: never a training run's seed (those
+ * are below 2^63), so the eval episodes are the training envs' of no run. Every evaluation of
+ * a run plays the same episodes (the same env seeds), so evaluations compare policies only. */
+#define EVAL_SEED_OFFSET (1ull << 63)
 
 /* How this invocation uses its run folder. */
 typedef enum RunFolder {
@@ -57,6 +63,9 @@ typedef struct Trainer {
     Progress progress;
     RunCounters c;
     Collapse collapse;
+    bool evaluated;        /* an evaluation ran after this update */
+    bool last;             /* this update is the invocation's last */
+    double eval_mean, eval_std, eval_length; /* the last evaluation's (NaN before any) */
     double seconds_before; /* trained before this invocation (from a checkpoint) */
     double t0;             /* when this invocation's first update started (clock_seconds) */
     double last_print;     /* when the status line was last printed (clock_seconds) */
@@ -309,7 +318,8 @@ static int write_checkpoints(Trainer *tr, const Checkpoint *ck, bool better, boo
     return rc ? -1 : 0;
 }
 
-/* Saves latest.ckpt (and the periodic copy, and best.ckpt when the mean return improved).
+/* Saves latest.ckpt (and the periodic copy, and best.ckpt when the mean return improved: the
+ * evaluation's, when the run evaluates, else the training window's).
  * Collective: rank 0 gathers every rank's envs (checkpoint_dist.h) and writes; a failure on any
  * rank fails every rank. Nothing is written when a value of the state is not finite. */
 static int save_checkpoint(Trainer *tr, bool periodic, Err *err) {
@@ -326,13 +336,53 @@ static int save_checkpoint(Trainer *tr, bool periodic, Err *err) {
         snapshot_free(&local);
         return -1;
     }
-    const bool better = isfinite(local.mean_return) &&
-                        (!isfinite(tr->c.best_return) || local.mean_return > tr->c.best_return);
-    if (better) ck.best_return = tr->c.best_return = local.mean_return;
+    /* best.ckpt: by the evaluation's mean return when the run evaluates (only at updates with
+     * one), else by the training window's */
+    const double score = tr->cfg.run.eval_interval > 0 ? (tr->evaluated ? tr->eval_mean : NAN)
+                                                       : local.mean_return;
+    const bool better = isfinite(score) && (!isfinite(tr->c.best_return) || score > tr->c.best_return);
+    if (better) ck.best_return = tr->c.best_return = score;
     rc = tr->root ? write_checkpoints(tr, &ck, better, periodic, err) : 0;
     checkpoint_gather_free(&ck);
     snapshot_free(&local);
     return dist_agree_err(tr->dist, rc, err);
+}
+
+/* ---- evaluation ------------------------------------------------------------------------------- */
+
+/* Plays run.eval_episodes episodes of the current policy on eval envs of their own (rank 0; the
+ * other ranks have the same parameters and take its figures), into eval_mean, eval_std and
+ * eval_length; sets evaluated. The training envs, samplers and recurrent states are not
+ * touched: a run trains the same with evaluations or without. */
+static int evaluate_now(Trainer *tr, Err *err) {
+    const RunConfig *run = &tr->cfg.run;
+    const int E = run->eval_episodes;
+    double fig[3] = {0, 0, 0};
+    int rc = 0;
+    if (tr->root) {
+        EvalEpisode *eps = malloc(sizeof *eps * (size_t)E);
+        EvalOptions o = {E, (uint64_t)run->seed + EVAL_SEED_OFFSET, run->eval_deterministic,
+                         E < run->num_envs ? E : run->num_envs};
+        rc = eps ? evaluate(tr->policy, &tr->cfg.env, &o, eps, err) : err_set(err, "out of memory");
+        for (int i = 0; !rc && i < E; i++) fig[0] += eps[i].ret / E, fig[2] += (double)eps[i].length / E;
+        for (int i = 0; !rc && i < E; i++) fig[1] += (eps[i].ret - fig[0]) * (eps[i].ret - fig[0]) / E;
+        fig[1] = sqrt(fig[1]);
+        free(eps);
+    }
+    if (dist_agree_err(tr->dist, rc, err) || dist_bcast(tr->dist, fig, sizeof fig, err)) return -1;
+    tr->eval_mean = fig[0], tr->eval_std = fig[1], tr->eval_length = fig[2];
+    tr->evaluated = true;
+    return 0;
+}
+
+/* Whether an evaluation is due after this update: every run.eval_interval updates, and after
+ * the last one (last: known to be the last; the run's final update counts as that too). */
+static bool eval_due(const Trainer *tr, long updates_done, bool last) {
+    const int every = tr->cfg.run.eval_interval;
+    if (every <= 0) return false;
+    const bool final = tr->c.update == tr->num_updates ||
+                       (tr->opts->max_updates > 0 && updates_done >= tr->opts->max_updates);
+    return tr->c.update % every == 0 || final || last;
 }
 
 /* ---- one update ------------------------------------------------------------------------------- */
@@ -382,7 +432,7 @@ static int one_update(Trainer *tr, UpdateStats *st, Err *err) {
 static TrainProgress progress_now(const Trainer *tr, double elapsed) {
     return (TrainProgress){tr->c.update, tr->num_updates, tr->c.global_step, tr->num_updates * tr->batch,
                            elapsed > 0 ? tr->c.global_step / (elapsed + tr->seconds_before) : 0,
-                           episodes_stats(&tr->c.recent).mean, tr->c.episodes};
+                           episodes_stats(&tr->c.recent).mean, tr->c.episodes, tr->eval_mean};
 }
 
 /* Says once, on its own line, that the policy seems to have collapsed (collapse.h). */
@@ -402,8 +452,11 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
     const double now = clock_seconds(), elapsed = now - tr->t0;
     tr->c.seconds = tr->seconds_before + elapsed;
     const bool collapsed = collapse_check(&tr->collapse, &tr->c.recent);
+    const double none = NAN;
     ProgressRow row = {tr->c.update, tr->c.global_step, tr->c.seconds, tr->batch / update_seconds,
-                       tr->c.episodes, episodes_stats(&tr->c.recent), st, collapsed};
+                       tr->c.episodes, episodes_stats(&tr->c.recent), st, collapsed,
+                       tr->evaluated ? tr->eval_mean : none, tr->evaluated ? tr->eval_std : none,
+                       tr->evaluated ? tr->eval_length : none};
     int rc = tr->root ? progress_append(&tr->progress, &row, err) : 0;
     if (rc) err_suffix(err, "the rows written before are intact");
     if (dist_agree_err(tr->dist, rc, err)) return -1;
@@ -422,10 +475,13 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
 
 /* ---- the loop --------------------------------------------------------------------------------- */
 
-/* Whether run.stop_return is reached: the mean return of a full window at or above it. */
+/* Whether run.stop_return is reached: the mean return of a full window at or above it, or with
+ * run.stop_on_eval, that of an evaluation after this update. */
 static bool solved(const Trainer *tr) {
     const double target = tr->cfg.run.stop_return;
-    return target != 0 && tr->c.recent.n >= EPISODE_WINDOW && episodes_stats(&tr->c.recent).mean >= target;
+    if (target == 0) return false;
+    if (tr->cfg.run.stop_on_eval) return tr->evaluated && tr->eval_mean >= target;
+    return tr->c.recent.n >= EPISODE_WINDOW && episodes_stats(&tr->c.recent).mean >= target;
 }
 
 /* Whether to stop after this update: asked (on any rank), run.stop_return reached over a full
@@ -440,8 +496,25 @@ static int stop_after(Trainer *tr, long updates_done, bool *stop, Err *err) {
     return 0;
 }
 
+/* One update, its evaluation when one is due, the decision to stop (tr->last) and its log. */
+static int one_step(Trainer *tr, long *done, Err *err) {
+    const double started = clock_seconds();
+    UpdateStats st;
+    bool stop;
+    if (one_update(tr, &st, err)) return -1;
+    const double took = clock_seconds() - started;
+    (*done)++;
+    tr->evaluated = false;
+    if (eval_due(tr, *done, false) && evaluate_now(tr, err)) return -1;
+    if (stop_after(tr, *done, &stop, err)) return -1;
+    tr->last = stop || tr->c.update == tr->num_updates;
+    if (tr->last && !tr->evaluated && eval_due(tr, *done, true) && evaluate_now(tr, err)) return -1;
+    return log_update(tr, &st, took, tr->last, err);
+}
+
 /* Updates until the run's steps are done or stop_after says so, with a checkpoint every
- * run.checkpoint_interval updates; returns how many updates ran in *done. A resumed run that
+ * run.checkpoint_interval updates and whenever an evaluation beats the best so far (best.ckpt);
+ * returns how many updates ran in *done. A resumed run that
  * had reached run.stop_return trains no more, as one that had done its steps. */
 static int train_loop(Trainer *tr, long *done, Err *err) {
     const int interval = tr->cfg.run.checkpoint_interval;
@@ -452,22 +525,20 @@ static int train_loop(Trainer *tr, long *done, Err *err) {
         TrainProgress p = progress_now(tr, 0);
         tr->opts->on_update(tr->opts->on_update_ctx, tr->policy, &p);
     }
+    /* a resumed run judged on evaluations is evaluated before it trains on */
+    if (tr->cfg.run.stop_on_eval && tr->c.update > 0 && tr->cfg.run.stop_return != 0 && evaluate_now(tr, err))
+        return -1;
     if (solved(tr)) {
         tr->result->first_solve_step = (double)tr->c.global_step;
         return 0;
     }
     while (tr->c.update < tr->num_updates) {
-        const double started = clock_seconds();
-        UpdateStats st;
-        bool stop;
-        if (one_update(tr, &st, err)) return -1;
-        const double took = clock_seconds() - started;
-        (*done)++;
-        if (stop_after(tr, *done, &stop, err)) return -1;
-        const bool last = stop || tr->c.update == tr->num_updates;
-        if (log_update(tr, &st, took, last, err)) return -1;
-        if (last) break;
-        if (interval > 0 && tr->c.update % interval == 0 && save_checkpoint(tr, true, err)) return -1;
+        if (one_step(tr, done, err)) return -1;
+        if (tr->last) break;
+        const bool periodic = interval > 0 && tr->c.update % interval == 0;
+        const bool best = tr->evaluated && isfinite(tr->eval_mean) &&
+                          (!isfinite(tr->c.best_return) || tr->eval_mean > tr->c.best_return);
+        if ((periodic || best) && save_checkpoint(tr, periodic, err)) return -1;
     }
     return 0;
 }
@@ -486,6 +557,7 @@ static int finish(Trainer *tr, long updates_done, Err *err) {
     res->updates = updates_done;
     res->seconds = seconds;
     res->mean_return = episodes_stats(&tr->c.recent).mean;
+    res->eval_return = tr->eval_mean;
     res->params_hash = params_hash(tr->policy);
     return 0;
 }
@@ -518,6 +590,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     tr->batch = (long)tr->ranks * cfg->run.num_envs * cfg->run.num_steps;
     tr->num_updates = cfg->run.total_timesteps / tr->batch;
     tr->c.best_return = NAN;
+    tr->eval_mean = tr->eval_std = tr->eval_length = NAN;
     tr->progress.fd = -1;
     tr->lock_fd = -1;
     tr->last_ckpt_update = -1;

@@ -59,6 +59,7 @@ typedef struct TrainResult {
     long updates;            /* updates run by this invocation */
     double seconds;          /* wall-clock of this invocation */
     double mean_return;      /* over the last EPISODE_WINDOW episodes (NaN if none) */
+    double eval_return;      /* the last evaluation's mean return (NaN if none; run.eval_interval) */
     double first_solve_step; /* global step when stop_return was first reached (or -1) */
     char run_dir[PATH_LEN];
     char checkpoint[PATH_LEN]; /* latest.ckpt */

@@ -14,7 +14,7 @@ set -eu
 cd "${1:-.}"
 LAYERS="core envs policies algo run viewer cli"
 
-strays=$(find . -name '*.c' -not -path './tests/*' -not -path './build/*' -not -path './.git/*' |
+strays=$(find . -name '*.c' -not -path './tests/*' -not -path './build/*' -not -path './.*/*' |
     sed 's|^\./||' | grep -v -E "^($(echo "$LAYERS" | tr ' ' '|'))/" || true)
 dups=$(for l in $LAYERS; do find "$l" -name '*.c'; done | sed 's|.*/||' | sort | uniq -d)
 

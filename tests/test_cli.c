@@ -39,13 +39,31 @@ START_TEST(env_list_names_every_env_with_its_sizes) {
     ck_assert_int_eq(test_run_ppo("env list", out, sizeof out), 0);
     ck_assert_msg(strstr(out, "cartpole ") && strstr(out, "cartpole-stateless"), "%s", out);
     const char *grid[] = {"gridworld/empty-8x8 ", "gridworld/empty-random-8x8 ", "gridworld/four-rooms ",
-                          "gridworld/door-key-5x5 ", "gridworld/door-key-8x8 ", "gridworld/memory-s7 "};
+                          "gridworld/door-key-5x5 ", "gridworld/door-key-8x8 ", "gridworld/memory-s7 ",
+                          "gridworld/memory-s9 ", "gridworld/memory-s11 ", "gridworld/memory-s13 ",
+                          "gridworld/memory-s13-random ", "gridworld/memory-s17-random "};
     for (size_t i = 0; i < sizeof grid / sizeof grid[0]; i++) {
         const char *line = strstr(out, grid[i]);
         ck_assert_msg(line, "%s missing from:\n%s", grid[i], out);
         ck_assert_msg(strncmp(strstr(line, "935"), "935        7", 12) == 0, "%s", line);
     }
     ck_assert_msg(strstr(out, "gridworld/map") && strstr(out, "env.map"), "%s", out);
+    /* the popgym family: every game at three difficulties, with its sizes */
+    const char *games[] = {"repeat-previous", "repeat-first", "autoencode", "count-recall", "higher-lower",
+                           "concentration", "minesweeper", "battleship", "multiarmed-bandit",
+                           "position-only-cartpole", "velocity-only-cartpole", "noisy-position-only-cartpole"};
+    const char *diffs[] = {"easy", "medium", "hard"};
+    for (size_t g = 0; g < sizeof games / sizeof games[0]; g++)
+        for (int d = 0; d < 3; d++) {
+            char name[64];
+            snprintf(name, sizeof name, "popgym/%s-%s ", games[g], diffs[d]);
+            ck_assert_msg(strstr(out, name), "%s missing from:\n%s", name, out);
+        }
+    char row[128];
+    snprintf(row, sizeof row, "%-42s %8d %8d\n", "popgym/battleship-hard", 2, 144);
+    ck_assert_msg(strstr(out, row), "%s missing from:\n%s", row, out);
+    snprintf(row, sizeof row, "%-42s %8d %8d\n", "popgym/concentration-hard", 728, 52);
+    ck_assert_msg(strstr(out, row), "%s missing from:\n%s", row, out);
 }
 END_TEST
 
@@ -219,6 +237,36 @@ START_TEST(eval_and_info_read_a_trained_checkpoint_and_refuse_damaged_ones) {
 }
 END_TEST
 
+START_TEST(a_popgym_config_trains_and_eval_reports_popgyms_scale) {
+    char dir[512], args[2048];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(args, sizeof args,
+             "train configs/popgym/repeat-first-easy.yaml --quiet --run-name p --set run.runs_dir=%s/runs "
+             "--set run.total_timesteps=8192 --set run.num_envs=8 --set run.num_steps=64 --set run.workers=1", dir);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    /* progress.csv's mean returns are POPGym's scores: within [-1, 1] */
+    snprintf(args, sizeof args, "%s/runs/p/progress.csv", dir);
+    FILE *f = fopen(args, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int rows = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* the header */
+    ck_assert_msg(strncmp(line, "update,global_step,seconds,sps,episodes,return_mean,", 52) == 0, "%s", line);
+    while (fgets(line, sizeof line, f)) {
+        double ret;
+        if (sscanf(line, "%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%lf,", &ret) == 1) {
+            ck_assert_msg(ret >= -1.0 && ret <= 1.0, "return_mean %g: %s", ret, line);
+            rows++;
+        }
+    }
+    fclose(f);
+    ck_assert_int_gt(rows, 0);
+    snprintf(args, sizeof args, "eval %s/runs/p/checkpoints/latest.ckpt --episodes 10", dir);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "env popgym/repeat-first-easy") && strstr(out, "POPGym's scale"), "%s", out);
+}
+END_TEST
+
 START_TEST(sigint_finishes_the_update_saves_a_checkpoint_and_exits_0) {
     char dir[512], runs[600], log[700];
     test_tmpdir(dir, sizeof dir);
@@ -359,6 +407,7 @@ static Suite *cli_suite(void) {
     tc = test_case("train, eval, info");
     tcase_add_test(tc, train_refuses_bad_configs_and_existing_run_names_with_exit_2);
     tcase_add_test(tc, eval_and_info_read_a_trained_checkpoint_and_refuse_damaged_ones);
+    tcase_add_test(tc, a_popgym_config_trains_and_eval_reports_popgyms_scale);
     tcase_add_test(tc, sigint_finishes_the_update_saves_a_checkpoint_and_exits_0);
     tcase_add_test(tc, resume_continues_inside_the_run_folder_it_is_given);
     tcase_add_loop_test(tc, lstm_and_gru_checkpoints_are_inspected_evaluated_and_resumed, 0, 2);

@@ -184,7 +184,8 @@ END_TEST
 START_TEST(every_shipped_config_loads) {
     glob_t g;
     ck_assert_int_eq(glob("configs/*.yaml", 0, NULL, &g), 0);
-    ck_assert_uint_ge(g.gl_pathc, 8);
+    ck_assert_int_eq(glob("configs/popgym/*.yaml", GLOB_APPEND, NULL, &g), 0);
+    ck_assert_uint_ge(g.gl_pathc, 8 + 36);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         TrainConfig cfg;
         Err err;

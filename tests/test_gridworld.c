@@ -1,6 +1,8 @@
-/* test_gridworld.c: the gridworld levels follow MiniGrid's rules, view and generators; the fast
- * view agrees with the literal port of MiniGrid's gen_obs_grid; generated levels are solvable;
- * maps parse (or fail with file:line:column) and round-trip; saved states restore. */
+/* test_gridworld.c: the gridworld levels follow MiniGrid's rules, view and generators (the Memory
+ * levels replay episodes MiniGrid itself played, tests/data/minigrid/memory.txt); the fast view
+ * agrees with the literal port of MiniGrid's gen_obs_grid; generated levels are solvable; maps
+ * parse (or fail with file:line:column) and round-trip; saved states restore. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,10 @@
 #include "tests/testutil.h"
 
 static const char *const LEVELS[] = {
-    "gridworld/empty-8x8",    "gridworld/empty-random-8x8", "gridworld/four-rooms",
-    "gridworld/door-key-5x5", "gridworld/door-key-8x8",     "gridworld/memory-s7",
+    "gridworld/empty-8x8",         "gridworld/empty-random-8x8",  "gridworld/four-rooms",
+    "gridworld/door-key-5x5",      "gridworld/door-key-8x8",      "gridworld/memory-s7",
+    "gridworld/memory-s9",         "gridworld/memory-s11",        "gridworld/memory-s13",
+    "gridworld/memory-s13-random", "gridworld/memory-s17-random",
 };
 #define N_LEVELS (int)(sizeof LEVELS / sizeof LEVELS[0])
 
@@ -776,6 +780,148 @@ START_TEST(memory_ends_at_either_object_and_pays_only_at_the_cue) {
 }
 END_TEST
 
+#define MEMORY_EPISODES "tests/data/minigrid/memory.txt"
+
+/* The base-36 digit c as a value. */
+static int digit36(char c) { return c >= '0' && c <= '9' ? c - '0' : c - 'a' + 10; }
+
+/* Finds a seed whose reset lays out the level MiniGrid recorded (grid [w * h * 3] digits,
+ * agent cell): MiniGrid draws from NumPy, so its seed gives another level here. */
+static uint64_t seed_for_level(Env *env, const char *grid, int ax, int ay) {
+    const GridView *v = view_of(env);
+    for (uint64_t seed = 0; seed < 1000000; seed++) {
+        env_seed(env, seed, 0);
+        env_reset(env, obs);
+        if (v->agent_x != ax || v->agent_y != ay) continue;
+        bool same = true;
+        for (int y = 0; y < v->height && same; y++)
+            for (int x = 0; x < v->width && same; x++) {
+                const char *c = grid + 3 * (y * v->width + x);
+                GridCell g = cell_at(v, x, y);
+                same = g.type == digit36(c[0]) && g.color == digit36(c[1]) && g.state == digit36(c[2]);
+            }
+        if (same) return seed;
+    }
+    ck_abort_msg("no seed below 1000000 lays out MiniGrid's level");
+    return 0;
+}
+
+/* Compares an observation with MiniGrid's obs["direction"] and obs["image"] (digits). */
+static void check_minigrid_obs(const float *o, int dir, const char *image, const char *where) {
+    require(obs_dir(o) == dir, "%s: direction %d, MiniGrid's %d", where, obs_dir(o), dir);
+    require(strlen(image) == GRID_VIEW * GRID_VIEW * 3, "%s: image of %zu digits", where, strlen(image));
+    for (int vx = 0; vx < GRID_VIEW; vx++)
+        for (int vy = 0; vy < GRID_VIEW; vy++) {
+            const char *c = image + 3 * (vx * GRID_VIEW + vy);
+            GridCell g = obs_cell(o, vx, vy);
+            require(g.type == digit36(c[0]) && g.color == digit36(c[1]) && g.state == digit36(c[2]),
+                    "%s: view cell (%d, %d) is (%u, %u, %u), MiniGrid's (%d, %d, %d)", where, vx, vy, g.type, g.color,
+                    g.state, digit36(c[0]), digit36(c[1]), digit36(c[2]));
+        }
+}
+
+START_TEST(memory_levels_replay_minigrids_own_episodes) {
+    FILE *f = fopen(MEMORY_EPISODES, "r");
+    ck_assert_msg(f != NULL, "cannot open %s (tests run from the top of the checkout)", MEMORY_EPISODES);
+    static char line[4096];
+    int lineno = 0, episodes = 0, steps = 0, wins = 0;
+    Env *env = NULL;
+    char name[ENV_NAME_LEN] = "", label[32] = "", grid[17 * 17 * 3 + 2] = "";
+    int w = 0, h = 0, ax = 0, ay = 0, adir = 0, sx = 0, sy = 0, fx = 0, fy = 0, max_steps = 0, t = 0;
+    double ret = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        char where[128];
+        snprintf(where, sizeof where, "%s:%d %s %s", MEMORY_EPISODES, lineno, name, label);
+        if (line[0] == '#') continue;
+        if (sscanf(line, "episode %63s %31s", name, label) == 2) {
+            env_destroy(env);
+            env = make_env(name, 0, false);
+            episodes++;
+            continue;
+        }
+        if (strncmp(line, "level ", 6) == 0) {
+            require(sscanf(line, "level %d %d %d %d %d %d %d %d %d %d", &w, &h, &ax, &ay, &adir, &sx, &sy, &fx, &fy,
+                           &max_steps) == 10, "%s: bad level line", where);
+            const GridView *v = view_of(env);
+            require(v->width == w && v->height == h && v->max_steps == max_steps, "%s: %dx%d max_steps %d, MiniGrid's %dx%d %d",
+                    where, v->width, v->height, v->max_steps, w, h, max_steps);
+            continue;
+        }
+        if (strncmp(line, "grid ", 5) == 0) {
+            require(strlen(line + 5) == (size_t)(w * h * 3), "%s: grid of %zu digits", where, strlen(line + 5));
+            snprintf(grid, sizeof grid, "%s", line + 5);
+            continue;
+        }
+        int dir, used;
+        if (sscanf(line, "reset %d %n", &dir, &used) == 1) {
+            seed_for_level(env, grid, ax, ay);
+            const GridView *v = view_of(env);
+            require(v->agent_dir == adir, "%s: agent faces %d, MiniGrid's %d", where, v->agent_dir, adir);
+            check_minigrid_obs(obs, dir, line + used, where);
+            t = 0;
+            ret = 0;
+            continue;
+        }
+        int action, term, trunc;
+        double reward;
+        if (sscanf(line, "step %d %lf %d %d %d %n", &action, &reward, &term, &trunc, &dir, &used) == 5) {
+            Step st = step(env, action);
+            t++;
+            require(st.reward == (float)reward && st.term == (term != 0) && st.trunc == (trunc != 0),
+                    "%s step %d: reward %.9g term %d trunc %d, MiniGrid's %.9g %d %d", where, t, st.reward, st.term, st.trunc,
+                    reward, term, trunc);
+            check_minigrid_obs(obs, dir, line + used, where);
+            ret += reward;
+            wins += st.reward > 0;
+            steps++;
+            if (st.term) { /* it ended at MiniGrid's success or failure cell */
+                const GridView *v = view_of(env);
+                int ex = st.reward > 0 ? sx : fx, ey = st.reward > 0 ? sy : fy;
+                require(v->agent_x == ex && v->agent_y == ey, "%s: ended at (%d, %d), MiniGrid's cell (%d, %d)", where,
+                        v->agent_x, v->agent_y, ex, ey);
+            }
+            continue;
+        }
+        double want;
+        require(sscanf(line, "end %lf", &want) == 1, "%s: unexpected line '%.40s'", where, line);
+        require(fabs(ret - want) < 1e-9, "%s: return %.17g, MiniGrid's %.17g", where, ret, want);
+    }
+    fclose(f);
+    env_destroy(env);
+    printf("minigrid memory reference: %d episodes, %d steps, %d reached the matching object\n", episodes, steps, wins);
+    ck_assert_int_eq(episodes, 24);
+    ck_assert_int_ge(wins, 8);
+}
+END_TEST
+
+START_TEST(random_length_memory_levels_draw_every_hallway_end) {
+    const char *names[2] = {"gridworld/memory-s13-random", "gridworld/memory-s17-random"};
+    for (int k = 0; k < 2; k++) {
+        Env *env = make_env(names[k], 0, false);
+        const GridView *v = view_of(env);
+        int ends[17] = {0};
+        for (uint64_t seed = 0; seed < 2000; seed++) {
+            env_seed(env, seed, 0);
+            env_reset(env, obs);
+            /* the hallway's end: the one gap of the corridor row's wall column east of the start */
+            int end = -1;
+            for (int x = 4; x < v->width - 1 && end < 0; x++)
+                if (cell_at(v, x, v->height / 2 - 1).type == GRID_WALL && cell_at(v, x + 1, v->height / 2 - 1).type == GRID_EMPTY &&
+                    cell_at(v, x, 0).type == GRID_WALL && cell_at(v, x, v->height / 2).type == GRID_EMPTY &&
+                    cell_at(v, x + 2, v->height / 2).type == GRID_WALL)
+                    end = x;
+            ck_assert_msg(end >= 4 && end <= v->width - 3, "%s seed %d: no hallway end found", names[k], (int)seed);
+            ck_assert(v->agent_x >= 1 && v->agent_x <= end && v->agent_y == v->height / 2);
+            ends[end]++;
+        }
+        for (int e = 4; e <= v->width - 3; e++) ck_assert_msg(ends[e] > 40, "%s: hallway end %d drawn %d times", names[k], e, ends[e]);
+        env_destroy(env);
+    }
+}
+END_TEST
+
 /* --- solvability ------------------------------------------------------------------------- */
 
 typedef struct Search {
@@ -1176,6 +1322,8 @@ static Suite *gridworld_suite(void) {
     tcase_add_test(tc, four_rooms_has_one_gap_in_each_inner_wall_segment);
     tcase_add_test(tc, door_key_puts_agent_and_key_left_of_a_locked_yellow_door);
     tcase_add_test(tc, memory_ends_at_either_object_and_pays_only_at_the_cue);
+    tcase_add_test(tc, memory_levels_replay_minigrids_own_episodes);
+    tcase_add_test(tc, random_length_memory_levels_draw_every_hallway_end);
     tcase_add_test(tc, four_rooms_is_solvable_for_1000_seeds);
     tcase_add_test(tc, door_key_5x5_and_8x8_are_solvable_for_1000_seeds);
     suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
 #include "run/checkpoint.h"
 #include "run/config.h"
 #include "run/evaluate.h"
+#include "run/progress.h"
 #include "run/trainer.h"
 #include "tests/testutil.h"
 
@@ -103,6 +104,93 @@ START_TEST(the_same_seed_and_workers_give_bit_identical_training) {
     free(p1);
     free(p2);
     free(p3);
+}
+END_TEST
+
+/* The first `keep` columns of every line of a progress.csv text, in place. */
+static void keep_columns(char *text, int keep) {
+    char *w = text;
+    int col = 0;
+    for (char *r = text; *r; r++) {
+        if (*r == '\n') col = 0;
+        else if (*r == ',') col++;
+        if (col < keep || *r == '\n') *w++ = *r;
+    }
+    *w = '\0';
+}
+
+START_TEST(evaluations_leave_training_as_it_is_and_choose_best_ckpt) {
+    char dir[512], path[1200];
+    test_tmpdir(dir, sizeof dir);
+    TrainConfig cfg;
+    char *plain[] = {"run.total_timesteps=2048", "run.checkpoint_interval=0"}; /* 8 updates */
+    small_config(&cfg, dir, plain, 2);
+    TrainResult a, b;
+    train(&cfg, NULL, 0, &a);
+    ck_assert(isnan(a.eval_return));
+    char *evals[] = {"run.total_timesteps=2048", "run.checkpoint_interval=0", "run.eval_interval=3",
+                     "run.eval_episodes=4"};
+    small_config(&cfg, dir, evals, 4);
+    train(&cfg, NULL, 0, &b);
+    assert_same_state(a.checkpoint, b.checkpoint); /* parameters, envs and samplers */
+    char *pa = progress_without_time(a.run_dir), *pb = progress_without_time(b.run_dir);
+    keep_columns(pa, 16); /* update .. collapse, without seconds and sps */
+    keep_columns(pb, 16);
+    ck_assert_str_eq(pa, pb);
+    free(pa);
+    free(pb);
+    /* evaluated after updates 3 and 6 and the last, 8; best.ckpt holds the best of them */
+    snprintf(path, sizeof path, "%s/progress.csv", b.run_dir);
+    const char *cols[] = {"update", "eval_return", "eval_length"};
+    ProgressTable t;
+    Err err;
+    ck_assert_msg(progress_read(path, cols, 3, &t, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.n, 8);
+    double best = -INFINITY, last = NAN;
+    for (int i = 0; i < t.n; i++) {
+        const int u = (int)t.col[0][i];
+        const bool due = u == 3 || u == 6 || u == 8;
+        ck_assert_msg(due == isfinite(t.col[1][i]), "update %d: eval_return %g", u, t.col[1][i]);
+        ck_assert(due == isfinite(t.col[2][i]));
+        if (due) best = fmax(best, t.col[1][i]);
+        if (u == 8) last = t.col[1][i];
+    }
+    progress_table_free(&t);
+    ck_assert_msg(fabs(b.eval_return - last) <= 1e-5 * fabs(last), "result %g, last row %g", b.eval_return, last);
+    snprintf(path, sizeof path, "%s/checkpoints/best.ckpt", b.run_dir);
+    Checkpoint ck;
+    ck_assert_msg(checkpoint_read(&ck, path, &err) == 0, "%s", err.msg);
+    ck_assert_msg(fabs(ck.best_return - best) <= 1e-5 * fabs(best), "best.ckpt %g, best eval %g", ck.best_return, best);
+    checkpoint_free(&ck);
+}
+END_TEST
+
+START_TEST(stop_on_eval_stops_at_the_first_evaluation_that_reaches_stop_return) {
+    char dir[512];
+    test_tmpdir(dir, sizeof dir);
+    TrainConfig cfg;
+    /* every CartPole episode returns at least 1: the first evaluation reaches it */
+    char *sets[] = {"run.total_timesteps=2048", "run.eval_interval=3", "run.eval_episodes=2",
+                    "run.stop_on_eval=true", "run.stop_return=1"};
+    small_config(&cfg, dir, sets, 5);
+    TrainResult r;
+    train(&cfg, NULL, 0, &r);
+    ck_assert_int_eq(r.updates, 3);
+    ck_assert_double_eq(r.first_solve_step, 3 * 8 * 32);
+    ck_assert(r.eval_return >= 1);
+    /* judged on the training window instead, the same run goes on (the window is not full) */
+    char *train_window[] = {"run.total_timesteps=2048", "run.eval_interval=3", "run.eval_episodes=2",
+                            "run.stop_return=1"};
+    small_config(&cfg, dir, train_window, 4);
+    train(&cfg, NULL, 0, &r);
+    ck_assert_int_eq(r.updates, 8);
+    /* stop_on_eval without evaluations is refused, naming the key */
+    char *none[] = {"run.stop_on_eval=true", "run.stop_return=1"};
+    char rd[700];
+    snprintf(rd, sizeof rd, "run.runs_dir=%s", dir);
+    Err err;
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "test", none, 2, &err), -1);
+    ck_assert_msg(strstr(err.msg, "run.stop_on_eval"), "%s", err.msg);
 }
 END_TEST
 
@@ -320,6 +408,8 @@ static Suite *trainer_suite(void) {
     TCase *tc = test_case("runs");
     tcase_add_loop_test(tc, the_same_seed_and_workers_give_bit_identical_training, 0, N_KINDS);
     tcase_add_loop_test(tc, a_resumed_run_equals_an_uninterrupted_one_bit_for_bit, 0, N_KINDS);
+    tcase_add_test(tc, evaluations_leave_training_as_it_is_and_choose_best_ckpt);
+    tcase_add_test(tc, stop_on_eval_stops_at_the_first_evaluation_that_reaches_stop_return);
     suite_add_tcase(s, tc);
     tc = test_case("learner");
     tcase_add_loop_test(tc, the_learners_replay_reproduces_the_rollouts_logprobs_and_values, 0, N_KINDS);

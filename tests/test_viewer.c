@@ -1,5 +1,5 @@
 /* test_viewer.c: the viewer draws what the env's state says (CartPole as Gymnasium, gridworld
- * tiles as MiniGrid), saves valid PNGs of the frame's size, answers its keys, and the live
+ * tiles as MiniGrid, popgym games as their text), saves valid PNGs of the frame's size, answers its keys, and the live
  * viewer takes published parameters without ever holding training up. Everything here runs
  * without a display: off-screen pictures, or SDL's "offscreen" video driver for windows. */
 #include <SDL_image.h>
@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "envs/popgym/popgym.h"
 #include "run/evaluate.h"
 #include "tests/testutil.h"
 #include "viewer/draw.h"
@@ -156,6 +157,67 @@ START_TEST(an_offscreen_frame_shows_the_env_state) { viewer_shows_env_state(fals
 END_TEST
 
 START_TEST(a_window_on_the_offscreen_driver_shows_the_env_state) { viewer_shows_env_state(true); }
+END_TEST
+
+/* ---- popgym ------------------------------------------------------------------------------ */
+
+/* The frame of viewer v as a surface (for the pixel checks). */
+static SDL_Surface *frame_of(const Viewer *v) {
+    int w, h, ex, ey, ew, eh;
+    viewer_layout(v, &w, &h, &ex, &ey, &ew, &eh);
+    Err err;
+    SDL_Surface *s = draw_surface_create(w, h, &err);
+    ck_assert_ptr_nonnull(s);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t rgb[3];
+            ck_assert_int_eq(viewer_pixel(v, x, y, rgb), 0);
+            draw_put(s, x, y, (Rgb){rgb[0], rgb[1], rgb[2]});
+        }
+    return s;
+}
+
+START_TEST(popgym_games_are_drawn_as_their_text_and_cartpole_variants_as_cartpole) {
+    const char *games[] = {"repeat-previous", "repeat-first", "autoencode", "count-recall", "higher-lower",
+                           "concentration", "minesweeper", "battleship", "multiarmed-bandit",
+                           "position-only-cartpole", "velocity-only-cartpole", "noisy-position-only-cartpole"};
+    for (size_t g = 0; g < sizeof games / sizeof games[0]; g++) {
+        char name[64];
+        snprintf(name, sizeof name, "popgym/%s-medium", games[g]);
+        Env *env = make_env(name);
+        float obs[1024], r;
+        bool term, trunc;
+        env_seed(env, 5, 0);
+        env_reset(env, obs);
+        for (int t = 0; t < 3; t++) env_step(env, t % 2, obs, &r, &term, &trunc);
+        Viewer *v;
+        Err err;
+        ViewerConfig vc = {false, "test", 2};
+        ck_assert_msg(viewer_create(&v, env, &vc, &err) == 0, "%s: %s", name, err.msg);
+        const char *lines[] = {"one", "two"};
+        ck_assert_msg(viewer_render(v, env, lines, 2, &err) == 0, "%s: %s", name, err.msg);
+        int w, h, ex, ey, ew, eh;
+        viewer_layout(v, &w, &h, &ex, &ey, &ew, &eh);
+        SDL_Surface *s = frame_of(v);
+        const PopgymView *pv = env_view(env);
+        /* the text: dark pixels on the picture's light background, in its first lines */
+        int dark = 0;
+        for (int y = ey; y < ey + 60; y++)
+            for (int x = ex; x < ex + ew; x++) dark += draw_get(s, x, y).r < 100;
+        ck_assert_msg(dark > 200, "%s: %d dark pixels of text", name, dark);
+        if (pv->cartpole) {
+            ck_assert_int_eq(ew, 600);
+            ck_assert_int_eq(eh, 400);
+            check_cartpole(s, ex, ey, pv->pole.state[0], pv->pole.state[2]);
+        } else {
+            ck_assert_int_eq(ew, 640);
+            ck_assert_rgb(draw_get(s, ex + ew - 2, ey + eh - 2), ((Rgb){250, 250, 245}), "background", ew - 2, eh - 2);
+        }
+        SDL_FreeSurface(s);
+        viewer_destroy(v);
+        env_destroy(env);
+    }
+}
 END_TEST
 
 /* ---- gridworld tiles (MiniGrid) --------------------------------------------------------------- */
@@ -400,6 +462,40 @@ START_TEST(watch_offscreen_plays_the_same_episodes_as_evaluate) {
 }
 END_TEST
 
+START_TEST(watch_plays_a_popgym_env_as_evaluate_and_play_refuses_its_card_games) {
+    char dir[512], path[600];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/last.png", dir);
+    EnvConfig ec = {0};
+    snprintf(ec.name, sizeof ec.name, "popgym/minesweeper-easy");
+    Policy *p = make_policy(3, 16);
+    Seen seen = {0};
+    WatchOptions o = {0};
+    o.episodes = 3;
+    o.seed = 77;
+    o.speed = 1;
+    o.screenshot = path;
+    o.on_episode = seen_episode;
+    o.ctx = &seen;
+    WatchResult res;
+    Err err;
+    ck_assert_msg(viewer_watch(p, &ec, &o, &res, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(res.episodes, 3);
+    EvalEpisode eps[3];
+    EvalOptions eo = {3, 77, false, 1};
+    ck_assert_msg(evaluate(p, &ec, &eo, eps, &err) == 0, "%s", err.msg);
+    for (int e = 0; e < 3; e++) ck_assert_msg(seen.returns[e] == eps[e].ret, "episode %d: watch %g, eval %g", e, seen.returns[e], eps[e].ret);
+    int w, h;
+    frame_size(ec.name, &w, &h);
+    check_png(path, w, h);
+    policy_destroy(p);
+    o.episodes = 1;
+    ck_assert_int_eq(viewer_play(&ec, &o, &res, &err), -1);
+    ck_assert_int_eq(err.kind, ERR_INPUT);
+    ck_assert_msg(strstr(err.msg, "not played from the keyboard") && strstr(err.msg, "ppo watch"), "%s", err.msg);
+}
+END_TEST
+
 /* Pushes key presses into the window's queue from another thread, as a person would type. */
 typedef struct Typist {
     const SDL_Keycode *keys;
@@ -585,7 +681,7 @@ static void *fake_training(void *arg) {
     FakeTraining *f = arg;
     for (int u = 0; u <= f->updates; u++) {
         for (size_t i = 0; i < f->policy->n_params; i++) f->policy->params[i] += 1e-4f;
-        TrainProgress pr = {u, f->updates, (long)u * 2048, (long)f->updates * 2048, 1e5, 20.0 + u, 10L * u};
+        TrainProgress pr = {u, f->updates, (long)u * 2048, (long)f->updates * 2048, 1e5, 20.0 + u, 10L * u, NAN};
         double t0 = seconds_now();
         live_viewer_publish(f->lv, f->policy, &pr);
         double dt = seconds_now() - t0;
@@ -641,11 +737,13 @@ static Suite *viewer_suite(void) {
     tcase_add_test(tc, a_window_on_the_offscreen_driver_shows_the_env_state);
     tcase_add_test(tc, gridworld_tiles_are_drawn_as_minigrid_draws_them);
     tcase_add_test(tc, a_gridworld_objects_color_appears_in_its_tile);
+    tcase_add_test(tc, popgym_games_are_drawn_as_their_text_and_cartpole_variants_as_cartpole);
     tcase_add_test(tc, a_screenshot_is_a_valid_png_of_the_frames_size);
     tcase_add_test(tc, the_viewer_refuses_an_env_it_cannot_draw_and_a_missing_font);
     suite_add_tcase(s, tc);
     TCase *ts = test_case("sessions");
     tcase_add_test(ts, watch_offscreen_plays_the_same_episodes_as_evaluate);
+    tcase_add_test(ts, watch_plays_a_popgym_env_as_evaluate_and_play_refuses_its_card_games);
     tcase_add_test(ts, keys_pause_step_screenshot_and_quit_a_window);
     tcase_add_test(ts, frames_end_a_window_with_a_quit_event);
     tcase_add_test(ts, cartpole_play_waits_for_the_first_push_then_runs_in_real_time);

@@ -15,6 +15,7 @@
 
 #include "algo/rollout.h"
 #include "core/clock.h"
+#include "envs/popgym/popgym.h"
 #include "policies/categorical.h"
 #include "viewer/viewer.h"
 
@@ -47,6 +48,7 @@ typedef struct Session {
     int32_t prev;          /* the previous action in this episode */
     Rng rng;               /* action sampler */
     bool grid;             /* a gridworld (turn by turn when played) */
+    bool popgym;           /* a popgym env: its actions are named by popgym_action_name */
     double pace, speed;    /* env steps per second at speed 1; the speed factor */
     bool paused, finished, quit;
     int episodes;          /* finished */
@@ -133,30 +135,67 @@ static void take_step(Session *s, int a) {
 
 /* ---- the panel ---- */
 
-static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
+/* The short name of action a, into buf [cap]. */
+static void action_label(const Session *s, int a, char *buf, size_t cap) {
+    if (s->popgym) {
+        popgym_action_name(env_view(s->env), a, buf, cap);
+        return;
+    }
     const char *const *names = s->grid ? GRID_ACTIONS : CARTPOLE_ACTIONS;
+    snprintf(buf, cap, "%s", a >= 0 && a < (s->grid ? 7 : 2) ? names[a] : "?");
+}
+
+/* The probability line for more actions than fit: the five likeliest, best first. */
+static void top_actions(const Session *s, const double *logp, char *line) {
+    const int A = s->env->n_actions;
+    int top[5], k = 0;
+    for (int a = 0; a < A; a++) {
+        if (k == 5 && logp[a] <= logp[top[4]]) continue;
+        int i = k < 5 ? k++ : 4;
+        top[i] = a;
+        for (; i > 0 && logp[top[i]] > logp[top[i - 1]]; i--) {
+            int t = top[i];
+            top[i] = top[i - 1];
+            top[i - 1] = t;
+        }
+    }
+    int used = snprintf(line, LINE_LEN, "likeliest of %d:", A);
+    for (int i = 0; i < k && used < LINE_LEN; i++) {
+        char name[32], p[16];
+        action_label(s, top[i], name, sizeof name);
+        snprintf(p, sizeof p, "%.2f", exp(logp[top[i]]));
+        used += snprintf(line + used, LINE_LEN - (size_t)used, " %s %s ", name, p[0] == '0' ? p + 1 : p);
+    }
+    if (used < LINE_LEN) snprintf(line + used, LINE_LEN - (size_t)used, " value %.2f", s->value);
+}
+
+static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
     const int A = s->env->n_actions;
     int episode = s->finished ? s->episodes : s->episodes + 1;
     snprintf(lines[0], LINE_LEN, "%s  episode %d  step %d  return %.2f%s", s->env->name, episode,
              s->step, s->ret, s->finished ? "  (done)" : s->paused ? "  [paused]" : "");
-    if (s->policy) {
+    if (s->policy && A > 7) {
+        double logp[A];
+        categorical_log_softmax(A, s->logits, logp);
+        top_actions(s, logp, lines[1]);
+    } else if (s->policy) {
         double logp[A];
         categorical_log_softmax(A, s->logits, logp);
         int used = 0;
         for (int a = 0; a < A && used < LINE_LEN; a++) {
-            char p[16];
+            char p[16], name[32];
             snprintf(p, sizeof p, "%.2f", exp(logp[a]));
+            action_label(s, a, name, sizeof name);
             /* seven actions fit one line as ".05" */
-            used += snprintf(lines[1] + used, LINE_LEN - (size_t)used, A > 2 ? "%s %s " : "%s %s  ",
-                             a < 7 ? names[a] : "?", A > 2 && p[0] == '0' ? p + 1 : p);
+            used += snprintf(lines[1] + used, LINE_LEN - (size_t)used, A > 2 ? "%s %s " : "%s %s  ", name,
+                             A > 2 && p[0] == '0' ? p + 1 : p);
         }
         if (used < LINE_LEN) snprintf(lines[1] + used, LINE_LEN - (size_t)used, "value %.2f", s->value);
     } else {
-        char last[32] = "-";
+        char last[32] = "-", name[32] = "-";
         if (s->episodes > 0) snprintf(last, sizeof last, "%.2f", s->last_return);
-        snprintf(lines[1], LINE_LEN, "action %s  reward %.2f  last episode's return %s",
-                 s->last_action >= 0 && s->last_action < 7 ? names[s->last_action] : "-",
-                 s->last_reward, last);
+        if (s->last_action >= 0) action_label(s, s->last_action, name, sizeof name);
+        snprintf(lines[1], LINE_LEN, "action %s  reward %.2f  last episode's return %s", name, s->last_reward, last);
     }
     if (s->live)
         live_line(s->live, lines[2], LINE_LEN);
@@ -229,6 +268,7 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
     env_seed(s->env, o->seed, 0);
     rng_seed(&s->rng, o->seed, ROLLOUT_SAMPLER_STREAM);
     s->grid = strncmp(s->env->name, "gridworld/", 10) == 0;
+    s->popgym = strncmp(s->env->name, "popgym/", 7) == 0;
     s->pace = viewer_env_pace(s->env);
     s->speed = o->speed > 0 ? o->speed : 1;
     s->obs = calloc((size_t)s->env->obs_dim, sizeof(real));
@@ -392,6 +432,9 @@ int viewer_watch(const Policy *policy, const EnvConfig *env_cfg, const WatchOpti
 }
 
 int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *res, Err *err) {
+    if (strncmp(env_cfg->name, "popgym/", 7) == 0 && !strstr(env_cfg->name, "cartpole"))
+        return err_input(err, "%s is not played from the keyboard (of the popgym envs, only the CartPole variants "
+                         "are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);
     char title[ENV_NAME_LEN + 32];
     snprintf(title, sizeof title, "ppo play: %s", env_cfg->name);
     return run_session(env_cfg, NULL, o, title, res, err);

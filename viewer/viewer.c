@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/popgym/popgym.h"
 #include "viewer/draw.h"
 
 #define PANEL_FONT "DejaVuSansMono.ttf"
@@ -16,9 +17,15 @@
 #define PANEL_MIN_W 600      /* px: CartPole's width; room for a line of action probabilities */
 #define PANEL_PAD 6          /* px above, below and left of the text */
 #define MAX_SIDE_PX 1200     /* a larger gridworld level gets smaller tiles (at least 8 px) */
+#define BOARD_PT 15          /* popgym's text picture: font size, px per em */
+#define BOARD_W 640          /* px: 72 characters of popgym_describe at BOARD_PT */
+#define BOARD_LINES 18       /* lines of popgym_describe, at most */
 static const Rgb PANEL_BG = {30, 30, 30}, PANEL_FG = {235, 235, 235};
+static const Rgb BOARD_BG = {250, 250, 245}, BOARD_FG = {20, 20, 20};
 
-enum { KIND_CARTPOLE, KIND_GRID };
+/* CartPole; a gridworld level; a popgym game drawn as text; a popgym CartPole variant (the
+ * cart and pole, with the game's text over them). */
+enum { KIND_CARTPOLE, KIND_GRID, KIND_POPGYM_TEXT, KIND_POPGYM_CARTPOLE };
 
 struct Viewer {
     ViewerConfig cfg;
@@ -29,6 +36,8 @@ struct Viewer {
     int line_h;           /* px per text line */
     SDL_Surface *canvas;  /* the frame */
     TTF_Font *font;
+    TTF_Font *board_font; /* popgym text only */
+    char text[POPGYM_TEXT_LEN]; /* popgym: the text of the frame being drawn */
     GridTiles *tiles;     /* gridworld only */
     SDL_Window *window;   /* opened by the first viewer_render when cfg.window */
     bool video;           /* SDL's video subsystem started by this viewer */
@@ -42,7 +51,13 @@ static bool is_cartpole(const char *name) {
 
 static bool is_grid(const char *name) { return strncmp(name, "gridworld/", 10) == 0; }
 
-double viewer_env_pace(const Env *env) { return is_grid(env->name) ? 5.0 : 50.0; }
+static bool is_popgym(const char *name) { return strncmp(name, "popgym/", 7) == 0; }
+
+double viewer_env_pace(const Env *env) {
+    if (is_grid(env->name)) return 5.0;
+    if (is_popgym(env->name)) return ((const PopgymView *)env_view(env))->cartpole ? 50.0 : 4.0;
+    return 50.0;
+}
 
 int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *err) {
     *out = NULL;
@@ -67,10 +82,23 @@ int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *er
         }
         v->env_w = gv->width * tile;
         v->env_h = gv->height * tile;
+    } else if (is_popgym(env->name) && ((const PopgymView *)env_view(env))->cartpole) {
+        v->kind = KIND_POPGYM_CARTPOLE;
+        v->env_w = CARTPOLE_SCREEN_W;
+        v->env_h = CARTPOLE_SCREEN_H;
+    } else if (is_popgym(env->name)) {
+        v->kind = KIND_POPGYM_TEXT;
+        v->board_font = draw_font_open(PANEL_FONT, BOARD_PT, err);
+        if (!v->board_font) {
+            free(v);
+            return -1;
+        }
+        v->env_w = BOARD_W;
+        v->env_h = BOARD_LINES * TTF_FontLineSkip(v->board_font) + 2 * PANEL_PAD;
     } else {
         free(v);
-        return err_set(err, "the viewer cannot draw env '%s' (it draws cartpole, cartpole-stateless and gridworld/*)",
-                       env->name);
+        return err_set(err, "the viewer cannot draw env '%s' (it draws cartpole, cartpole-stateless, gridworld/* "
+                       "and popgym/*)", env->name);
     }
     v->font = draw_font_open(PANEL_FONT, PANEL_PT, err);
     if (!v->font) {
@@ -109,6 +137,7 @@ void viewer_destroy(Viewer *v) {
     viewer_close_window(v);
     if (v->canvas) SDL_FreeSurface(v->canvas);
     draw_font_close(v->font);
+    draw_font_close(v->board_font);
     grid_tiles_destroy(v->tiles);
     free(v);
 }
@@ -156,6 +185,20 @@ static void present(Viewer *v) {
     SDL_UpdateWindowSurface(v->window);
 }
 
+/* Draws the '\n'-separated lines of text (at most max_lines) from (x, y) down, one font line
+ * each. */
+static void draw_lines(SDL_Surface *c, TTF_Font *font, int x, int y, Rgb fg, const char *text, int max_lines) {
+    char line[POPGYM_TEXT_LEN];
+    int h = TTF_FontLineSkip(font);
+    for (int i = 0; i < max_lines && *text; i++) {
+        size_t n = strcspn(text, "\n");
+        memcpy(line, text, n);
+        line[n] = '\0';
+        if (n) draw_text(c, font, x, y + i * h, fg, line);
+        text += n + (text[n] == '\n');
+    }
+}
+
 int viewer_render(Viewer *v, const Env *env, const char *const *lines, int n_lines, Err *err) {
     if (v->cfg.window && !v->window) {
         int rc = open_window(v, err);
@@ -165,9 +208,16 @@ int viewer_render(Viewer *v, const Env *env, const char *const *lines, int n_lin
     draw_rect(c, 0, 0, v->width, v->height, PANEL_BG, 1);
     if (v->kind == KIND_CARTPOLE) {
         draw_cartpole(c, v->env_x, v->env_y, env_view(env));
-    } else {
+    } else if (v->kind == KIND_GRID) {
         if (draw_grid(c, v->env_x, v->env_y, v->tiles, env_view(env)))
             return err_set(err, "out of memory drawing the gridworld");
+    } else {
+        const PopgymView *pv = env_view(env);
+        TTF_Font *font = v->kind == KIND_POPGYM_TEXT ? v->board_font : v->font;
+        if (v->kind == KIND_POPGYM_CARTPOLE) draw_cartpole(c, v->env_x, v->env_y, &pv->pole);
+        else draw_rect(c, v->env_x, v->env_y, v->env_w, v->env_h, BOARD_BG, 1);
+        popgym_describe(pv, v->text, sizeof v->text);
+        draw_lines(c, font, v->env_x + PANEL_PAD, v->env_y + PANEL_PAD, BOARD_FG, v->text, BOARD_LINES);
     }
     if (n_lines > v->cfg.text_lines) n_lines = v->cfg.text_lines;
     for (int i = 0; i < n_lines; i++)

@@ -53,7 +53,8 @@ typedef enum ViewerKey {
 } ViewerKey;
 
 /* Makes a viewer for env (whose kind and size fix the picture: CartPole 600 x 400, a gridworld
- * level 32 px per cell). Nothing of SDL is opened yet. Errors: an env the viewer cannot draw
+ * level 32 px per cell, a popgym game as the text of popgym_describe (640 px wide, 18 lines), a
+ * popgym CartPole variant as CartPole with that text over it). Nothing of SDL is opened yet. Errors: an env the viewer cannot draw
  * (the message lists those it can), out of memory. */
 int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *err);
 
@@ -95,8 +96,8 @@ int viewer_pixel(const Viewer *v, int x, int y, uint8_t rgb[3]);
  * "offscreen"), once the window is open. */
 const char *viewer_driver(const Viewer *v);
 
-/* Steps per second at which the env is shown at speed 1: CartPole 50 (Gymnasium's
- * render_fps), gridworld 5. */
+/* Steps per second at which the env is shown at speed 1: CartPole and popgym's CartPole variants
+ * 50 (Gymnasium's render_fps), gridworld 5, popgym's card and board games 4. */
 double viewer_env_pace(const Env *env);
 
 /* ---- watching a policy, or playing by keyboard ---------------------------------------------- */

@@ -12,6 +12,8 @@
 static const char *const GW_NAMES[] = {
     "gridworld/empty-8x8",    "gridworld/empty-random-8x8", "gridworld/four-rooms",
     "gridworld/door-key-5x5", "gridworld/door-key-8x8",     "gridworld/memory-s7",
+    "gridworld/memory-s9",    "gridworld/memory-s11",       "gridworld/memory-s13",
+    "gridworld/memory-s13-random", "gridworld/memory-s17-random",
     "gridworld/map",          NULL,
 };
 

@@ -16,6 +16,14 @@
  *                               episode ends on reaching the cell next to either, with the goal
  *                               reward at the one that matches the cue and 0 at the other;
  *                               pickup acts as toggle; max_steps 245
+ *   gridworld/memory-s9         [MiniGrid-MemoryS9-v0], -s11, -s13 [MemoryS11, MemoryS13]: the
+ *   gridworld/memory-s11        same at 9x9, 11x11, 13x13 (the corridor ends 3 cells before the
+ *   gridworld/memory-s13        east wall); max_steps 5 * size^2 = 405, 605, 845
+ *   gridworld/memory-s13-random [MiniGrid-MemoryS13Random-v0], -s17-random [MemoryS17Random]:
+ *   gridworld/memory-s17-random 13x13 and 17x17 with random_length: the corridor ends at a
+ *                               random x in 4 .. size - 3, drawn first at every reset; the cells
+ *                               east of its hallway are empty and out of reach; max_steps 845,
+ *                               1445
  *   gridworld/map               the level in the ASCII map file named by env.map (format below)
  *
  * Rules (minigrid_env.py MiniGridEnv.step; world_object.py): actions 0 left, 1 right, 2 forward,
@@ -52,7 +60,7 @@
  * see-through (env.see_through: true, or the level's default) every view cell is seen.
  *
  * Map files (gridworld/map with env.map: PATH; `ppo env show` prints any level in this format, so
- * its output is itself a map file; memory-s7's two ending cells are a rule of that level, not
+ * its output is itself a map file; the memory levels' two ending cells are a rule of the level, not
  * part of its map). Every cell is two characters, the object then its color
  * (or the object character again where the object has a fixed color):
  *     ..  empty          ##  wall (grey); #c a wall of color c

@@ -128,18 +128,18 @@ static void gen_door_key(Gridworld *g) {
     place_obj(g, grid_cell(GRID_KEY, GRID_YELLOW, 0), 0, 0, split, h, NULL, NULL);
 }
 
-/* memory.py MemoryEnv._gen_grid with random_length=False: a start room (x 1..3 between walls at
- * rows h/2 - 2 and h/2 + 2), a corridor along row h/2 to hallway_end = w - 3, a vertical hallway
- * at x = hallway_end + 1; the agent at a random x in 1 .. hallway_end on row h/2, facing east;
- * a green key or ball (the cue) at (1, h/2 - 1); a green ball and key in random order at
- * (hallway_end + 1, h/2 - 2) and (hallway_end + 1, h/2 + 2). Reaching the cell next to the object
- * that matches the cue succeeds, the cell next to the other fails. */
-static void gen_memory(Gridworld *g) {
+/* memory.py MemoryEnv._gen_grid: a start room (x 1..3 between walls at rows h/2 - 2 and
+ * h/2 + 2), a corridor along row h/2 to hallway_end, a vertical hallway at x = hallway_end + 1;
+ * the agent at a random x in 1 .. hallway_end on row h/2, facing east; a green key or ball (the
+ * cue) at (1, h/2 - 1); a green ball and key in random order at (hallway_end + 1, h/2 - 2) and
+ * (hallway_end + 1, h/2 + 2). Reaching the cell next to the object that matches the cue
+ * succeeds, the cell next to the other fails. The draws come in MiniGrid's order, after the
+ * hallway's end that random_length draws first. */
+static void memory_layout(Gridworld *g, int hallway_end) {
     int w = g->pub.width, h = g->pub.height;
     clear(g);
     wall_rect(g, 0, 0, w, h); /* MiniGrid spells out the four walls: the same cells */
     int upper_room_wall = h / 2 - 2, lower_room_wall = h / 2 + 2;
-    int hallway_end = w - 3;
     for (int i = 1; i < 5; i++) {
         put(g, i, upper_room_wall, WALL);
         put(g, i, lower_room_wall, WALL);
@@ -171,6 +171,12 @@ static void gen_memory(Gridworld *g) {
     g->failure_y = bad_y;
 }
 
+/* MemoryEnv(random_length=False): the hallway ends at w - 3. */
+static void gen_memory(Gridworld *g) { memory_layout(g, g->pub.width - 3); }
+
+/* MemoryEnv(random_length=True): the hallway ends at a random x in 4 .. w - 3. */
+static void gen_memory_random(Gridworld *g) { memory_layout(g, rand_int(g, 4, g->pub.width - 2)); }
+
 /* gridworld/map: the map as loaded; without an agent in it, place_agent() over the grid. */
 static void gen_map(Gridworld *g) {
     int w = g->pub.width;
@@ -193,6 +199,11 @@ const GridLevel gridworld_levels[] = {
     {"gridworld/door-key-5x5", 5, 5, 10 * 5 * 5, false, false, gen_door_key},
     {"gridworld/door-key-8x8", 8, 8, 10 * 8 * 8, false, false, gen_door_key},
     {"gridworld/memory-s7", 7, 7, 5 * 7 * 7, false, true, gen_memory},
+    {"gridworld/memory-s9", 9, 9, 5 * 9 * 9, false, true, gen_memory},
+    {"gridworld/memory-s11", 11, 11, 5 * 11 * 11, false, true, gen_memory},
+    {"gridworld/memory-s13", 13, 13, 5 * 13 * 13, false, true, gen_memory},
+    {"gridworld/memory-s13-random", 13, 13, 5 * 13 * 13, false, true, gen_memory_random},
+    {"gridworld/memory-s17-random", 17, 17, 5 * 17 * 17, false, true, gen_memory_random},
     {"gridworld/map", 0, 0, 100, false, false, gen_map},
     {NULL, 0, 0, 0, false, false, NULL},
 };
