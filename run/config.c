@@ -94,6 +94,8 @@ static const Field FIELDS[] = {
     INT(run, eval_episodes, 1, 1 << 20, "episodes per evaluation"),
     BOOL(run, eval_deterministic, "evaluate with argmax actions (false: sampled)"),
     BOOL(run, stop_on_eval, "judge stop_return on the evaluation's mean return instead of the last 100 training episodes (needs eval_interval)"),
+    BOOL(run, tensorboard, "write the progress as a TensorBoard event file into the run folder (tensorboard --logdir runs)"),
+    INT(run, record_interval, 0, 1 << 30, "updates between recordings of one evaluation episode as a GIF in the run's videos/ (and after the last); 0 = none"),
 };
 #define N_FIELDS (int)(sizeof FIELDS / sizeof FIELDS[0])
 static const char *const SECTIONS[] = {"env", "policy", "ppo", "run"};
@@ -139,6 +141,8 @@ void config_defaults(TrainConfig *cfg) {
     cfg->run.eval_episodes = 10;
     cfg->run.eval_deterministic = true;
     cfg->run.stop_on_eval = false;
+    cfg->run.tensorboard = true;
+    cfg->run.record_interval = 0;
 }
 
 static void *field_ptr(TrainConfig *cfg, const Field *f) { return (char *)cfg + f->offset; }
