@@ -1,6 +1,7 @@
 /* cmd_sweep.c: `ppo sweep SWEEP.yaml`: many runs at once, and their report. */
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +43,33 @@ static int draw_curves(const Sweep *sw, const SweepReport *rep, Err *err) {
     return 0;
 }
 
-/* The interval plot of the aggregates, OUT/aggregates.png. */
+/* The interval plot of the aggregates, OUT/aggregates.png. When the methods ran on different
+ * numbers of tasks, each label says over how many tasks its figures are. */
 static int draw_aggregates(const Sweep *sw, const SweepReport *rep, Err *err) {
     if (rep->n_methods == 0) return 0;
+    typedef char Label[sizeof rep->methods[0].method + 32];
     PlotIntervalRow *rows = calloc((size_t)rep->n_methods, sizeof *rows);
-    if (!rows) return err_set(err, "out of memory");
-    for (int i = 0; i < rep->n_methods; i++)
-        rows[i] = (PlotIntervalRow){rep->methods[i].method, rep->methods[i].point, rep->methods[i].lo, rep->methods[i].hi};
+    Label *labels = calloc((size_t)rep->n_methods, sizeof *labels);
+    if (!rows || !labels) {
+        free(rows);
+        free(labels);
+        return err_set(err, "out of memory");
+    }
+    bool same_tasks = true;
+    for (int i = 1; i < rep->n_methods; i++) same_tasks &= rep->methods[i].tasks == rep->methods[0].tasks;
+    for (int i = 0; i < rep->n_methods; i++) {
+        const SweepAggregate *a = &rep->methods[i];
+        if (same_tasks) snprintf(labels[i], sizeof labels[i], "%s", a->method);
+        else snprintf(labels[i], sizeof labels[i], "%s (%d task%s)", a->method, a->tasks, a->tasks == 1 ? "" : "s");
+        rows[i] = (PlotIntervalRow){labels[i], a->point, a->lo, a->hi};
+    }
     char path[PATH_LEN], xlabel[160];
     snprintf(xlabel, sizeof xlabel, "normalized score (random 0, max 1); bars: 95%% stratified bootstrap CI, %d resamples",
              sw->bootstrap);
     int rc = file_path(path, err, "%s/aggregates.png", sw->out) ||
              plot_intervals(STATS_AGGREGATE_NAMES, STATS_N_AGGREGATES, rows, rep->n_methods, xlabel, path, err);
     free(rows);
+    free(labels);
     return rc ? -1 : 0;
 }
 
