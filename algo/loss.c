@@ -19,6 +19,19 @@ int ppo_normalize_advantages(Dist *d, int n, real *adv) {
     return 0;
 }
 
+/* The value loss of one row for the error e = V - R and its derivative d/dV: 0.5 e^2 and e, or
+ * with delta > 0 Huber's loss (Huber 1964; PyTorch's smooth_l1_loss with beta = delta, times
+ * delta): 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) beyond, whose slope is e clipped to
+ * [-delta, delta]. */
+static double value_row(double e, double delta, double *de) {
+    if (delta > 0 && fabs(e) > delta) {
+        *de = e > 0 ? delta : -delta;
+        return delta * (fabs(e) - 0.5 * delta);
+    }
+    *de = e;
+    return 0.5 * e * e;
+}
+
 double ppo_loss(int n, int A, const real *logits, const real *values, const int32_t *actions,
                 const real *old_logprobs, const real *old_values, const real *advantages,
                 const real *returns, const PPOLossCoefs *coefs, real *dlogits, real *dvalues,
@@ -52,16 +65,15 @@ double ppo_loss(int n, int A, const real *logits, const real *values, const int3
             double g = dlogp * ((j == a) - p) + coefs->ent_coef * inv_n * p * (logp[j] + h);
             dz[j] = (real)g;
         }
-        double v = values[i], ret = returns[i];
-        double l1 = (v - ret) * (v - ret), dv;
+        double v = values[i], ret = returns[i], dv;
+        double l1 = value_row(v - ret, coefs->vf_huber, &dv);
         if (coefs->clip_vloss) {
-            double vc = (double)old_values[i] + fmin(fmax(v - (double)old_values[i], -c), c);
-            double l2 = (vc - ret) * (vc - ret);
-            vl += 0.5 * fmax(l1, l2);
-            dv = l1 >= l2 ? (v - ret) : 0.0; /* l2 > l1 only where the clip is active: slope 0 */
+            double vc = (double)old_values[i] + fmin(fmax(v - (double)old_values[i], -c), c), dvc;
+            double l2 = value_row(vc - ret, coefs->vf_huber, &dvc);
+            vl += fmax(l1, l2);
+            if (l1 < l2) dv = 0.0; /* l2 > l1 only where the clip is active: slope 0 */
         } else {
-            vl += 0.5 * l1;
-            dv = v - ret;
+            vl += l1;
         }
         dvalues[i] = (real)(coefs->vf_coef * dv * inv_n);
     }
