@@ -6,10 +6,14 @@
 #include <string.h>
 
 #include "envs/cartpole.h"
+#include "envs/classic.h"
 #include "envs/gridworld/gridworld.h"
 #include "envs/popgym/popgym.h"
 
-static const EnvClass *const REGISTRY[] = {&cartpole_class, &gridworld_class, &popgym_class};
+static const EnvClass *const REGISTRY[] = {&cartpole_class,    &acrobot_class,
+                                            &mountaincar_class, &mountaincar_continuous_class,
+                                            &pendulum_class,    &gridworld_class,
+                                            &popgym_class};
 #define N_CLASSES (sizeof REGISTRY / sizeof REGISTRY[0])
 
 int env_names(const char **names, int max) {
@@ -71,6 +75,10 @@ int env_create(Env **out, const EnvConfig *cfg, Err *err) {
     if (!env->self) { /* an option the env refuses, a map that does not parse */
         free(env);
         return err_as_input(err);
+    }
+    if (cls->action_box) {
+        env->action_dim = cls->action_box(env->self, env->action_low, env->action_high);
+        env->n_actions = 0;
     }
     snprintf(env->name, sizeof env->name, "%s", cfg->name);
     *out = env;
