@@ -69,7 +69,9 @@ typedef struct LearnerPart {
     float *obs, *logprobs, *values, *advantages, *returns, *state0;
     uint8_t *episode_start;
     int32_t *prev_action, *actions;
+    float *box_actions; /* [T, B, A] a Gaussian policy's continuous actions */
     float *logits, *new_values, *dlogits, *dvalues;
+    float *dlog_std;    /* [A] a Gaussian policy's log_std gradient */
     PPOLossStats ls;  /* this part's loss terms (means over its rows) */
     double loss;
 } LearnerPart;

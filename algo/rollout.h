@@ -15,6 +15,9 @@
  *                        step t's action, its log-probability and the value estimate under the
  *                        rollout's policy, the reward, how the episode ended, and V(final_obs)
  *                        where the episode was truncated (0 elsewhere)
+ *   box_actions [T, N, D] a Gaussian policy's continuous actions as sampled (D = A dimensions;
+ *                        before clipping to the env's box, which vecenv_step_box does; empty for
+ *                        a categorical policy, whose actions are in `actions`)
  *   next_values [N]      V(obs[T]) for the GAE bootstrap
  *   state0 [N, S]        each env's policy state before step 0 (what the learner replays from)
  *   state [N, S]         the state carried from step to step and across rollouts
@@ -37,11 +40,13 @@
 
 typedef struct RolloutBuffer {
     int T, N, O, A;
+    int D; /* continuous action dimensions (= A) for a Gaussian policy; 0 for a categorical one */
     size_t S;
     float *obs;
     uint8_t *episode_start;
     int32_t *prev_action;
     int32_t *actions;
+    float *box_actions;
     float *logprobs, *values, *rewards, *final_values;
     uint8_t *terminated, *truncated;
     float *next_values;

@@ -116,6 +116,15 @@ static inline void env_step_box(Env *env, const float *action, float *obs, float
     env->cls->step_box(env->self, action, obs, reward, terminated, truncated);
 }
 
+/* A continuous action [action_dim] clipped to the env's box into out [action_dim] (Gymnasium's
+ * ClipAction wrapper); in and out may be the same array. */
+static inline void env_clip_action(const Env *env, const float *in, float *out) {
+    for (int j = 0; j < env->action_dim; j++) {
+        float x = in[j], lo = env->action_low[j], hi = env->action_high[j];
+        out[j] = x < lo ? lo : x > hi ? hi : x;
+    }
+}
+
 /* The number of policy outputs that select an action: n_actions logits for a discrete env,
  * action_dim means for a continuous one. */
 static inline int env_action_outputs(const Env *env) {

@@ -522,7 +522,9 @@ int policy_for_config(Policy **out, const TrainConfig *cfg, Err *err) {
     *out = NULL;
     Env *env;
     if (env_create(&env, &cfg->env, err)) return -1;
-    int rc = policy_create(out, &cfg->policy, env->obs_dim, env->n_actions, err);
+    int rc = env->action_dim > 0
+                 ? policy_create_gaussian(out, &cfg->policy, env->obs_dim, env->action_dim, err)
+                 : policy_create(out, &cfg->policy, env->obs_dim, env->n_actions, err);
     env_destroy(env);
     return rc;
 }

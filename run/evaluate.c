@@ -7,6 +7,7 @@
 #include "algo/rollout.h"
 #include "core/file.h"
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 
 int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
                            const char *map_path, const char *map_text, TrainConfig *cfg,
@@ -78,7 +79,8 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
             rc = -1;
             goto done;
         }
-        if (envs[j]->obs_dim != O || envs[j]->n_actions != A) {
+        if (envs[j]->obs_dim != O || env_action_outputs(envs[j]) != A ||
+            (envs[j]->action_dim > 0) != policy->gaussian) {
             rc = err_set(err, "env %s does not fit the policy (obs %d, %d actions)", env_cfg->name, O, A);
             goto done;
         }
@@ -94,11 +96,22 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
         for (int j = 0; j < B; j++) {
             if (next_episode[j] >= E) continue; /* this env has played its share */
             real lp;
-            int a = opts->deterministic ? categorical_argmax(A, logits + (size_t)j * A)
-                                        : categorical_sample(A, logits + (size_t)j * A, &rngs[j], &lp);
             float r;
             bool term, trunc;
-            env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);
+            int a = 0;
+            if (policy->gaussian) { /* the mean, or a sample; clipped to the box when applied */
+                float box[ENV_MAX_ACTION_DIM];
+                if (opts->deterministic)
+                    memcpy(box, logits + (size_t)j * A, sizeof(float) * A);
+                else
+                    gaussian_sample(A, logits + (size_t)j * A, policy_log_std(policy), &rngs[j], box, &lp);
+                env_clip_action(envs[j], box, box);
+                env_step_box(envs[j], box, obs + (size_t)j * O, &r, &term, &trunc);
+            } else {
+                a = opts->deterministic ? categorical_argmax(A, logits + (size_t)j * A)
+                                        : categorical_sample(A, logits + (size_t)j * A, &rngs[j], &lp);
+                env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);
+            }
             ret[j] += r;
             len[j]++;
             prev[j] = a;
