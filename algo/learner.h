@@ -47,6 +47,10 @@ typedef struct PPOConfig {
     double max_grad_norm;  /* global gradient-norm clip */
     double target_kl;      /* stop an update's epochs once approx_kl exceeds it; 0 = never */
     double adam_eps;       /* Adam epsilon */
+    bool norm_obs;         /* normalize observations by running statistics (algo/normalize.h) */
+    bool norm_reward;      /* scale rewards by the running std of the discounted return */
+    double clip_obs;       /* normalized observations are clipped to [-clip_obs, clip_obs] */
+    double clip_reward;    /* scaled rewards are clipped to [-clip_reward, clip_reward] */
 } PPOConfig;
 
 /* What one update logs: means over the minibatches it ran (approx_kl and clipfrac too; CleanRL

@@ -79,7 +79,12 @@ static void worker_collect(RolloutWorker *wk) {
     const size_t S = b->S, row0 = (size_t)n0, rowT = (size_t)b->T * N + n0;
     /* this step's inputs: row T of the last rollout (it is row 0 of this one), or row 0 */
     const size_t from = r->fresh ? row0 : rowT;
-    memcpy(s->obs, b->obs + from * O, sizeof(float) * n * O);
+    const Normalizer *nz = r->norm && r->norm->obs_on ? r->norm : NULL;
+    if (nz) /* the carried raw observations, normalized with the statistics of now */
+        for (int i = 0; i < n; i++)
+            running_stats_normalize(&nz->obs, nz->clip_obs, b->raw_obs + (from + i) * O, s->obs + (size_t)i * O);
+    else
+        memcpy(s->obs, b->obs + from * O, sizeof(float) * n * O);
     memcpy(s->start, b->episode_start + from, (size_t)n);
     memcpy(s->prev, b->prev_action + from, sizeof(int32_t) * n);
     memcpy(s->rng, r->sample_rng + n0, sizeof(Rng) * n);
@@ -100,6 +105,15 @@ static void worker_collect(RolloutWorker *wk) {
                 s->actions[i] = categorical_sample(A, wk->logits + (size_t)i * A, &s->rng[i], &s->logprobs[i]);
             vecenv_step(wk->venv, s->actions, s->next_obs, s->rewards, s->terminated, s->truncated,
                         wk->final_obs);
+        }
+        if (nz) {
+            memcpy(b->raw_obs + (row + N) * O, s->next_obs, sizeof(float) * n * O);
+            for (int i = 0; i < n; i++) {
+                running_stats_normalize(&nz->obs, nz->clip_obs, s->next_obs + (size_t)i * O, s->next_obs + (size_t)i * O);
+                if (s->truncated[i] && !s->terminated[i])
+                    running_stats_normalize(&nz->obs, nz->clip_obs, wk->final_obs + (size_t)i * O,
+                                            wk->final_obs + (size_t)i * O);
+            }
         }
         for (int i = 0; i < n; i++) {
             s->next_start[i] = s->terminated[i] || s->truncated[i];
@@ -186,6 +200,7 @@ static void buffer_free(RolloutBuffer *b) {
     free(b->state);
     free(b->advantages);
     free(b->returns);
+    free(b->raw_obs);
 }
 
 int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy, int num_envs,
@@ -263,9 +278,36 @@ void rollout_destroy(Rollout *r) {
             free(wk->rows_mem);
         }
     buffer_free(&r->buf);
+    if (r->norm) normalizer_free(r->norm);
+    free(r->norm);
     free(r->workers);
     free(r->sample_rng);
     free(r);
+}
+
+int rollout_set_normalizer(Rollout *r, bool obs_on, bool reward_on, double clip_obs, double clip_reward,
+                           double gamma, Err *err) {
+    RolloutBuffer *b = &r->buf;
+    if (!obs_on && !reward_on) return 0;
+    r->norm = malloc(sizeof *r->norm);
+    if (!r->norm) return err_set(err, "out of memory for the normalizer");
+    if (normalizer_init(r->norm, obs_on, reward_on, clip_obs, clip_reward, gamma, b->O, b->N, err)) {
+        free(r->norm);
+        r->norm = NULL;
+        return -1;
+    }
+    if (obs_on) {
+        b->raw_obs = malloc(sizeof(float) * ((size_t)b->T + 1) * b->N * b->O);
+        if (!b->raw_obs) return err_set(err, "out of memory for the raw observations");
+        memcpy(b->raw_obs, b->obs, sizeof(float) * (size_t)b->N * b->O); /* row 0: the reset */
+    }
+    return 0;
+}
+
+int rollout_normalize(Rollout *r, Dist *d) {
+    if (!r->norm) return 0;
+    RolloutBuffer *b = &r->buf;
+    return normalizer_after_rollout(r->norm, d, b->T, b->N, b->raw_obs, b->rewards, b->terminated);
 }
 
 void rollout_collect(Rollout *r) {

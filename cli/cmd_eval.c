@@ -104,7 +104,10 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         cli_policy_free(&lp);
         return 1;
     }
-    EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs};
+    RunningStats norm_view;
+    double clip_obs = 0;
+    const RunningStats *norm = checkpoint_obs_norm(&lp.ck, &norm_view, &clip_obs);
+    EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs, norm, clip_obs};
     double t0 = clock_seconds();
     int rc = evaluate(lp.policy, &cfg->env, &eo, eps, &err);
     double dt = clock_seconds() - t0;

@@ -51,6 +51,19 @@ int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *e
     return 0;
 }
 
+const RunningStats *checkpoint_obs_norm(const Checkpoint *ck, RunningStats *view, double *clip_obs) {
+    if (!ck->has_norm || !ck->norm_obs_on) return NULL;
+    *view = (RunningStats){ck->obs_dim, ck->norm_obs_mean, ck->norm_obs_var, ck->norm_obs_count};
+    *clip_obs = ck->norm_clip_obs;
+    return view;
+}
+
+/* Env j's observation obs [O] as the policy sees it: normalized in place with the frozen
+ * statistics when there are any. */
+static void observe(const EvalOptions *o, float *obs) {
+    if (o->obs_norm) running_stats_normalize(o->obs_norm, o->clip_obs, obs, obs);
+}
+
 int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *opts,
              EvalEpisode *episodes, Err *err) {
     const int E = opts->episodes, B = opts->num_envs < E ? opts->num_envs : E;
@@ -87,6 +100,7 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
         env_seed(envs[j], opts->seed, (uint64_t)j);
         rng_seed(&rngs[j], opts->seed, ROLLOUT_SAMPLER_STREAM + (uint64_t)j);
         env_reset(envs[j], obs + (size_t)j * O);
+        observe(opts, obs + (size_t)j * O);
         start[j] = 1;
         next_episode[j] = j;
         active++;
@@ -112,6 +126,7 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
                                         : categorical_sample(A, logits + (size_t)j * A, &rngs[j], &lp);
                 env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);
             }
+            observe(opts, obs + (size_t)j * O);
             ret[j] += r;
             len[j]++;
             prev[j] = a;
@@ -125,6 +140,7 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
                     active--;
                 } else {
                     env_reset(envs[j], obs + (size_t)j * O);
+                    observe(opts, obs + (size_t)j * O);
                     start[j] = 1;
                 }
             }

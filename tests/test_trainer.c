@@ -316,12 +316,15 @@ START_TEST(a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_r
 }
 END_TEST
 
+/* With both normalizations on: the statistics are saved and restored exactly (a resumed run
+ * equals the uninterrupted one), and they moved away from their start. */
 START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
     char dir[512];
     test_tmpdir(dir, sizeof dir);
     TrainConfig cfg;
-    char *extra[] = {"env.name=pendulum", "policy.prev_action=false", "run.checkpoint_interval=1"};
-    small_config(&cfg, dir, extra, 3); /* 1024 / (8 * 32) = 4 updates */
+    char *extra[] = {"env.name=pendulum", "policy.prev_action=false", "run.checkpoint_interval=1",
+                     "ppo.norm_obs=true", "ppo.norm_reward=true"};
+    small_config(&cfg, dir, extra, 5); /* 1024 / (8 * 32) = 4 updates */
     TrainResult whole, again, first, rest;
     train(&cfg, NULL, 0, &whole);
     train(&cfg, NULL, 0, &again);
@@ -333,6 +336,19 @@ START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
     ck_assert_str_eq(pw, pr);
     free(pw);
     free(pr);
+    Checkpoint a, b;
+    Err e2;
+    ck_assert_msg(checkpoint_read(&a, whole.checkpoint, &e2) == 0, "%s", e2.msg);
+    ck_assert_msg(checkpoint_read(&b, rest.checkpoint, &e2) == 0, "%s", e2.msg);
+    ck_assert(a.has_norm && a.norm_obs_on && a.norm_reward_on && a.version == 3);
+    ck_assert_mem_eq(a.norm_obs_mean, b.norm_obs_mean, sizeof(double) * (size_t)a.obs_dim);
+    ck_assert_mem_eq(a.norm_obs_var, b.norm_obs_var, sizeof(double) * (size_t)a.obs_dim);
+    ck_assert_mem_eq(a.norm_returns, b.norm_returns, sizeof(double) * (size_t)a.num_envs);
+    ck_assert(a.norm_ret_var == b.norm_ret_var && a.norm_obs_count == b.norm_obs_count);
+    ck_assert_double_eq_tol(a.norm_obs_count, 1024 + NORM_COUNT0, 1e-9); /* every step's observations */
+    ck_assert(a.norm_obs_var[2] != 1.0 && a.norm_ret_var != 1.0);
+    checkpoint_free(&a);
+    checkpoint_free(&b);
     /* prev_action feeds a one-hot of a discrete action: refused for a continuous env */
     char *prev[] = {"env.name=pendulum"};
     TrainConfig bad;
@@ -457,7 +473,7 @@ START_TEST(eval_replays_the_training_time_policy_episode_for_episode_on_stateles
         if (per_env[j] < k) k = per_env[j];
     ck_assert_int_ge(k, 2); /* at least two whole episodes per env: the reset in between too */
     EvalEpisode *ev = calloc((size_t)(B * k), sizeof *ev);
-    EvalOptions eo = {B * k, 77, false, B};
+    EvalOptions eo = {B * k, 77, false, B, NULL, 0};
     ck_assert_msg(evaluate(p, &cfg.env, &eo, ev, &err) == 0, "%s", err.msg);
     for (int e = 0; e < B * k; e++)
         ck_assert_msg(ev[e].ret == ret[e % B][e / B], "episode %d (env %d, #%d): eval %g, rollout %g", e,

@@ -444,7 +444,7 @@ START_TEST(watch_offscreen_plays_the_same_episodes_as_evaluate) {
         ck_assert_int_eq(seen.episodes, 3);
         ck_assert_str_eq(res.driver, "off-screen");
         EvalEpisode eps[3];
-        EvalOptions eo = {3, 77, det, 1};
+        EvalOptions eo = {3, 77, det, 1, NULL, 0};
         ck_assert_msg(evaluate(p, &ec, &eo, eps, &err) == 0, "%s", err.msg);
         long steps = 0;
         for (int e = 0; e < 3; e++) {
@@ -482,7 +482,7 @@ START_TEST(watch_plays_a_popgym_env_as_evaluate_and_play_refuses_its_card_games)
     ck_assert_msg(viewer_watch(p, &ec, &o, &res, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(res.episodes, 3);
     EvalEpisode eps[3];
-    EvalOptions eo = {3, 77, false, 1};
+    EvalOptions eo = {3, 77, false, 1, NULL, 0};
     ck_assert_msg(evaluate(p, &ec, &eo, eps, &err) == 0, "%s", err.msg);
     for (int e = 0; e < 3; e++) ck_assert_msg(seen.returns[e] == eps[e].ret, "episode %d: watch %g, eval %g", e, seen.returns[e], eps[e].ret);
     int w, h;

@@ -41,6 +41,7 @@ typedef struct Session {
     const Policy *policy;  /* NULL when a person plays */
     PolicyWork *work;
     real *obs;             /* [O] the current observation */
+    real *seen;            /* [O] what the policy sees: obs normalized with o->obs_norm */
     real *state;           /* [S] the policy's recurrent state */
     real *logits;          /* [A] the decision for the current observation */
     real value;
@@ -86,7 +87,12 @@ static bool live_finished(LiveViewer *lv);
 static void decide(Session *s) {
     if (!s->policy) return;
     if (s->live) live_refresh(s->live, true);
-    policy_step(s->policy, s->work, 1, s->state, s->obs, &s->start, &s->prev, s->logits, &s->value);
+    const real *in = s->obs;
+    if (s->o->obs_norm) {
+        running_stats_normalize(s->o->obs_norm, s->o->clip_obs, s->obs, s->seen);
+        in = s->seen;
+    }
+    policy_step(s->policy, s->work, 1, s->state, in, &s->start, &s->prev, s->logits, &s->value);
 }
 
 static void new_episode(Session *s) {
@@ -248,6 +254,7 @@ static void session_free(Session *s) {
     env_destroy(s->env);
     policy_work_destroy(s->work);
     free(s->obs);
+    free(s->seen);
     free(s->state);
     free(s->logits);
     memset(s, 0, sizeof *s);
@@ -272,10 +279,11 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
     s->pace = viewer_env_pace(s->env);
     s->speed = o->speed > 0 ? o->speed : 1;
     s->obs = calloc((size_t)s->env->obs_dim, sizeof(real));
+    s->seen = calloc((size_t)s->env->obs_dim, sizeof(real));
     s->logits = calloc((size_t)s->env->n_actions, sizeof(real));
     s->state = calloc((policy ? policy->state_size : 0) + 1, sizeof(real));
     if (policy) s->work = policy_work_create(policy, 1, 1);
-    if (!s->obs || !s->logits || !s->state || (policy && !s->work)) {
+    if (!s->obs || !s->seen || !s->logits || !s->state || (policy && !s->work)) {
         session_free(s);
         return err_set(err, "out of memory for the viewer");
     }
