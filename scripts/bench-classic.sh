@@ -30,7 +30,8 @@ out=${3:-$(mktemp -d)}
 parallel=${PARALLEL:-$(nproc)}
 mkdir -p "$out"
 grep -v '^[[:space:]]*\(#\|$\)' "$jobs" | while read -r label config rest; do
-    for s in $seeds; do echo "--one $out $label $s $config $rest"; done
+    # no trailing blank: xargs -L would join the next line to this one
+    for s in $seeds; do echo "--one $out $label $s $config${rest:+ $rest}"; done
 done > "$out/queue"
 echo "label,seed,steps,train_seconds,eval_mean,eval_std" > "$out/results.csv"
 xargs -P "$parallel" -L 1 "$0" < "$out/queue" >> "$out/results.csv"
