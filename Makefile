@@ -3,6 +3,12 @@
 CC ?= cc
 BUILD := build
 OPT ?= -O2
+# make examples (below): its folder, the checkpoint it trains, how it compiles exported code, and
+# the objects of ppo's CartPole it links.
+EX := $(BUILD)/examples
+EX_CKPT := $(EX)/runs/cartpole/checkpoints/latest.ckpt
+EX_CFLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -O2
+EX_ENV_OBJS := $(BUILD)/release/envs/cartpole.o $(BUILD)/release/core/rng.o $(BUILD)/release/core/err.o
 
 # pkg-config modules and the Debian package that provides each (for the hint when one is missing).
 # VIEWER=0 builds without SDL2 (for machines without display libraries, such as cluster nodes):
@@ -68,7 +74,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps libs test test-release test-asan check-layers mpi-required bench bench-mpi fuzz clean train help install uninstall
+.PHONY: all deps libs test test-release test-asan check-layers mpi-required bench bench-mpi fuzz clean train help install uninstall examples run-examples
 .DEFAULT_GOAL := all
 # Keep intermediate objects (test objects are made by pattern rules).
 .SECONDARY:
@@ -81,6 +87,7 @@ help:
 	@echo "make test     deps + build + the layer check + every test suite, then again with ASan and UBSan"
 	@echo "make train    deps + build + ./ppo train configs/cartpole.yaml"
 	@echo "make bench    speed benchmarks"
+	@echo "make examples deps + build + train CartPole, export it as C, check it, play it (build/examples/)"
 	@echo "make fuzz     fuzz every loader with libFuzzer (clang), FUZZ_SECONDS (60) per target;"
 	@echo "              FUZZ_TARGETS=\"checkpoint config map progress policy\" picks some"
 	@echo "make install  put ppo in $(PREFIX)/bin (PREFIX=/usr/local by default)"
@@ -183,8 +190,10 @@ test-asan: mpi-required ppo-asan $(ASAN_TESTS) $(ASAN_GRAD)
 $(BUILD)/release/bench: $(BUILD)/release/tests/bench.o $(BUILD)/release/libppo.a
 	$(Q)$(CC) $(CFLAGS_ALL) $(OPT) $^ $(APP_LIBS) -o $@
 
-bench: ppo $(BUILD)/release/bench
+bench: ppo $(BUILD)/release/bench $(EX)/cartpole_bench
 	@OPENBLAS_NUM_THREADS=1 $(BUILD)/release/bench
+	@echo "== the exported CartPole policy (make examples; $(EX_CFLAGS))"
+	@$(EX)/cartpole_bench
 	@echo "== CartPole: time to a mean return of 475, seeds 1-5 (configs/cartpole.yaml)"
 	@scripts/bench-train.sh configs/cartpole.yaml "1 2 3 4 5" 475
 
@@ -230,6 +239,41 @@ fuzz:
 	@fail=0; for t in $(FUZZ_TARGETS); do \
 	  tests/fuzz/run.sh $$t $(FUZZ_SECONDS) $(FUZZ_OPTS) || fail=1; done; \
 	  [ $$fail -eq 0 ] || { echo "FAILED: a fuzz target found something (see above)"; exit 1; }
+
+# make examples: a policy exported as C at work (README "Export a policy"). It trains
+# configs/cartpole.yaml (seconds) into build/examples/runs/cartpole once, exports it with
+# `ppo export` as build/examples/cartpole_policy.{h,c} and its selftest, compiles them as a user
+# would (EX_CFLAGS), runs the selftest, prints the object's size, plays 100 episodes of ppo's
+# CartPole with it (examples/cartpole.c, linked with ppo's own envs/cartpole.o) and times its
+# step (examples/cartpole_bench.c, also in make bench).
+examples: deps
+	@$(MAKE) --no-print-directory run-examples
+
+run-examples: $(EX)/cartpole_policy_selftest $(EX)/cartpole $(EX)/cartpole_bench
+	@echo "== the selftest ppo export wrote ($(EX)/cartpole_policy_selftest.c)"
+	@$(EX)/cartpole_policy_selftest
+	@echo "== the exported policy's object, $(EX)/cartpole_policy.o ($(EX_CFLAGS))"
+	@echo "$$(stat -c %s $(EX)/cartpole_policy.o) bytes; size:"; size $(EX)/cartpole_policy.o
+	@echo "== it plays ppo's CartPole ($(EX)/cartpole; the same episodes as ./ppo eval $(EX_CKPT))"
+	@$(EX)/cartpole
+	@$(EX)/cartpole_bench
+
+$(EX_CKPT): | ppo
+	@rm -rf $(EX)/runs/cartpole
+	./ppo train configs/cartpole.yaml --quiet --run-name cartpole --set run.runs_dir=$(EX)/runs
+
+# ppo export never overwrites: the old files go first.
+$(EX)/cartpole_policy.c: $(EX_CKPT) ppo
+	@rm -f $(EX)/cartpole_policy.h $(EX)/cartpole_policy.c $(EX)/cartpole_policy_selftest.c
+	./ppo export $(EX_CKPT) -o $(EX)
+$(EX)/cartpole_policy.h $(EX)/cartpole_policy_selftest.c: $(EX)/cartpole_policy.c
+
+$(EX)/cartpole_policy.o $(EX)/cartpole_policy_selftest.o: $(EX)/%.o: $(EX)/%.c $(EX)/cartpole_policy.h
+	$(Q)$(CC) $(EX_CFLAGS) -c $< -o $@
+$(EX)/cartpole_policy_selftest: $(EX)/cartpole_policy_selftest.o $(EX)/cartpole_policy.o
+	$(Q)$(CC) $^ -lm -o $@
+$(EX)/cartpole $(EX)/cartpole_bench: $(EX)/%: examples/%.c $(EX)/cartpole_policy.o $(EX)/cartpole_policy.h $(EX_ENV_OBJS)
+	$(Q)$(CC) -std=c11 $(WARN) -D_DEFAULT_SOURCE -I. -I$(EX) $(OPT) $< $(EX)/cartpole_policy.o $(EX_ENV_OBJS) -lm -o $@
 
 # 2 MPI ranks against 1 process with the same total envs, and time to 475 with 2 ranks.
 bench-mpi: ppo

@@ -29,8 +29,8 @@ static void catch_stop_signals(void) {
 }
 
 static const Command *const COMMANDS[] = {&CMD_TRAIN, &CMD_RESUME, &CMD_EVAL, &CMD_INFO,
-                                          &CMD_WATCH, &CMD_PLAY, &CMD_PLOT, &CMD_CONFIG,
-                                          &CMD_ENV};
+                                          &CMD_EXPORT, &CMD_WATCH, &CMD_PLAY, &CMD_PLOT,
+                                          &CMD_CONFIG, &CMD_ENV};
 #define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
 
 static void print_help(void) {

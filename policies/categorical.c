@@ -20,18 +20,19 @@ double categorical_entropy(int A, const double *logp) {
     return h;
 }
 
+int32_t categorical_pick(int A, const double *logp, double u) {
+    double cum = 0.0;
+    for (int j = 0; j < A; j++) {
+        cum += exp(logp[j]);
+        if (u < cum) return j;
+    }
+    return A - 1;
+}
+
 int32_t categorical_sample(int A, const real *logits, Rng *rng, real *logprob) {
     double logp[A > 0 ? A : 1];
     categorical_log_softmax(A, logits, logp);
-    double u = rng_double(rng), cum = 0.0;
-    int a = A - 1;
-    for (int j = 0; j < A; j++) {
-        cum += exp(logp[j]);
-        if (u < cum) {
-            a = j;
-            break;
-        }
-    }
+    int32_t a = categorical_pick(A, logp, rng_double(rng));
     *logprob = (real)logp[a];
     return a;
 }

@@ -20,9 +20,12 @@ void categorical_log_softmax(int A, const real *logits, double *logp);
 double categorical_entropy(int A, const double *logp);
 
 /* An action drawn from softmax(logits [A]) with one uniform draw u = rng_double(rng) by the
- * inverse CDF (the first a with u < p_0 + ... + p_a; A - 1 when rounding leaves u above the
- * sum). Writes its log-probability into *logprob. */
+ * inverse CDF (categorical_pick). Writes its log-probability into *logprob. */
 int32_t categorical_sample(int A, const real *logits, Rng *rng, real *logprob);
+
+/* The inverse CDF of the distribution with log-probabilities logp [A] at u in [0, 1): the first
+ * a with u < p_0 + ... + p_a (the sum in double), A - 1 when rounding leaves u above the sum. */
+int32_t categorical_pick(int A, const double *logp, double u);
 
 /* The most probable action: the first index of the largest logit. */
 int32_t categorical_argmax(int A, const real *logits);

@@ -6,15 +6,16 @@
 # each other), algo (2), run (3), viewer (4), cli (5). A file includes only from its own folder
 # or a lower layer, always folder-qualified ("core/err.h", never "err.h"). Only viewer/ includes
 # SDL2; only run/config.c libyaml; only policies/linalg.c cblas; only core/dist.c mpi.h; only
-# run/checkpoint.c zlib. Every .c file outside tests/ lives in a layer, and no two share a name
-# (the static library would keep only one of them).
+# run/checkpoint.c zlib. Every .c file outside tests/ and examples/ (programs beside ppo, not in
+# its library) lives in a layer, and no two share a name (the static library would keep only one
+# of them).
 #
 # Prints one line per broken rule (FILE:LINE: what) and exits 1; exits 0 when all hold.
 set -eu
 cd "${1:-.}"
 LAYERS="core envs policies algo run viewer cli"
 
-strays=$(find . -name '*.c' -not -path './tests/*' -not -path './build/*' -not -path './.*/*' |
+strays=$(find . -name '*.c' -not -path './tests/*' -not -path './examples/*' -not -path './build/*' -not -path './.*/*' |
     sed 's|^\./||' | grep -v -E "^($(echo "$LAYERS" | tr ' ' '|'))/" || true)
 dups=$(for l in $LAYERS; do find "$l" -name '*.c'; done | sed 's|.*/||' | sort | uniq -d)
 
