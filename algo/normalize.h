@@ -40,6 +40,8 @@ typedef struct RunningStats {
 
 /* Allocates stats of dim dimensions at mean 0, var 1, count NORM_COUNT0. Errors: out of memory. */
 int running_stats_init(RunningStats *rs, int dim, Err *err);
+
+/* Frees what running_stats_init allocated (a zeroed RunningStats is fine). */
 void running_stats_free(RunningStats *rs);
 
 /* Merges a batch with mean bmean [dim], population variance bvar [dim] and bcount samples into rs
@@ -62,6 +64,8 @@ typedef struct Normalizer {
 /* Sets up a normalizer for n_envs envs of obs_dim observations. Errors: out of memory. */
 int normalizer_init(Normalizer *n, bool obs_on, bool reward_on, double clip_obs, double clip_reward,
                     double gamma, int obs_dim, int n_envs, Err *err);
+
+/* Frees what normalizer_init allocated. */
 void normalizer_free(Normalizer *n);
 
 /* After a rollout of T steps of N envs (this rank's): merges the observation statistics with
