@@ -173,7 +173,15 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
         snprintf(envs, sizeof envs, "%d envs: %d MPI ranks x %d", ck.num_envs,
                  ck.num_envs / cfg.run.num_envs, cfg.run.num_envs);
     printf("checkpoint:   %s (format version %u)\n", argv[optind], ck.version);
-    printf("env:          %s (obs %d, %d actions, %s)\n", ck.env_name, ck.obs_dim, ck.n_actions, envs);
+    if (checkpoint_tensor(&ck, CKPT_PARAMS "/log_std")) /* a Gaussian policy */
+        printf("env:          %s (obs %d, a continuous action of %d dimension%s, %s)\n", ck.env_name, ck.obs_dim,
+               ck.n_actions, ck.n_actions == 1 ? "" : "s", envs);
+    else
+        printf("env:          %s (obs %d, %d actions, %s)\n", ck.env_name, ck.obs_dim, ck.n_actions, envs);
+    if (ck.has_norm)
+        printf("normalized:   %s%s%s (running statistics over %.0f steps, saved with the checkpoint)\n",
+               ck.norm_obs_on ? "observations" : "", ck.norm_obs_on && ck.norm_reward_on ? " and " : "",
+               ck.norm_reward_on ? "rewards" : "", ck.norm_obs_on ? ck.norm_obs_count : ck.norm_ret_count);
     printf("policy:       %s (%zu parameters, recurrent state %llu floats per env)\n", ck.policy_kind,
            params, (unsigned long long)ck.state_size);
     if (ck.map_text)
