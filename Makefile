@@ -14,9 +14,9 @@ EX_ENV_OBJS := $(BUILD)/release/envs/cartpole.o $(BUILD)/release/core/rng.o $(BU
 # VIEWER=0 builds without SDL2 (for machines without display libraries, such as cluster nodes):
 # viewer/headless.c stands in for the viewer, and watch, play, plot and --watch say so.
 VIEWER ?= 1
-PKGS := openblas yaml-0.1 zlib check
+PKGS := openblas yaml-0.1 zlib check libprotobuf-c libisal
 ifeq ($(VIEWER),1)
-PKGS += sdl2 SDL2_ttf SDL2_image
+PKGS += sdl2 SDL2_ttf SDL2_image libgif
 endif
 DEB_openblas := libopenblas-dev
 DEB_sdl2 := libsdl2-dev
@@ -25,6 +25,9 @@ DEB_SDL2_image := libsdl2-image-dev
 DEB_yaml-0.1 := libyaml-dev
 DEB_zlib := zlib1g-dev
 DEB_check := check
+DEB_libprotobuf-c := libprotobuf-c-dev
+DEB_libisal := libisal-dev
+DEB_libgif := libgif-dev
 
 # MPI (data-parallel training, core/dist.c): built in when pkg-config finds Open MPI's ompi-c
 # (libopenmpi-dev), left out with MPI=0; MPI=1 insists and stops with the install hint when it
@@ -48,7 +51,7 @@ TEST_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 # snprintf into bounded buffers truncates on purpose (messages, names); GCC's guess that it
 # might is not an error.
 WARN := -Wall -Wextra -Werror -Wno-format-truncation
-CFLAGS_ALL := -std=c11 $(WARN) -D_DEFAULT_SOURCE -I. -pthread $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL := -std=c11 $(WARN) -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -pthread $(PKG_CFLAGS) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 APP_MAIN := cli/main.c
@@ -56,10 +59,15 @@ APP_MAIN := cli/main.c
 # layer (scripts/check-layers.sh, run by make test).
 LAYERS := core envs policies algo run viewer cli
 ALL_SRCS := $(filter-out $(APP_MAIN),$(wildcard $(addsuffix /*.c,$(LAYERS)) envs/gridworld/*.c envs/popgym/*.c))
+# TensorBoard's event protos (proto/, copied from TensorBoard), compiled to C by protoc-c into
+# $(BUILD)/gen at build time; only run/tensorboard.c uses them.
+PROTOS := $(wildcard proto/tensorboard/compat/proto/*.proto)
+PROTO_C := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+PROTO_H := $(PROTO_C:.c=.h)
 ifeq ($(VIEWER),1)
-LIB_SRCS := $(filter-out viewer/headless.c,$(ALL_SRCS))
+LIB_SRCS := $(filter-out viewer/headless.c,$(ALL_SRCS)) $(PROTO_C)
 else
-LIB_SRCS := $(filter-out viewer/%,$(ALL_SRCS)) viewer/headless.c
+LIB_SRCS := $(filter-out viewer/%,$(ALL_SRCS)) viewer/headless.c $(PROTO_C)
 endif
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_HELPERS := tests/testutil.c
@@ -100,9 +108,10 @@ deps:
 # Stops the build with the package to install when pkg-config or a library is missing.
 libs:
 	@command -v pkg-config >/dev/null 2>&1 || { echo "error: pkg-config is missing: apt-get install pkg-config (or run 'make deps')"; exit 1; }
+	@command -v protoc-c >/dev/null 2>&1 || { echo "error: protoc-c is missing: apt-get install protobuf-c-compiler (or run 'make deps')"; exit 1; }
 	@for p in $(filter-out $(if $(TESTING),,check),$(PKGS)); do \
 	  pkg-config --exists $$p || { \
-	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
+	    case $$p in openblas) d=$(DEB_openblas);; sdl2) d=$(DEB_sdl2);; SDL2_ttf) d=$(DEB_SDL2_ttf);; SDL2_image) d=$(DEB_SDL2_image);; yaml-0.1) d=$(DEB_yaml-0.1);; zlib) d=$(DEB_zlib);; check) d=$(DEB_check);; libprotobuf-c) d=$(DEB_libprotobuf-c);; libisal) d=$(DEB_libisal);; libgif) d=$(DEB_libgif);; ompi-c) d="$(DEB_ompi-c) openmpi-bin";; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: apt-get install $$d (or run 'make deps')"; exit 1; }; \
 	done
 
@@ -125,6 +134,13 @@ $(BUILD)/release/core/dist.o $(BUILD)/asan/core/dist.o: $(MPI_STAMP)
 ifeq ($(MPI),1)
 $(BUILD)/%/core/dist.o: CFLAGS_ALL += -DPPO_MPI
 endif
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto | libs
+	@mkdir -p $(BUILD)/gen
+	@$(if $(Q),echo "  PROTOC-C $<")
+	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+# the generated files include each other's headers
+$(foreach v,release asan,$(patsubst %.c,$(BUILD)/$(v)/%.o,$(PROTO_C) run/tensorboard.c)): $(PROTO_H)
 
 $(eval $(call variant,release,$(OPT),$(LIB_SRCS)))
 $(eval $(call variant,asan,-O1 -g $(SAN),$(LIB_SRCS)))
@@ -207,7 +223,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_ALL := checkpoint config map progress policy
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_OPTS ?=
-FUZZ_ENVS := core/err.c core/file.c core/rng.c $(filter-out envs/vecenv.c,$(wildcard envs/*.c)) $(wildcard envs/gridworld/*.c envs/popgym/*.c)
+FUZZ_ENVS := core/err.c core/file.c core/rng.c $(wildcard envs/*.c envs/gridworld/*.c envs/popgym/*.c)
 FUZZ_POLICIES := $(wildcard policies/*.c)
 FUZZ_SRCS_checkpoint := run/checkpoint.c core/file.c core/err.c
 FUZZ_PKGS_checkpoint := zlib

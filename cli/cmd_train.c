@@ -60,6 +60,15 @@ static int report(const TrainConfig *cfg, const TrainResult *res) {
     return 0;
 }
 
+/* A TrainRecordFn: one episode recorded by the viewer as `ppo watch --record` does. */
+static int record_episode(void *ctx, const Policy *policy, const EnvConfig *env, uint64_t seed,
+                          bool deterministic, const char *path, Err *err) {
+    (void)ctx;
+    WatchOptions o = {.episodes = 1, .seed = seed, .deterministic = deterministic, .speed = 1, .record = path};
+    WatchResult res;
+    return viewer_watch(policy, env, &o, &res, err);
+}
+
 /* trainer_run on its own thread (while the live viewer has the main one). */
 typedef struct TrainJob {
     const TrainConfig *cfg;
@@ -123,6 +132,7 @@ static int run_training(const Command *self, Dist *dist, const TrainConfig *cfg,
                         bool watch, CliContext *ctx) {
     opts->stop = ctx->stop;
     opts->dist = dist;
+    opts->record = record_episode;
     linalg_set_threads(1); /* the rollout workers are the parallelism; see README "Threads" */
     linalg_flush_denormals();
     const int rank = dist_rank(dist), ranks = dist_size(dist);

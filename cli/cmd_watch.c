@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 #include "policies/linalg.h"
 #include "run/checkpoint.h"
 #include "run/evaluate.h"
@@ -14,8 +16,8 @@
 
 /* The hint for a machine without a display. */
 #define NO_DISPLAY_HINT                                                                           \
-    "; without a display, draw pictures with --screenshot FILE.png --frames N, or set "          \
-    "SDL_VIDEODRIVER=offscreen, or run under Xvfb (xvfb-run -a ppo ...)"
+    "; without a display, draw pictures with --screenshot FILE.png --frames N or recordings with " \
+    "--record FILE.gif, or set SDL_VIDEODRIVER=offscreen, or run under Xvfb (xvfb-run -a ppo ...)"
 
 static int parse_speed(const Command *cmd, const char *text, double *out) {
     char *end;
@@ -55,12 +57,36 @@ static int finish(const Command *cmd, int rc, const Err *err, const WatchOptions
         fprintf(stderr, "ppo %s: %s\n", cmd->name, err->msg);
         return err_exit_code(err);
     }
-    if (o->screenshot)
+    if (o->record)
+        printf("saved %s (%ld frames, %ld steps, %d episodes finished)\n", o->record, res->frames,
+               res->steps, res->episodes);
+    else if (o->screenshot)
         printf("saved %s (frame %ld, %ld steps, %d episodes finished)\n", o->screenshot, res->frames,
                res->steps, res->episodes);
     else
         printf("closed: %d episodes finished, %ld steps, %ld frames drawn (video driver %s)\n",
                res->episodes, res->steps, res->frames, res->driver);
+    return 0;
+}
+
+/* --record FILE.gif: a GIF (giflib writes no other format; an MP4 is one ffmpeg call away), not
+ * with --screenshot, in a place that can be written, checked before any episode is played. */
+static int check_record(const Command *self, const WatchOptions *o) {
+    const size_t n = strlen(o->record);
+    if (n < 4 || strcasecmp(o->record + n - 4, ".gif") != 0) {
+        fprintf(stderr, "ppo %s: --record '%s': recordings are GIF files (FILE.gif); for an MP4, convert "
+                "it: ffmpeg -i FILE.gif FILE.mp4\n", self->name, o->record);
+        return -1;
+    }
+    if (o->screenshot) {
+        fprintf(stderr, "ppo %s: --record and --screenshot together: choose one\n", self->name);
+        return -1;
+    }
+    Err err;
+    if (file_check_writable(o->record, "--record", &err)) {
+        fprintf(stderr, "ppo %s: %s\n", self->name, err.msg);
+        return -1;
+    }
     return 0;
 }
 
@@ -71,7 +97,7 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
         {"stochastic", no_argument, NULL, 'S'},     {"deterministic", no_argument, NULL, 'd'},
         {"env", required_argument, NULL, 'E'},      {"screenshot", required_argument, NULL, 'p'},
         {"frames", required_argument, NULL, 'f'},   {"map", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0}};
+        {"record", required_argument, NULL, 'R'},   {NULL, 0, NULL, 0}};
     long episodes = 0, seed = 12345, frames = 0;
     WatchOptions o = {0};
     o.deterministic = true;
@@ -80,7 +106,7 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":he:x:s:E:p:f:m:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":he:x:s:E:p:f:m:R:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(self->usage, stdout);
@@ -109,6 +135,9 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
         case 'p':
             o.screenshot = optarg;
             break;
+        case 'R':
+            o.record = optarg;
+            break;
         case 'f':
             if (cli_parse_long(self, "--frames", optarg, 1, 100000000, &frames)) return EXIT_USAGE;
             break;
@@ -120,11 +149,12 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
         fprintf(stderr, "ppo watch: expected one CHECKPOINT (try 'ppo watch --help')\n");
         return EXIT_USAGE;
     }
+    if (o.record && check_record(self, &o)) return EXIT_USAGE;
     const char *path = argv[optind];
     o.episodes = (int)episodes;
     o.frames = frames;
     o.seed = (uint64_t)seed;
-    if (o.screenshot && o.frames == 0 && o.episodes == 0) o.episodes = 1;
+    if ((o.screenshot || o.record) && o.frames == 0 && o.episodes == 0) o.episodes = 1;
     linalg_set_threads(1);
     linalg_flush_denormals();
     CliPolicy lp;
@@ -221,13 +251,16 @@ const Command CMD_WATCH = {
     "  --map FILE            play gridworld/map on another map file (by default a gridworld\n"
     "                        checkpoint plays the map it trained on, stored in the checkpoint)\n"
     "  --frames N            stop after N frames\n"
+    "  --record FILE.gif     record the episodes as an animated GIF (no display needed), one\n"
+    "                        frame per step at the env's pace (CartPole 50 frames/s, gridworld\n"
+    "                        5) times --speed; --episodes N (default 1) or --frames N\n"
     "  --screenshot FILE.png draw off-screen (no display needed), one frame per step without\n"
     "                        waiting, and save the last frame: after --frames N, or at the end\n"
     "                        of --episodes N (default 1)\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Without a display 'ppo watch' exits with status 2; use --screenshot, SDL_VIDEODRIVER=offscreen\n"
-    "or Xvfb (xvfb-run -a ppo watch ...).\n",
+    "Without a display 'ppo watch' exits with status 2; use --record, --screenshot,\n"
+    "SDL_VIDEODRIVER=offscreen or Xvfb (xvfb-run -a ppo watch ...).\n",
     cmd_watch};
 
 const Command CMD_PLAY = {

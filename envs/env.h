@@ -11,7 +11,9 @@
  * autoreset is in vecenv.h.
  *
  * An implementation is an EnvClass (a table of function pointers over its own struct) listed in
- * env.c's registry; code that runs envs never knows which one it runs. */
+ * env.c's registry (ENV_CLASSES, one line per class); code that runs envs never knows which one
+ * it runs. A new env is one .c file (start from envs/template.c) and one line in that list:
+ * README "Your own environment" walks through envs/tmaze.c. */
 #ifndef PPO_ENV_H
 #define PPO_ENV_H
 
@@ -64,6 +66,13 @@ typedef struct EnvClass {
     size_t (*state_size)(const void *self);
     void (*state_save)(const void *self, void *buf);
     int (*state_load)(void *self, const void *buf, Err *err);
+    /* Optional, for `ppo watch` of an env the viewer has no picture of (NULL or 0 when absent;
+     * the viewer then refuses the env): */
+    /* Writes a text picture of the state, '\n'-separated lines of at most 72 characters, at
+     * most 18 of them, NUL-terminated and cut to fit buf [n]. */
+    void (*describe)(const void *self, char *buf, size_t n);
+    const char *const *action_names; /* a short name per action (n_actions of them), or NULL */
+    double steps_per_second;         /* the viewer's pace at speed 1; 0: 4 steps a second */
 } EnvClass;
 
 struct Env {
@@ -134,6 +143,15 @@ static inline int env_action_outputs(const Env *env) {
 /* Read-only view of the env's state for renderers; its type is the env's own (CartPoleView in
  * cartpole.h, ClassicView in classic.h, GridView in gridworld.h, PopgymView in popgym/popgym.h), told apart by env->name. */
 static inline const void *env_view(const Env *env) { return env->cls->view(env->self); }
+
+/* Writes the env's text picture into buf [n] (EnvClass.describe) and returns 0, or returns -1
+ * and leaves buf empty when the env has none. */
+static inline int env_describe(const Env *env, char *buf, size_t n) {
+    if (n) buf[0] = '\0';
+    if (!env->cls->describe) return -1;
+    env->cls->describe(env->self, buf, n);
+    return 0;
+}
 
 /* The env's full state (including its RNG) as bytes, for checkpoints: env_state_size() bytes
  * written by env_state_save() and read back by env_state_load(), which fails with a message on

@@ -165,3 +165,35 @@ POLICY_HOT void tanh_backward(real *dx, int ldd, const real *y, int ldy, int N, 
             dx[(long)n * ldd + i] *= 1 - t * t;
         }
 }
+
+void input_features(real *inp, int N, const real *obs, int O, const uint8_t *start,
+                    const int32_t *prev_action, int A, bool with_prev, bool with_start) {
+    /* obs is (N, O), start and prev_action are (N), inp is (N, O + A? + 1?) */
+    const int IN = O + (with_prev ? A : 0) + (with_start ? 1 : 0);
+    for (int n = 0; n < N; n++) {
+        real *x = inp + (long)n * IN;
+        memcpy(x, obs + (long)n * O, (size_t)O * sizeof *x);
+        int c = O;
+        if (with_prev) {
+            memset(x + c, 0, (size_t)A * sizeof *x);
+            int32_t a = prev_action ? prev_action[n] : -1;
+            if (!start[n] && a >= 0 && a < A) x[c + a] = 1;
+            c += A;
+        }
+        if (with_start) x[c] = start[n] ? 1 : 0;
+    }
+}
+
+POLICY_HOT void relu_forward(real *x, int ld, int N, int C) {
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++) {
+            real v = x[(long)n * ld + i];
+            x[(long)n * ld + i] = v < 0 ? 0 : v; /* a NaN stays NaN */
+        }
+}
+
+POLICY_HOT void relu_backward(real *dx, int ldd, const real *y, int ldy, int N, int C) {
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++)
+            if (y[(long)n * ldy + i] <= 0) dx[(long)n * ldd + i] = 0;
+}

@@ -12,6 +12,7 @@
 #define PPO_LAYERS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/real.h"
 
@@ -65,6 +66,19 @@ void gate_forward(real *alpha, const real *z, long n, real tau);
 /* Turns dz [n], holding dL/dg for g = log alpha = logsigmoid(z) / tau, into dL/dz in place:
  * dz *= sigmoid(-z) / tau. */
 void gate_backward(real *dz, const real *z, long n, real tau);
+
+/* The input features of the recurrent policies (rnn.c), one row per env step: inp [N, IN] =
+ * [obs [O] | onehot(prev_action) [A] when with_prev | start flag [1] when with_start], IN the
+ * sum. The one-hot is all zeros where start[n] = 1 (no previous action in the episode), for an
+ * action outside 0 .. A-1, and when prev_action is NULL. obs [N, O], start [N], prev_action [N]. */
+void input_features(real *inp, int N, const real *obs, int O, const uint8_t *start,
+                    const int32_t *prev_action, int A, bool with_prev, bool with_start);
+
+/* ReLU in place on a [N, C] block with row stride ld (CleanRL's encoder activation); a NaN
+ * stays NaN. */
+void relu_forward(real *x, int ld, int N, int C);
+/* dx [N, C] (stride ldd) = 0 where y <= 0, y the saved ReLU output [N, C] (stride ldy). */
+void relu_backward(real *dx, int ldd, const real *y, int ldy, int N, int C);
 
 /* tanh in place on a [N, C] block with row stride ld (CleanRL's Agent activation). */
 void tanh_forward(real *x, int ld, int N, int C);

@@ -1,5 +1,5 @@
 /* policy.c: the policy interface of policy.h: dispatch on PolicyConfig.kind to an
- * implementation (gla.c, mlp.c), the named-tensor table, the shared part of config
+ * implementation (gla.c, mlp.c, lstm.c, gru.c), the named-tensor table, the shared part of config
  * validation, workspaces, and the init helpers of policy_impl.h.
  *
  * Legend: T time steps, B envs, O obs_dim, A n_actions, S state_size, P n_params. */
@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_mlp_class};
+static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_mlp_class,
+                                                     &policy_lstm_class, &policy_gru_class};
 #define N_POLICY_CLASSES (int)(sizeof POLICY_CLASSES / sizeof POLICY_CLASSES[0])
 
 /* Defaults, sized for CartPole-v1 (O = 4, A = 2) and the gridworld (O = 7 * 7 * 3 one-hot
@@ -32,7 +33,8 @@ static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_m
  *   chunk 0: the learner's recurrence step by step (gla_lanes.c), the form the chunked one
  *     (gla_chunk.c, chunk >= 1) is tested against; chunks of 8 compute the same up to float
  *     rounding in a fraction of the time (README "The policy").
- *   hidden 64: CleanRL ppo.py's Agent. */
+ *   hidden 64: CleanRL ppo.py's Agent (and the width of lstm and gru; CleanRL's
+ *     ppo_atari_lstm.py uses 128 behind a 512-wide encoder of Atari frames). */
 void policy_config_defaults(PolicyConfig *cfg) {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->kind, sizeof cfg->kind, "gla");
@@ -64,7 +66,7 @@ static int create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
     if (memchr(cfg->kind, '\0', sizeof cfg->kind) == NULL)
         return err_set(err, "policy.kind: not a terminated string");
     const PolicyClass *cls = policy_class_find(cfg->kind);
-    if (!cls) return err_set(err, "policy.kind: unknown policy '%s' (allowed: gla, mlp)", cfg->kind);
+    if (!cls) return err_set(err, "policy.kind: unknown policy '%s' (allowed: gla, mlp, lstm, gru)", cfg->kind);
     if (obs_dim < 1) return err_set(err, "policy: obs_dim %d must be >= 1", obs_dim);
     if (n_actions < 1) return err_set(err, "policy: n_actions %d must be >= 1", n_actions);
     if (cls->validate(cfg, obs_dim, n_actions, err) != 0) return -1;

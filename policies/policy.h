@@ -1,6 +1,7 @@
 /* policy.h: the one policy interface of ppo, used by rollouts, the learner, eval and the viewer
  * without knowing the implementation ("gla": gated linear attention, the product's policy;
- * "mlp": CleanRL's memory-less 64-64 tanh actor and critic).
+ * "mlp": CleanRL's memory-less 64-64 tanh actor and critic; "lstm" and "gru": the recurrent
+ * baselines of rnn.h).
  *
  * Legend of dimension letters: T time steps, B envs in a batch, O obs_dim, A n_actions,
  * S state_size (reals of recurrent state per env; 0 for mlp), P n_params.
@@ -50,24 +51,25 @@
 /* The `policy:` section of a run config. policy_config_defaults() gives the documented
  * defaults; policy_create() validates every field and names the key at fault. */
 typedef struct PolicyConfig {
-    char kind[POLICY_KIND_LEN]; /* "gla" or "mlp" */
+    char kind[POLICY_KIND_LEN]; /* "gla", "mlp", "lstm" or "gru" */
     /* gla */
     int d_model;       /* D: width of the residual stream */
     int n_heads;       /* H: attention heads (divides K and V) */
-    int n_layers;      /* GLA blocks */
+    int n_layers;      /* GLA blocks; lstm, gru: recurrent layers */
     double expand_k;   /* K = expand_k * D (key width over all heads) */
     double expand_v;   /* V = expand_v * D (value width over all heads) */
     int gate_rank;     /* rank of the low-rank gate projection W_a2 W_a1 */
     double gate_tau;   /* gate temperature tau: g = logsigmoid(z) / tau */
     double mlp_ratio;  /* SwiGLU hidden width = mlp_ratio * D; 0 removes the MLP */
-    bool prev_action;  /* feed the one-hot previous action into the input embedding */
-    bool start_flag;   /* feed the episode-start flag into the input embedding */
+    bool prev_action;  /* feed the one-hot previous action into the input embedding (gla, lstm, gru) */
+    bool start_flag;   /* feed the episode-start flag into the input embedding (gla, lstm, gru) */
     double init_std;   /* std of the N(0, std) init of linear weights */
     int chunk;         /* the learner's sequence forward and backward: 0 = the step-by-step
                           scan (gla_lanes.h), C >= 1 = the chunked form with chunks of C
                           steps (gla_chunk.h); the same function either way */
     /* mlp */
-    int hidden;        /* width of each of the two tanh layers of actor and critic */
+    int hidden;        /* width of each of the two tanh layers of actor and critic; lstm, gru:
+                          width of the embedding and of each recurrent layer */
 } PolicyConfig;
 
 /* One named parameter tensor inside the contiguous buffer. */

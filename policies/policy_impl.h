@@ -50,6 +50,8 @@ struct PolicyWork {
 
 extern const PolicyClass policy_gla_class;
 extern const PolicyClass policy_mlp_class;
+extern const PolicyClass policy_lstm_class; /* lstm.c (rnn.h) */
+extern const PolicyClass policy_gru_class;  /* gru.c (rnn.h) */
 
 /* Appends a tensor `name` of the given shape (ndim <= POLICY_MAX_DIMS) to p's table at the next
  * offset (no padding: tensors added one after another are contiguous, which the

@@ -49,20 +49,20 @@ static const Field FIELDS[] = {
     STR(env, map, "gridworld/map: path of an ASCII map file"),
     BOOL(env, see_through, "gridworld: walls and closed doors do not block the view"),
 
-    STR(policy, kind, "policy network: gla (gated linear attention) or mlp (memory-less)"),
+    STR(policy, kind, "policy network: gla (gated linear attention), mlp (memory-less), lstm or gru (recurrent baselines)"),
     INT(policy, d_model, 1, POLICY_MAX_WIDTH, "gla: width D of the residual stream"),
     INT(policy, n_heads, 1, POLICY_MAX_WIDTH, "gla: attention heads H"),
-    INT(policy, n_layers, 1, POLICY_MAX_LAYERS, "gla: GLA blocks"),
+    INT(policy, n_layers, 1, POLICY_MAX_LAYERS, "gla: GLA blocks; lstm, gru: recurrent layers"),
     DBL(policy, expand_k, POLICY_MIN_POSITIVE, POLICY_MAX_EXPAND, "gla: key width K = expand_k * d_model"),
     DBL(policy, expand_v, POLICY_MIN_POSITIVE, POLICY_MAX_EXPAND, "gla: value width V = expand_v * d_model"),
     INT(policy, gate_rank, 1, POLICY_MAX_WIDTH, "gla: rank of the low-rank gate projection"),
     DBL(policy, gate_tau, POLICY_MIN_GATE_TAU, POLICY_MAX_GATE_TAU, "gla: gate temperature tau (g = logsigmoid(z) / tau)"),
     DBL(policy, mlp_ratio, 0, POLICY_MAX_EXPAND, "gla: SwiGLU hidden width = mlp_ratio * d_model; 0 = no MLP"),
-    BOOL(policy, prev_action, "gla: feed the one-hot previous action as input"),
-    BOOL(policy, start_flag, "gla: feed the episode-start flag as input"),
+    BOOL(policy, prev_action, "gla, lstm, gru: feed the one-hot previous action as input"),
+    BOOL(policy, start_flag, "gla, lstm, gru: feed the episode-start flag as input"),
     DBL(policy, init_std, POLICY_MIN_POSITIVE, POLICY_MAX_INIT_STD, "gla: std of the normal init of linear weights"),
     INT(policy, chunk, 0, POLICY_MAX_CHUNK, "gla: the learner's recurrence in chunks of this many steps; 0 = step by step"),
-    INT(policy, hidden, 1, POLICY_MAX_WIDTH, "mlp: width of the two tanh layers of actor and critic"),
+    INT(policy, hidden, 1, POLICY_MAX_WIDTH, "mlp: width of the two tanh layers of actor and critic; lstm, gru: width of the embedding and recurrent layers"),
 
     DBL(ppo, learning_rate, 0, 1, "Adam step size at the start"),
     BOOL(ppo, anneal_lr, "anneal the learning rate linearly to 0"),
@@ -98,6 +98,8 @@ static const Field FIELDS[] = {
     INT(run, eval_episodes, 1, 1 << 20, "episodes per evaluation"),
     BOOL(run, eval_deterministic, "evaluate with argmax actions (false: sampled)"),
     BOOL(run, stop_on_eval, "judge stop_return on the evaluation's mean return instead of the last 100 training episodes (needs eval_interval)"),
+    BOOL(run, tensorboard, "write the progress as a TensorBoard event file into the run folder (tensorboard --logdir runs)"),
+    INT(run, record_interval, 0, 1 << 30, "updates between recordings of one evaluation episode as a GIF in the run's videos/ (and after the last); 0 = none"),
 };
 #define N_FIELDS (int)(sizeof FIELDS / sizeof FIELDS[0])
 static const char *const SECTIONS[] = {"env", "policy", "ppo", "run"};
@@ -147,6 +149,8 @@ void config_defaults(TrainConfig *cfg) {
     cfg->run.eval_episodes = 10;
     cfg->run.eval_deterministic = true;
     cfg->run.stop_on_eval = false;
+    cfg->run.tensorboard = true;
+    cfg->run.record_interval = 0;
 }
 
 static void *field_ptr(TrainConfig *cfg, const Field *f) { return (char *)cfg + f->offset; }

@@ -39,6 +39,8 @@ typedef struct RunConfig {
     int eval_episodes;       /* episodes per evaluation */
     bool eval_deterministic; /* evaluate with argmax actions (else sampled) */
     bool stop_on_eval;       /* judge stop_return on the evaluation's mean return */
+    bool tensorboard;        /* write a TensorBoard event file into the run folder */
+    int record_interval;     /* updates between recorded evaluation episodes (videos/); 0 = none */
 } RunConfig;
 
 typedef struct TrainConfig {

@@ -98,17 +98,24 @@ int progress_resume(Progress *p, const char *dir, Err *err) {
     return 0;
 }
 
+void progress_row_values(const ProgressRow *r, double v[PROGRESS_COLUMNS]) {
+    const UpdateStats *st = r->stats;
+    const double cols[PROGRESS_COLUMNS] = {
+        (double)r->update, (double)r->global_step, r->seconds, r->sps, (double)r->episodes,
+        r->recent.mean, r->recent.min, r->recent.max, r->recent.length, st->policy_loss,
+        st->value_loss, st->entropy, st->approx_kl, st->clipfrac, st->explained_variance,
+        st->learning_rate, st->grad_norm, r->collapse ? 1.0 : 0.0, r->eval_return,
+        r->eval_return_std, r->eval_length};
+    memcpy(v, cols, sizeof cols);
+}
+
 int progress_append(Progress *p, const ProgressRow *r, Err *err) {
     if (r->update <= p->skip_through) return 0;
-    const UpdateStats *st = r->stats;
-    const double cols[] = {r->seconds, r->sps, (double)r->episodes, r->recent.mean, r->recent.min,
-                           r->recent.max, r->recent.length, st->policy_loss, st->value_loss,
-                           st->entropy, st->approx_kl, st->clipfrac, st->explained_variance,
-                           st->learning_rate, st->grad_norm, r->collapse ? 1.0 : 0.0,
-                           r->eval_return, r->eval_return_std, r->eval_length};
+    double cols[PROGRESS_COLUMNS];
+    progress_row_values(r, cols);
     char row[1024];
     int used = snprintf(row, sizeof row, "%ld,%ld", r->update, r->global_step);
-    for (int i = 0; i < (int)(sizeof cols / sizeof cols[0]) && i + 2 < p->columns; i++) {
+    for (int i = 2; i < PROGRESS_COLUMNS && i < p->columns; i++) {
         char v[32];
         fmt_num(v, sizeof v, cols[i]);
         used += snprintf(row + used, sizeof row - (size_t)used, ",%s", v);

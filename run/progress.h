@@ -31,6 +31,7 @@
     "update,global_step,seconds,sps,episodes,return_mean,return_min,return_max,length_mean,"    \
     "policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,learning_rate,"       \
     "grad_norm,collapse,eval_return,eval_return_std,eval_length\n"
+#define PROGRESS_COLUMNS 21 /* fields of PROGRESS_HEADER */
 
 typedef struct Progress {
     int fd;               /* -1 when closed */
@@ -51,6 +52,10 @@ typedef struct ProgressRow {
     bool collapse;
     double eval_return, eval_return_std, eval_length; /* NaN: no evaluation at this update */
 } ProgressRow;
+
+/* The fields of row r in PROGRESS_HEADER's order into v [PROGRESS_COLUMNS], as numbers (update
+ * and global_step too); NaN where the file leaves the field empty. */
+void progress_row_values(const ProgressRow *r, double v[PROGRESS_COLUMNS]);
 
 /* Makes RUN_DIR/progress.csv (a new file, written atomically) holding the header and, when
  * parent_csv is not NULL, the rows of that file with updates up to through_update (a branch's

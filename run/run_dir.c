@@ -123,6 +123,7 @@ int run_dir_clean_stale(const char *dir) {
     char ckpts[PATH_LEN];
     int n = clean_folder(dir);
     if (file_path(ckpts, NULL, "%s/checkpoints", dir) == 0) n += clean_folder(ckpts);
+    if (file_path(ckpts, NULL, "%s/videos", dir) == 0) n += clean_folder(ckpts);
     return n;
 }
 
@@ -204,6 +205,17 @@ int run_dir_file(const char *dir, const char *name, char *path, Err *err) {
 
 int run_dir_checkpoint(const char *dir, const char *name, char *path, Err *err) {
     return file_path(path, err, "%s/checkpoints/%s", dir, name);
+}
+
+int run_dir_video(const char *dir, long update, char *path, Err *err) {
+    char videos[PATH_LEN];
+    if (file_path(videos, err, "%s/videos", dir) || file_mkdirs(videos, err)) return -1;
+    for (int k = 1;; k++) {
+        char suffix[16] = "";
+        if (k > 1) snprintf(suffix, sizeof suffix, "-%d", k);
+        if (file_path(path, err, "%s/update_%06ld%s.gif", videos, update, suffix)) return -1;
+        if (access(path, F_OK) != 0) return 0;
+    }
 }
 
 static int cmp_str(const void *a, const void *b) {

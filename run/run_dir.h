@@ -5,7 +5,8 @@
  *   RUN_DIR/progress.csv          one row per update (progress.h)
  *   RUN_DIR/checkpoints/          latest.ckpt, best.ckpt, update_NNNNNN.ckpt (the last
  *                                 run.keep_checkpoints periodic ones)
- *   RUN_DIR/curve.png             the learning curve, drawn at the end of `ppo train` */
+ *   RUN_DIR/curve.png             the learning curve, drawn at the end of `ppo train`
+ *   RUN_DIR/videos/               update_NNNNNN.gif, recorded episodes (run.record_interval) */
 #ifndef PPO_RUN_DIR_H
 #define PPO_RUN_DIR_H
 
@@ -65,6 +66,11 @@ int run_dir_file(const char *dir, const char *name, char *path, Err *err);
 
 /* The path of checkpoint NAME of a run folder, RUN_DIR/checkpoints/NAME, into path [PATH_LEN]. */
 int run_dir_checkpoint(const char *dir, const char *name, char *path, Err *err);
+
+/* A new recording's path, RUN_DIR/videos/update_NNNNNN.gif (or -2, -3, ... before .gif when
+ * that file exists: a recording is never replaced), into path [PATH_LEN]; makes videos/.
+ * Errors: the folder cannot be made. */
+int run_dir_video(const char *dir, long update, char *path, Err *err);
 
 /* Deletes the periodic checkpoints RUN_DIR/checkpoints/update_*.ckpt but the newest `keep`
  * (latest.ckpt and best.ckpt are never touched). */

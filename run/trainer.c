@@ -20,6 +20,7 @@
 #include "run/progress.h"
 #include "run/run_dir.h"
 #include "run/snapshot.h"
+#include "run/tensorboard.h"
 
 #define MAP_MAX_BYTES (1u << 20) /* as a map file may hold (envs/gridworld/map.c) */
 
@@ -38,7 +39,8 @@ typedef enum RunFolder {
 /* The keys of `run` that only say how long or where, which a resume may change. */
 static const char *const RESUME_FREE[] = {"run.total_timesteps", "run.checkpoint_interval",
                                           "run.keep_checkpoints", "run.stop_return",
-                                          "run.run_name", "run.runs_dir", "run.branched_from", NULL};
+                                          "run.run_name", "run.runs_dir", "run.branched_from",
+                                          "run.tensorboard", "run.record_interval", NULL};
 
 typedef struct Trainer {
     TrainConfig cfg;
@@ -61,6 +63,8 @@ typedef struct Trainer {
     char last_ckpt[PATH_LEN]; /* the newest checkpoint of this run known to be finite ("" none) */
     long last_ckpt_update;
     Progress progress;
+    TensorBoard tb;        /* the run's event file (rank 0, with run.tensorboard) */
+    bool record_off;       /* a recording failed: no more (run.record_interval) */
     RunCounters c;
     Collapse collapse;
     bool evaluated;        /* an evaluation ran after this update */
@@ -465,6 +469,8 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
                        tr->evaluated ? tr->eval_length : none};
     int rc = tr->root ? progress_append(&tr->progress, &row, err) : 0;
     if (rc) err_suffix(err, "the rows written before are intact");
+    if (!rc && tr->root && tr->cfg.run.tensorboard && row.update > tr->progress.skip_through)
+        tensorboard_log_row(&tr->tb, tr->run_dir, tr->config_yaml, &row, stderr);
     if (dist_agree_err(tr->dist, rc, err)) return -1;
     TrainProgress p = progress_now(tr, elapsed);
     if (tr->opts->on_update) tr->opts->on_update(tr->opts->on_update_ctx, tr->policy, &p);
@@ -477,6 +483,28 @@ static int log_update(Trainer *tr, const UpdateStats *st, double update_seconds,
         tr->last_print = now;
     }
     return 0;
+}
+
+/* Records one evaluation episode into RUN_DIR/videos/ after every run.record_interval-th update
+ * and the last (rank 0; CleanRL's --capture-video): the first episode of the eval envs (seed
+ * run.seed + EVAL_SEED_OFFSET), so a run's recordings differ by the policy only. Nothing of
+ * training is touched. A failure prints one warning and ends the recordings, never the run. */
+static void record_episode(Trainer *tr) {
+    const int every = tr->cfg.run.record_interval;
+    if (!tr->root || every <= 0 || tr->record_off || (tr->c.update % every != 0 && !tr->last)) return;
+    char path[PATH_LEN];
+    Err err;
+    int rc = !tr->opts->record ? err_set(&err, "this program has no viewer to draw recordings")
+             : run_dir_video(tr->run_dir, tr->c.update, path, &err)
+                 ? -1
+                 : tr->opts->record(tr->opts->record_ctx, tr->policy, &tr->cfg.env,
+                                    (uint64_t)tr->cfg.run.seed + EVAL_SEED_OFFSET,
+                                    tr->cfg.run.eval_deterministic, path, &err);
+    if (!rc) return;
+    tr->record_off = true;
+    char videos[PATH_LEN];
+    if (file_path(videos, NULL, "%s/videos", tr->run_dir) == 0) rmdir(videos); /* only when empty */
+    fprintf(stderr, "warning: run.record_interval: %s; no more recordings, training goes on\n", err.msg);
 }
 
 /* ---- the loop --------------------------------------------------------------------------------- */
@@ -515,7 +543,9 @@ static int one_step(Trainer *tr, long *done, Err *err) {
     if (stop_after(tr, *done, &stop, err)) return -1;
     tr->last = stop || tr->c.update == tr->num_updates;
     if (tr->last && !tr->evaluated && eval_due(tr, *done, true) && evaluate_now(tr, err)) return -1;
-    return log_update(tr, &st, took, tr->last, err);
+    if (log_update(tr, &st, took, tr->last, err)) return -1;
+    record_episode(tr);
+    return 0;
 }
 
 /* Updates until the run's steps are done or stop_after says so, with a checkpoint every
@@ -570,6 +600,7 @@ static int finish(Trainer *tr, long updates_done, Err *err) {
 
 static void trainer_free(Trainer *tr) {
     progress_close(&tr->progress);
+    tensorboard_close(&tr->tb);
     if (tr->lock_fd >= 0) close(tr->lock_fd);
     free(tr->map_text);
     rollout_destroy(tr->rollout);
@@ -598,6 +629,7 @@ int trainer_run(const TrainConfig *cfg, const TrainOptions *opts, TrainResult *r
     tr->c.best_return = NAN;
     tr->eval_mean = tr->eval_std = tr->eval_length = NAN;
     tr->progress.fd = -1;
+    tr->tb.fd = -1;
     tr->lock_fd = -1;
     tr->last_ckpt_update = -1;
     Checkpoint ck = {0};

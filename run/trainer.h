@@ -1,8 +1,9 @@
 /* trainer.h: a whole training run: rollouts, PPO updates, logging, checkpoints.
  *
  * trainer_run creates runs/<run_name>/ (run_dir.h) with config.yaml (the resolved config),
- * progress.csv (one row per update, progress.h) and checkpoints/ (latest.ckpt, best.ckpt,
- * update_NNNNNN.ckpt for the last keep_checkpoints intervals), and shows a one-line status
+ * progress.csv (one row per update, progress.h), checkpoints/ (latest.ckpt, best.ckpt,
+ * update_NNNNNN.ckpt for the last keep_checkpoints intervals), the TensorBoard event file
+ * (tensorboard.h) and videos/ (run.record_interval), and shows a one-line status
  * (status.h). It stops at total_timesteps, at stop_return, on NaN/Inf (an error, the last good
  * checkpoint kept), or when *stop becomes non-zero (SIGINT/SIGTERM: the current update
  * finishes, a checkpoint is saved).
@@ -36,6 +37,14 @@
  * during the call and no longer. It must return quickly: training waits for it. */
 typedef void (*TrainUpdateFn)(void *ctx, const Policy *policy, const TrainProgress *progress);
 
+/* Records one episode of env played by the policy as a GIF at path (run.record_interval): the
+ * env seeded (seed, 0) and actions by argmax when deterministic, else sampled from (seed, 2^40),
+ * as evaluate's env 0 plays. Called on the training thread of rank 0 with a policy it may read
+ * during the call only. The viewer draws (run/ cannot): the command line passes its function.
+ * Returns 0, or -1 with err. */
+typedef int (*TrainRecordFn)(void *ctx, const Policy *policy, const EnvConfig *env, uint64_t seed,
+                             bool deterministic, const char *path, Err *err);
+
 typedef struct TrainOptions {
     const char *config_path;           /* the config as given (for the default run name) */
     const char *resume;                /* checkpoint to resume from, or NULL */
@@ -50,6 +59,8 @@ typedef struct TrainOptions {
     Dist *dist;                        /* the MPI ranks training together; NULL: one process */
     bool check_ranks;                  /* after every update, compare a hash of the parameters
                                           over the ranks and stop with an error on a mismatch */
+    TrainRecordFn record;              /* run.record_interval's recordings; NULL: none (a warning) */
+    void *record_ctx;                  /* passed to record */
 } TrainOptions;
 
 /* What a finished run reports. */

@@ -6,9 +6,10 @@
 # each other), algo (2), run (3), viewer (4), cli (5). A file includes only from its own folder
 # or a lower layer, always folder-qualified ("core/err.h", never "err.h"). Only viewer/ includes
 # SDL2; only run/config.c libyaml; only policies/linalg.c cblas; only core/dist.c mpi.h; only
-# run/checkpoint.c zlib. Every .c file outside tests/ and examples/ (programs beside ppo, not in
-# its library) lives in a layer, and no two share a name (the static library would keep only one
-# of them).
+# run/checkpoint.c zlib; only run/tensorboard.c protobuf-c, ISA-L and the generated TensorBoard
+# protos; only viewer/ giflib. Every .c file outside tests/ and examples/ (programs beside ppo,
+# not in its library) lives in a layer, and no two share a name (the static library would keep
+# only one of them).
 #
 # Prints one line per broken rule (FILE:LINE: what) and exits 1; exits 0 when all hold.
 set -eu
@@ -43,6 +44,8 @@ function lib_owner(lib) {
     if (lib == "cblas.h") return "policies/linalg.c"
     if (lib == "mpi.h") return "core/dist.c"
     if (lib == "zlib.h") return "run/checkpoint.c"
+    if (lib ~ /^(protobuf-c|isa-l|tensorboard)\//) return "run/tensorboard.c"
+    if (lib == "gif_lib.h") return "viewer/"
     return ""
 }
 function check(f,    line, ln, top, target, ttop, owner) {

@@ -18,6 +18,11 @@ xauth             xvfb-run (Xvfb from the command line)
 libyaml-dev       config files
 zlib1g-dev        CRC-32 of checkpoint files
 check             the unit-test framework
+libprotobuf-c-dev TensorBoard event files (protobuf-c)
+protobuf-c-compiler protoc-c, compiles TensorBoard's .proto files to C at build time
+libisal-dev       CRC-32C of TensorBoard's records (ISA-L)
+python3-protobuf  the test that reads the event files back (an independent reader)
+libgif-dev        GIF recordings of episodes (giflib)
 openmpi-bin       mpirun, to train over several processes or machines (MPI)
 libopenmpi-dev    the MPI library and headers ppo is built with when present
 "

@@ -290,6 +290,83 @@ static int bench_chunk_table(double seconds) {
     return 0;
 }
 
+/* Microseconds per sample of policy_step of p on B envs (random obs, one env in 50 starting an
+ * episode): the best of 3 rounds of about `seconds` each. */
+static double step_us_per_sample(const Policy *p, int B, double seconds) {
+    const int O = p->obs_dim, A = p->n_actions;
+    enum { ROWS = 16 };
+    PolicyWork *w = policy_work_create(p, 1, B);
+    if (!w) return -1;
+    real *obs = malloc(sizeof(real) * ROWS * B * O), *state = calloc(p->state_size * B + 1, sizeof(real));
+    real *logits = malloc(sizeof(real) * (size_t)B * A), *value = malloc(sizeof(real) * (size_t)B);
+    uint8_t *start = malloc((size_t)ROWS * B);
+    int32_t *prev = malloc(sizeof(int32_t) * ROWS * B);
+    Rng rng;
+    rng_seed(&rng, 7, 0);
+    for (long i = 0; i < (long)ROWS * B * O; i++) obs[i] = (real)rng_normal(&rng);
+    for (long i = 0; i < (long)ROWS * B; i++) start[i] = rng_below(&rng, 50) == 0, prev[i] = (int32_t)rng_below(&rng, A);
+    double best = -1;
+    for (int round = 0; round < 3; round++) {
+        long calls = 0;
+        double t0 = clock_seconds(), t1 = t0;
+        while (calls == 0 || t1 - t0 < seconds) {
+            for (int r = 0; r < ROWS; r++)
+                policy_step(p, w, B, state, obs + (size_t)r * B * O, start + (size_t)r * B,
+                            prev + (size_t)r * B, logits, value);
+            calls += ROWS;
+            t1 = clock_seconds();
+        }
+        double us = 1e6 * (t1 - t0) / ((double)calls * B);
+        if (best < 0 || us < best) best = us;
+    }
+    free(obs);
+    free(state);
+    free(logits);
+    free(value);
+    free(start);
+    free(prev);
+    policy_work_destroy(w);
+    return best;
+}
+
+/* The four policy kinds at the same widths (gla: d_model, its other keys at their defaults;
+ * mlp, lstm, gru: hidden), CartPole's O = 4 and A = 2, the previous action and the start flag
+ * fed to the recurrent ones: per kind and width, policy_step on B = 64 envs, and forward +
+ * backward over T = 64 steps of B = 16 envs (a learner's minibatch), each in thousands of
+ * samples (env steps) per second, GFLOP/s by policy_flops (the forward's count for a step) and
+ * as a share of sgemm_gflops (the 1-thread sgemm figure). Each measurement's rounds last
+ * `unit` seconds times width / 64: about 135 * `unit` seconds in all (10 s in make bench). */
+static int bench_kinds_by_width(double unit, double sgemm_gflops) {
+    const int widths[] = {32, 64, 128, 256}, T = 64, B = 16, BS = 64;
+    const char *kinds[] = {"gla", "mlp", "lstm", "gru"};
+    printf("policy kinds by width, 1 thread: step B=%d | forward+backward T=%d B=%d\n", BS, T, B);
+    printf("                        ------------ step ------------   ---------- fwd+bwd -----------\n");
+    printf("  kind  width   params  k samples/s  GFLOP/s  of sgemm   k samples/s  GFLOP/s  of sgemm\n");
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+        for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+            PolicyConfig cfg;
+            policy_config_defaults(&cfg);
+            snprintf(cfg.kind, sizeof cfg.kind, "%s", kinds[k]);
+            if (k == 0) cfg.d_model = widths[wi];
+            else cfg.hidden = widths[wi];
+            cfg.prev_action = cfg.start_flag = k != 1;
+            Policy *p = bench_policy_cfg(&cfg, 4, 2);
+            if (!p) return -1;
+            double f, b, share = unit * widths[wi] / 64.0; /* ~ the work per sample */
+            policy_flops(p, &f, &b);
+            double step = step_us_per_sample(p, BS, share / 2);
+            double train = train_us_per_sample(p, T, B, share, 4 * share);
+            if (step < 0 || train < 0) return -1;
+            double gf_step = f / step / 1e3, gf = (f + b) / train / 1e3;
+            printf("  %-5s %5d %8zu  %11.1f  %7.2f  %7.0f%%   %11.1f  %7.2f  %7.0f%%\n", kinds[k],
+                   widths[wi], p->n_params, 1e3 / step, gf_step, 100 * gf_step / sgemm_gflops,
+                   1e3 / train, gf, 100 * gf / sgemm_gflops);
+            fflush(stdout);
+            policy_destroy(p);
+        }
+    return 0;
+}
+
 /* A sanity figure, not a speed: the mean return of a uniformly random policy over `episodes`
  * episodes of `name` (64 envs, seed 123, actions drawn afresh every step). */
 static int random_policy_return(const char *name, int episodes) {
@@ -453,14 +530,17 @@ static int bench_end_to_end_all(double seconds) {
     return rc;
 }
 
-/* Usage: bench [SECONDS [end-to-end | memory]]: every section, each measured for about SECONDS
- * (default 3), or only the end-to-end section, or only the memory tasks' (bench_popgym). */
+/* Usage: bench [SECONDS [end-to-end | memory | kinds]]: every section, each measured for about
+ * SECONDS (default 3), or only the end-to-end section, or only the memory tasks'
+ * (bench_popgym), or only the policy kinds by width (bench_kinds_by_width). */
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
     linalg_set_threads(1);
     linalg_flush_denormals(); /* as ppo train, eval and watch run */
     int rc = 0;
+    if (argc > 2 && strcmp(argv[2], "kinds") == 0)
+        return bench_kinds_by_width(seconds / 40, bench_sgemm(512, seconds / 3)) ? 1 : 0;
     if (argc > 2 && strcmp(argv[2], "end-to-end") == 0) {
         return bench_end_to_end_all(seconds) ? 1 : 0;
     }
@@ -474,6 +554,7 @@ int main(int argc, char **argv) {
     rc |= bench_step("mlp", 64, seconds / 3);
     rc |= bench_train("mlp", 128, 64, seconds / 3, sg);
     rc |= bench_chunk_table(seconds);
+    rc |= bench_kinds_by_width(seconds / 40, sg);
     const char *levels[] = {"gridworld/empty-8x8", "gridworld/empty-random-8x8", "gridworld/four-rooms",
                             "gridworld/door-key-5x5", "gridworld/door-key-8x8"};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);

@@ -130,7 +130,7 @@ static double case_check(Case *c, const char *label) {
                 at = idx[s];
             }
         }
-        printf("gradcheck %-4s %-26s %4d entries  max rel err %.2e  (max |grad| %.2e)\n", label,
+        printf("gradcheck %-5s %-26s %4d entries  max rel err %.2e  (max |grad| %.2e)\n", label,
                pt->name, ns, tw, scale);
         ck_assert_msg(tw <= GC_MAX_REL && !isnan(tw),
                       "%s %s[%zu]: relative error %.3g > %g", label, pt->name, at, tw, GC_MAX_REL);
@@ -223,6 +223,35 @@ START_TEST(mlp_gradients_match_central_differences) {
 }
 END_TEST
 
+/* The recurrent baselines (rnn.h): 2 layers with the previous action and the start flag fed,
+ * parameters moved off the init; and 1 layer at the default init (CleanRL's: small heads). */
+static void recurrent_case(const char *kind, int layers, double perturb, uint64_t seed,
+                           const char *label) {
+    PolicyConfig cfg;
+    policy_config_defaults(&cfg);
+    snprintf(cfg.kind, sizeof cfg.kind, "%s", kind);
+    cfg.hidden = 5;
+    cfg.n_layers = layers;
+    cfg.prev_action = true;
+    cfg.start_flag = true;
+    Case c;
+    case_make(&c, &cfg, 3, 3, 7, 3, perturb, seed);
+    case_check(&c, label);
+    case_free(&c);
+}
+
+START_TEST(lstm_gradients_match_central_differences_across_resets_and_layers) {
+    recurrent_case("lstm", 2, 0.3, 4, "lstm");
+    recurrent_case("lstm", 1, 0.0, 5, "lstm0");
+}
+END_TEST
+
+START_TEST(gru_gradients_match_central_differences_across_resets_and_layers) {
+    recurrent_case("gru", 2, 0.3, 6, "gru");
+    recurrent_case("gru", 1, 0.0, 7, "gru0");
+}
+END_TEST
+
 static Suite *gradcheck_policy_suite(void) {
     Suite *s = suite_create("gradcheck_policy");
     TCase *tc = test_case("central differences in double");
@@ -230,6 +259,8 @@ static Suite *gradcheck_policy_suite(void) {
     tcase_add_test(tc, gla_gradients_match_without_mlp_and_at_the_default_init);
     tcase_add_test(tc, gla_gradients_match_central_differences_in_chunks_across_segments);
     tcase_add_test(tc, mlp_gradients_match_central_differences);
+    tcase_add_test(tc, lstm_gradients_match_central_differences_across_resets_and_layers);
+    tcase_add_test(tc, gru_gradients_match_central_differences_across_resets_and_layers);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,7 @@
 /* gradcheck_ppo_loss.c (built with real = double): the hand-written gradient of the PPO loss
  * (policy, value and entropy terms, with and without value clipping) matches central
  * differences, for the categorical head and the Gaussian one (means and log_std), alone and through
- * the whole policy; and advantage normalization uses the unbiased std. */
+ * the whole policy of each kind; and advantage normalization uses the unbiased std. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,14 +268,21 @@ static double e2e_loss(E2E *e) {
     return L;
 }
 
-START_TEST(the_whole_ppo_loss_backpropagates_through_the_gla_policy) {
+/* The recurrent kinds the whole-loss check runs through (one per loop index). */
+static const char *const E2E_KINDS[] = {"gla", "lstm", "gru"};
+#define N_E2E_KINDS (int)(sizeof E2E_KINDS / sizeof E2E_KINDS[0])
+
+START_TEST(the_whole_ppo_loss_backpropagates_through_each_recurrent_policy) {
+    const char *kind = E2E_KINDS[_i];
     E2E e = {0};
     e.T = 8;
     e.B = 3;
     const int T = e.T, B = e.B, O = 4, A = 3, n = T * B;
     PolicyConfig cfg;
     policy_config_defaults(&cfg);
+    snprintf(cfg.kind, sizeof cfg.kind, "%s", kind);
     cfg.prev_action = true;
+    cfg.hidden = 8; /* lstm, gru */
     Err err;
     ck_assert_msg(policy_create(&e.p, &cfg, O, A, &err) == 0, "%s", err.msg);
     e.w = policy_work_create(e.p, T, B);
@@ -339,8 +346,8 @@ START_TEST(the_whole_ppo_loss_backpropagates_through_the_gla_policy) {
             a2 += ana * ana;
         }
         double rel = sqrt(d2) / fmax(sqrt(fmax(n2, a2)), 1e-300);
-        printf("gradcheck ppo loss through gla  %-24s max rel err %.2e\n", t->name, rel);
-        ck_assert_msg(rel <= 1e-6, "%s: relative error %.3g", t->name, rel);
+        printf("gradcheck ppo loss through %-4s %-24s max rel err %.2e\n", kind, t->name, rel);
+        ck_assert_msg(rel <= 1e-6, "%s %s: relative error %.3g", kind, t->name, rel);
         if (rel > worst) worst = rel;
     }
     free(grads);
@@ -456,12 +463,13 @@ static double gaussian_e2e(const char *kind) {
     return worst;
 }
 
-START_TEST(the_whole_gaussian_ppo_loss_backpropagates_through_gla_and_mlp) {
-    const char *kinds[] = {"gla", "mlp"};
-    for (int k = 0; k < 2; k++) {
-        double worst = gaussian_e2e(kinds[k]);
-        printf("gradcheck gaussian ppo loss through %s: every tensor, max rel err %.2e\n", kinds[k], worst);
-    }
+/* Every policy kind takes the Gaussian head with no code of its own (policy.c adds log_std). */
+static const char *const GAUSSIAN_KINDS[] = {"gla", "mlp", "lstm", "gru"};
+#define N_GAUSSIAN_KINDS (int)(sizeof GAUSSIAN_KINDS / sizeof GAUSSIAN_KINDS[0])
+
+START_TEST(the_whole_gaussian_ppo_loss_backpropagates_through_each_policy_kind) {
+    double worst = gaussian_e2e(GAUSSIAN_KINDS[_i]);
+    printf("gradcheck gaussian ppo loss through %s: every tensor, max rel err %.2e\n", GAUSSIAN_KINDS[_i], worst);
 }
 END_TEST
 
@@ -472,10 +480,10 @@ static Suite *loss_suite(void) {
     tcase_add_test(tc, every_term_contributes_to_the_gradient);
     tcase_add_test(tc, at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_score);
     tcase_add_test(tc, advantages_are_normalized_with_the_unbiased_std);
-    tcase_add_test(tc, the_whole_ppo_loss_backpropagates_through_the_gla_policy);
+    tcase_add_loop_test(tc, the_whole_ppo_loss_backpropagates_through_each_recurrent_policy, 0, N_E2E_KINDS);
     tcase_add_test(tc, the_gaussian_loss_gradient_matches_central_differences);
     tcase_add_test(tc, the_gaussian_logprob_and_entropy_are_normals);
-    tcase_add_test(tc, the_whole_gaussian_ppo_loss_backpropagates_through_gla_and_mlp);
+    tcase_add_loop_test(tc, the_whole_gaussian_ppo_loss_backpropagates_through_each_policy_kind, 0, N_GAUSSIAN_KINDS);
     suite_add_tcase(s, tc);
     return s;
 }

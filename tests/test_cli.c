@@ -344,6 +344,41 @@ START_TEST(resume_continues_inside_the_run_folder_it_is_given) {
 }
 END_TEST
 
+/* The recurrent baselines through the command line, one per loop index: train on stateless
+ * CartPole, inspect, evaluate (the same figures twice), and resume from the checkpoint (which
+ * carries each env's recurrent state). */
+static const char *const RNN_KINDS[] = {"lstm", "gru"};
+
+START_TEST(lstm_and_gru_checkpoints_are_inspected_evaluated_and_resumed) {
+    const char *kind = RNN_KINDS[_i];
+    char dir[512], args[2048], extra[256], ckpt[1024], first[4096];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(extra, sizeof extra, "--set env.name=cartpole-stateless --set policy.kind=%s "
+             "--set policy.prev_action=true --set policy.start_flag=true --max-updates 2", kind);
+    ck_assert_msg(tiny_run(dir, "r", extra) == 0, "%s", out);
+    snprintf(ckpt, sizeof ckpt, "%s/runs/r/checkpoints/latest.ckpt", dir);
+    snprintf(args, sizeof args, "info %s", ckpt);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 0);
+    char want[64];
+    snprintf(want, sizeof want, "%s.weight_hh_l0", kind);
+    ck_assert_msg(strstr(out, "cartpole-stateless") && strstr(out, want) && strstr(out, "actor.w"),
+                  "%s", out);
+    snprintf(args, sizeof args, "eval %s --episodes 12 --seed 4 --stochastic", ckpt);
+    for (int rep = 0; rep < 2; rep++) {
+        ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 0);
+        ck_assert_msg(strstr(out, "12 episodes") && strstr(out, "return "), "%s", out);
+        *strstr(out, "episodes/s") = '\0';
+        *strrchr(out, ' ') = '\0'; /* drop the speed; the rest is the same for the same seed */
+        *strrchr(out, ' ') = '\0';
+        if (rep == 0) snprintf(first, sizeof first, "%s", out);
+        else ck_assert_str_eq(out, first);
+    }
+    snprintf(args, sizeof args, "resume %s/runs/r --quiet --max-updates 1", dir);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "trained 512 more steps") && strstr(out, "1536 in all"), "%s", out);
+}
+END_TEST
+
 START_TEST(bad_paths_and_missing_values_are_usage_errors_found_before_any_work) {
     char dir[512], args[2048];
     test_tmpdir(dir, sizeof dir);
@@ -375,6 +410,7 @@ static Suite *cli_suite(void) {
     tcase_add_test(tc, a_popgym_config_trains_and_eval_reports_popgyms_scale);
     tcase_add_test(tc, sigint_finishes_the_update_saves_a_checkpoint_and_exits_0);
     tcase_add_test(tc, resume_continues_inside_the_run_folder_it_is_given);
+    tcase_add_loop_test(tc, lstm_and_gru_checkpoints_are_inspected_evaluated_and_resumed, 0, 2);
     tcase_add_test(tc, bad_paths_and_missing_values_are_usage_errors_found_before_any_work);
     suite_add_tcase(s, tc);
     return s;

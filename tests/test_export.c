@@ -6,7 +6,8 @@
  * build), and the selftest they come with replays ppo's recorded episodes: every action the
  * same, probabilities and values within 1e-6 of ppo's plain-loop reference (values bit for bit),
  * and within the selftest's limit (1e-5) of ppo eval's BLAS products; each case prints both. An exported CartPole policy plays
- * the episodes of `ppo eval` with the same returns; bad input is refused with exit code 2. */
+ * the episodes of `ppo eval` with the same returns; bad input, and a kind without an emitter
+ * (lstm, gru), is refused with exit code 2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,26 @@ START_TEST(bad_checkpoints_folders_and_names_are_refused_with_exit_2) {
 }
 END_TEST
 
+/* The recurrent baselines have no emitter (README "Export a policy", "Another policy kind"):
+ * exporting one is refused with exit 2 and one line naming the kind and the kinds it exports,
+ * before anything is made. */
+START_TEST(a_kind_without_an_emitter_is_refused_with_exit_2_naming_it) {
+    const char *kinds[] = {"lstm", "gru"};
+    char dir[512], ckpt[1024], args[4096], msg[256];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(args, sizeof args, "--max-updates 1 --set policy.kind=%s --set policy.hidden=8", kinds[_i]);
+    train(dir, "r", "configs/cartpole-stateless.yaml", args, ckpt, sizeof ckpt);
+    snprintf(args, sizeof args, "export %s -o %s/o", ckpt, dir);
+    ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
+    snprintf(msg, sizeof msg, "no C emitter for policy kind '%s' (it exports gla, mlp)", kinds[_i]);
+    ck_assert_msg(strstr(out, "ppo export: ") && strstr(out, msg), "%s", out);
+    ck_assert_int_eq((int)(strchr(out, '\n') - out), (int)strlen(out) - 1);
+    snprintf(args, sizeof args, "%s/o", dir);
+    struct stat st;
+    ck_assert_int_ne(stat(args, &st), 0);
+}
+END_TEST
+
 START_TEST(names_are_c_identifiers_and_default_to_the_env) {
     Err err;
     char name[EXPORT_NAME_LEN];
@@ -309,6 +330,7 @@ static Suite *export_suite(void) {
     suite_add_tcase(s, tc);
     tc = test_case("command");
     tcase_add_test(tc, bad_checkpoints_folders_and_names_are_refused_with_exit_2);
+    tcase_add_loop_test(tc, a_kind_without_an_emitter_is_refused_with_exit_2_naming_it, 0, 2);
     tcase_add_test(tc, names_are_c_identifiers_and_default_to_the_env);
     suite_add_tcase(s, tc);
     return s;

@@ -1,6 +1,7 @@
 /* test_trainer.c: training is bit-for-bit reproducible, a resumed run equals an uninterrupted
  * one, the learner's replay reproduces the rollout (ratio 1 on the first minibatch), the
- * truncation bootstrap uses the ended episode's own state, and NaN stops an update. */
+ * truncation bootstrap uses the ended episode's own state, and NaN stops an update; each for the
+ * recurrent kinds gla, lstm and gru. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@
 #include "run/progress.h"
 #include "run/trainer.h"
 #include "tests/testutil.h"
+
+/* The recurrent policy kinds the tests below run for (Check loop tests: index _i). */
+static const char *const KINDS[] = {"policy.kind=gla", "policy.kind=lstm", "policy.kind=gru"};
+#define N_KINDS (int)(sizeof KINDS / sizeof KINDS[0])
 
 /* A small, quick CartPole config in a fresh runs_dir; extra overrides appended. */
 static void small_config(TrainConfig *cfg, const char *runs_dir, char **extra, int n_extra) {
@@ -83,7 +88,8 @@ START_TEST(the_same_seed_and_workers_give_bit_identical_training) {
     char dir[512];
     test_tmpdir(dir, sizeof dir);
     TrainConfig cfg;
-    small_config(&cfg, dir, NULL, 0);
+    char *kind[] = {(char *)KINDS[_i]};
+    small_config(&cfg, dir, kind, 1);
     TrainResult r1, r2, r3;
     train(&cfg, NULL, 0, &r1);
     train(&cfg, NULL, 0, &r2);
@@ -91,8 +97,8 @@ START_TEST(the_same_seed_and_workers_give_bit_identical_training) {
     assert_same_state(r1.checkpoint, r2.checkpoint);
     char *p1 = progress_without_time(r1.run_dir), *p2 = progress_without_time(r2.run_dir);
     ck_assert_str_eq(p1, p2); /* every update's losses and returns */
-    char *other_seed[] = {"run.seed=2"};
-    small_config(&cfg, dir, other_seed, 1);
+    char *other_seed[] = {"run.seed=2", (char *)KINDS[_i]};
+    small_config(&cfg, dir, other_seed, 2);
     train(&cfg, NULL, 0, &r3);
     char *p3 = progress_without_time(r3.run_dir);
     ck_assert_str_ne(p1, p3);
@@ -193,8 +199,8 @@ START_TEST(a_resumed_run_equals_an_uninterrupted_one_bit_for_bit) {
     char dir[512];
     test_tmpdir(dir, sizeof dir);
     TrainConfig cfg;
-    char *four[] = {"run.total_timesteps=1024", "run.checkpoint_interval=1"};
-    small_config(&cfg, dir, four, 2); /* 1024 / (8 * 32) = 4 updates */
+    char *four[] = {"run.total_timesteps=1024", "run.checkpoint_interval=1", (char *)KINDS[_i]};
+    small_config(&cfg, dir, four, 3); /* 1024 / (8 * 32) = 4 updates */
     TrainResult whole, first, rest;
     train(&cfg, NULL, 0, &whole);
     train(&cfg, NULL, 2, &first);
@@ -208,8 +214,8 @@ START_TEST(a_resumed_run_equals_an_uninterrupted_one_bit_for_bit) {
     free(pw);
     free(pr);
     /* A config that trains differently is refused with the key named. */
-    char *lr[] = {"ppo.learning_rate=0.001"};
-    small_config(&cfg, dir, lr, 1);
+    char *lr[] = {"ppo.learning_rate=0.001", (char *)KINDS[_i]};
+    small_config(&cfg, dir, lr, 2);
     TrainOptions opts = {.resume = first.checkpoint, .quiet = true};
     Err err;
     TrainResult r;
@@ -226,11 +232,11 @@ typedef struct Setup {
     Rollout *r;
 } Setup;
 
-static void setup(Setup *s, int workers, int rollouts) {
+static void setup(Setup *s, int workers, int rollouts, int kind) {
     char *sets[] = {"env.max_steps=7", "policy.prev_action=true", "policy.start_flag=true",
-                    "run.num_envs=6", "run.num_steps=24", "ppo.num_minibatches=1"};
+                    "run.num_envs=6", "run.num_steps=24", "ppo.num_minibatches=1", (char *)KINDS[kind]};
     Err err;
-    ck_assert_msg(config_load_string(&s->cfg, "", 0, "test", sets, 6, &err) == 0, "%s", err.msg);
+    ck_assert_msg(config_load_string(&s->cfg, "", 0, "test", sets, 7, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(policy_create(&s->p, &s->cfg.policy, 4, 2, &err), 0);
     Rng rng;
     rng_seed(&rng, 3, 0);
@@ -249,7 +255,7 @@ static void teardown(Setup *s) {
 
 START_TEST(the_learners_replay_reproduces_the_rollouts_logprobs_and_values) {
     Setup s;
-    setup(&s, 2, 2);
+    setup(&s, 2, 2, _i);
     RolloutBuffer *b = &s.r->buf;
     const int T = b->T, N = b->N, A = b->A;
     int starts = 0;
@@ -279,9 +285,9 @@ END_TEST
 START_TEST(a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces) {
     Setup s;
     char *sets[] = {"env.name=pendulum", "env.max_steps=7", "policy.start_flag=true", "run.num_envs=6",
-                    "run.num_steps=24", "ppo.num_minibatches=1"};
+                    "run.num_steps=24", "ppo.num_minibatches=1", (char *)KINDS[_i]};
     Err err;
-    ck_assert_msg(config_load_string(&s.cfg, "", 0, "test", sets, 6, &err) == 0, "%s", err.msg);
+    ck_assert_msg(config_load_string(&s.cfg, "", 0, "test", sets, 7, &err) == 0, "%s", err.msg);
     ck_assert_msg(policy_for_config(&s.p, &s.cfg, &err) == 0, "%s", err.msg);
     ck_assert(s.p->gaussian);
     ck_assert_int_eq(s.p->n_actions, 1);
@@ -366,7 +372,7 @@ END_TEST
 
 START_TEST(a_truncated_episode_is_bootstrapped_from_its_own_state) {
     Setup s;
-    setup(&s, 1, 1);
+    setup(&s, 1, 1, _i);
     RolloutBuffer *b = &s.r->buf;
     const int T = b->T, N = b->N, O = b->O, A = b->A;
     const size_t S = b->S;
@@ -422,7 +428,7 @@ END_TEST
 
 START_TEST(a_nan_stops_the_update_before_adam_touches_the_parameters) {
     Setup s;
-    setup(&s, 1, 1);
+    setup(&s, 1, 1, _i);
     Learner *l;
     Err err;
     ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, NULL, &err), 0);
@@ -447,10 +453,11 @@ START_TEST(eval_replays_the_training_time_policy_episode_for_episode_on_stateles
      * episode has the same return in both. */
     enum { B = 4, T = 64 };
     char *sets[] = {"env.name=cartpole-stateless", "policy.prev_action=true", "policy.start_flag=true",
-                    "run.num_envs=4", "run.num_steps=64", "run.workers=1", "ppo.num_minibatches=1"};
+                    "run.num_envs=4", "run.num_steps=64", "run.workers=1", "ppo.num_minibatches=1",
+                    (char *)KINDS[_i]};
     TrainConfig cfg;
     Err err;
-    ck_assert_msg(config_load_string(&cfg, "", 0, "test", sets, 7, &err) == 0, "%s", err.msg);
+    ck_assert_msg(config_load_string(&cfg, "", 0, "test", sets, 8, &err) == 0, "%s", err.msg);
     Policy *p;
     ck_assert_int_eq(policy_create(&p, &cfg.policy, 2, 2, &err), 0);
     Rng rng;
@@ -488,18 +495,18 @@ static Suite *trainer_suite(void) {
     linalg_set_threads(1);
     Suite *s = suite_create("trainer");
     TCase *tc = test_case("runs");
-    tcase_add_test(tc, the_same_seed_and_workers_give_bit_identical_training);
-    tcase_add_test(tc, a_resumed_run_equals_an_uninterrupted_one_bit_for_bit);
+    tcase_add_loop_test(tc, the_same_seed_and_workers_give_bit_identical_training, 0, N_KINDS);
+    tcase_add_loop_test(tc, a_resumed_run_equals_an_uninterrupted_one_bit_for_bit, 0, N_KINDS);
     tcase_add_test(tc, evaluations_leave_training_as_it_is_and_choose_best_ckpt);
     tcase_add_test(tc, stop_on_eval_stops_at_the_first_evaluation_that_reaches_stop_return);
     suite_add_tcase(s, tc);
     tc = test_case("learner");
-    tcase_add_test(tc, the_learners_replay_reproduces_the_rollouts_logprobs_and_values);
-    tcase_add_test(tc, a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces);
+    tcase_add_loop_test(tc, the_learners_replay_reproduces_the_rollouts_logprobs_and_values, 0, N_KINDS);
+    tcase_add_loop_test(tc, a_truncated_episode_is_bootstrapped_from_its_own_state, 0, N_KINDS);
+    tcase_add_loop_test(tc, a_nan_stops_the_update_before_adam_touches_the_parameters, 0, N_KINDS);
+    tcase_add_loop_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole, 0, N_KINDS);
+    tcase_add_loop_test(tc, a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces, 0, N_KINDS);
     tcase_add_test(tc, gaussian_training_is_bit_identical_and_resumes_exactly);
-    tcase_add_test(tc, a_truncated_episode_is_bootstrapped_from_its_own_state);
-    tcase_add_test(tc, a_nan_stops_the_update_before_adam_touches_the_parameters);
-    tcase_add_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole);
     suite_add_tcase(s, tc);
     return s;
 }

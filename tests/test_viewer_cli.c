@@ -140,10 +140,15 @@ START_TEST(watch_screenshot_writes_a_png_of_the_frame_without_a_display) {
 }
 END_TEST
 
+/* The policy kinds of watch_plays_the_episodes_eval_plays (loop index): the recurrent ones
+ * carry their state through each episode in watch as eval does. */
+static const char *const WATCH_KINDS[] = {"--set policy.kind=gla", "--set policy.kind=lstm",
+                                          "--set policy.kind=gru"};
+
 START_TEST(watch_plays_the_episodes_eval_plays) {
     char dir[512], ckpt[1024], args[2048], csv[1024];
     test_tmpdir(dir, sizeof dir);
-    train_small(dir, "a", NULL, ckpt, sizeof ckpt);
+    train_small(dir, "a", WATCH_KINDS[_i], ckpt, sizeof ckpt);
     snprintf(csv, sizeof csv, "%s/eval.csv", dir);
     snprintf(args, sizeof args, "eval %s --episodes 4 --num-envs 1 --stochastic --seed 9 --csv %s", ckpt, csv);
     ck_assert_msg(run("", args) == 0, "%s", out);
@@ -353,7 +358,7 @@ static Suite *viewer_cli_suite(void) {
     Suite *s = suite_create("viewer_cli");
     TCase *tw = test_case("watch");
     tcase_add_test(tw, watch_screenshot_writes_a_png_of_the_frame_without_a_display);
-    tcase_add_test(tw, watch_plays_the_episodes_eval_plays);
+    tcase_add_loop_test(tw, watch_plays_the_episodes_eval_plays, 0, 3);
     tcase_add_test(tw, watch_without_a_display_exits_2_with_a_hint);
     tcase_add_test(tw, watch_opens_a_real_window_under_xvfb_and_quits_cleanly);
     tcase_add_test(tw, play_screenshot_draws_the_first_frame_and_a_bad_env_is_refused);

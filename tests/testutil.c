@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "core/rng.h"
+
 int test_run_suite(Suite *s) {
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
@@ -85,4 +87,78 @@ void test_tmpdir(char *buf, size_t cap) {
     const char *base = getenv("TMPDIR");
     snprintf(buf, cap, "%s/ppo-test-XXXXXX", base && *base ? base : "/tmp");
     ck_assert_msg(mkdtemp(buf) != NULL, "cannot create a temporary directory %s", buf);
+}
+
+/* Steps env with action and checks what env.h promises of one step; returns the end flag. */
+static bool contract_step(Env *env, int action, float *obs, float *r, bool *term, bool *trunc, long t,
+                          bool both_ok) {
+    env_step(env, action, obs, r, term, trunc);
+    for (int i = 0; i < env->obs_dim; i++)
+        if (!isfinite(obs[i])) ck_abort_msg("%s, step %ld: observation %d is %g", env->name, t, i, obs[i]);
+    if (!isfinite(*r)) ck_abort_msg("%s, step %ld: reward %g", env->name, t, *r);
+    if (*term && *trunc && !both_ok) ck_abort_msg("%s, step %ld: both terminated and truncated", env->name, t);
+    return *term || *trunc;
+}
+
+void test_env_contract(Env *a, Env *b, long steps, int max_steps, bool both_ok) {
+    ck_assert_int_eq(a->obs_dim, b->obs_dim);
+    ck_assert_int_eq(a->n_actions, b->n_actions);
+    ck_assert_int_gt(a->obs_dim, 0);
+    ck_assert_int_gt(a->n_actions, 0);
+    const size_t od = (size_t)a->obs_dim, state = env_state_size(a);
+    float *oa = calloc(od, sizeof *oa), *ob = calloc(od, sizeof *ob);
+    unsigned char *saved = malloc(state ? state : 1);
+    char text[4096];
+    ck_assert(oa && ob && saved);
+    env_seed(a, 42, 3);
+    env_seed(b, 42, 3);
+    env_reset(a, oa);
+    env_reset(b, ob);
+    Rng rng;
+    rng_seed(&rng, 7, 0);
+    long len = 0, episodes = 0;
+    bool loaded = false;
+    for (long t = 0; t < steps; t++) {
+        ck_assert_msg(memcmp(oa, ob, od * sizeof *oa) == 0, "%s, step %ld: the same seed, other observations",
+                      a->name, t);
+        if (env_describe(a, text, sizeof text) == 0) {
+            int lines = 0;
+            for (const char *c = text; *c; c++) lines += *c == '\n';
+            ck_assert_msg(strlen(text) < sizeof text - 1 && lines <= 18, "%s: the text picture is %zu chars, %d lines",
+                          a->name, strlen(text), lines);
+        }
+        /* midway through the second episode: b takes a's saved state and must go on as a does */
+        if (!loaded && episodes == 1 && len == 2) {
+            env_state_save(a, saved);
+            env_seed(b, 99, 99); /* b elsewhere first: the saved state must replace all of it */
+            env_reset(b, ob);
+            float r;
+            bool term, trunc;
+            env_step(b, 0, ob, &r, &term, &trunc);
+            Err err;
+            ck_assert_msg(env_state_load(b, saved, &err) == 0, "%s: %s", a->name, err.msg);
+            memcpy(ob, oa, od * sizeof *ob); /* (the observation is not part of the state) */
+            loaded = true;
+        }
+        const int action = (int)rng_below(&rng, (uint32_t)a->n_actions);
+        float ra, rb;
+        bool ta, tb, ua, ub;
+        bool end_a = contract_step(a, action, oa, &ra, &ta, &ua, t, both_ok);
+        bool end_b = contract_step(b, action, ob, &rb, &tb, &ub, t, both_ok);
+        ck_assert_msg(ra == rb && ta == tb && ua == ub, "%s, step %ld: the same seed, another reward or end", a->name,
+                      t);
+        len++;
+        if (max_steps > 0) ck_assert_msg(len <= max_steps, "%s: an episode longer than %d steps", a->name, max_steps);
+        if (end_a) {
+            ck_assert(end_b);
+            episodes++;
+            len = 0;
+            env_reset(a, oa);
+            env_reset(b, ob);
+        }
+    }
+    ck_assert_msg(loaded, "%s: fewer than two episodes in %ld steps: the state was never saved", a->name, steps);
+    free(oa);
+    free(ob);
+    free(saved);
 }

@@ -8,6 +8,8 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "envs/env.h"
+
 /* Seconds a test case may take in the release build (the sanitizer run multiplies it through
  * CK_TIMEOUT_MULTIPLIER). */
 #define TEST_TIMEOUT 60
@@ -45,4 +47,14 @@ int test_run_ppo(const char *args, char *out, size_t cap);
  * into buf [cap]. Fails the test when it cannot be made. */
 void test_tmpdir(char *buf, size_t cap);
 
+
+/* The promises of env.h that every env must keep, checked on two envs a and b of the same kind
+ * (made with the same EnvConfig) over `steps` steps of uniformly random actions, resetting after
+ * each end: the same (seed, stream) gives the same observations, rewards and flags; observations
+ * are finite; no step is both terminated and truncated unless both_ok (POPGym sets both);
+ * every episode ends within max_steps steps when max_steps > 0; a state saved mid-episode
+ * (env_state_save) and loaded into b (env_state_load) continues exactly as a does; the text
+ * picture (EnvClass.describe), if any, is NUL-terminated and fits 18 lines. Fails through Check,
+ * naming the step. README "Your own environment". */
+void test_env_contract(Env *a, Env *b, long steps, int max_steps, bool both_ok);
 #endif

@@ -29,6 +29,7 @@
 #define FRAME_WAIT 0.016       /* s: longest sleep between two looks at the keyboard */
 #define NOTE_SECONDS 3.0       /* how long a note stays in the panel */
 #define LIVE_REDRAW 0.1        /* s: the training's figures alone redraw at most this often */
+#define RECORD_HOLD_CS 100     /* a recording's last frame stays a second longer (GIF's 1/100 s) */
 
 static const char *const CARTPOLE_ACTIONS[] = {"left", "right"};
 /* Acrobot's torques and MountainCar's pushes */
@@ -57,6 +58,7 @@ typedef struct Session {
     Rng rng;               /* action sampler */
     bool grid;             /* a gridworld (turn by turn when played) */
     bool popgym;           /* a popgym env: its actions are named by popgym_action_name */
+    bool cartpole;         /* cartpole or cartpole-stateless */
     double pace, speed;    /* env steps per second at speed 1; the speed factor */
     bool paused, finished, quit;
     int episodes;          /* finished */
@@ -167,6 +169,14 @@ static void action_label(const Session *s, int a, char *buf, size_t cap) {
         popgym_action_name(env_view(s->env), a, buf, cap);
         return;
     }
+    if (s->env->cls->action_names) { /* an env that names its own actions */
+        snprintf(buf, cap, "%s", a >= 0 && a < s->env->n_actions ? s->env->cls->action_names[a] : "?");
+        return;
+    }
+    if (!s->grid && !s->cartpole) { /* an env that does not: the action's number */
+        snprintf(buf, cap, "%d", a);
+        return;
+    }
     const char *const *names = s->grid ? GRID_ACTIONS : CARTPOLE_ACTIONS;
     int n = s->grid ? 7 : 2;
     if (strcmp(s->env->name, "acrobot") == 0) names = TORQUE_ACTIONS, n = 3;
@@ -240,6 +250,8 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
         snprintf(lines[2], LINE_LEN, "you play  speed %gx", s->speed);
     if (s->note[0] && clock_seconds() < s->note_until)
         snprintf(lines[3], LINE_LEN, "%s", s->note);
+    else if (s->o->record) /* no keys in a recording */
+        lines[3][0] = '\0';
     else if (!s->policy && s->grid)
         snprintf(lines[3], LINE_LEN, "arrows turn/move  space toggle  tab pick up  shift drop  enter done  r  s  q");
     else if (!s->policy)
@@ -304,6 +316,7 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
     rng_seed(&s->rng, o->seed, ROLLOUT_SAMPLER_STREAM);
     s->grid = strncmp(s->env->name, "gridworld/", 10) == 0;
     s->popgym = strncmp(s->env->name, "popgym/", 7) == 0;
+    s->cartpole = strncmp(s->env->name, "cartpole", 8) == 0;
     s->pace = viewer_env_pace(s->env);
     s->speed = o->speed > 0 ? o->speed : 1;
     s->obs = calloc((size_t)s->env->obs_dim, sizeof(real));
@@ -315,7 +328,7 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
         session_free(s);
         return err_set(err, "out of memory for the viewer");
     }
-    ViewerConfig vc = {o->screenshot == NULL, title, TEXT_LINES};
+    ViewerConfig vc = {o->screenshot == NULL && o->record == NULL, title, TEXT_LINES};
     if (viewer_create(&s->viewer, s->env, &vc, err)) {
         session_free(s);
         return -1;
@@ -391,6 +404,19 @@ static int run_offscreen(Session *s, Err *err) {
     return viewer_save_png(s->viewer, s->o->screenshot, err);
 }
 
+/* A recording: off-screen, one frame per step, each shown for a step at the env's pace times
+ * the speed, into the GIF o->record; a stop asked saves what was recorded. */
+static int run_record(Session *s, Err *err) {
+    const int delay = (int)lround(100.0 / (s->pace * s->speed)); /* GIF's unit: 1/100 s */
+    for (;;) {
+        if (render(s, err) || viewer_record_frame(s->viewer, delay, err)) return -1;
+        if ((s->o->frames > 0 && s->frames >= s->o->frames) || s->finished || stop_asked(s)) break;
+        if (!s->policy) break; /* nobody presses keys in a recording: the first frame only */
+        take_step(s, policy_action(s));
+    }
+    return viewer_record_save(s->viewer, s->o->record, RECORD_HOLD_CS, err);
+}
+
 /* In a window, at the env's pace times the speed, until quit, the episodes or frames are done,
  * training has finished (live) or a stop is asked. */
 static int run_window(Session *s, Err *err) {
@@ -454,7 +480,7 @@ static int run_session(const EnvConfig *env_cfg, const Policy *policy, const Wat
     Session s;
     if (session_init(&s, env_cfg, policy, o, title, err)) return -1;
     new_episode(&s);
-    int rc = o->screenshot ? run_offscreen(&s, err) : run_window(&s, err);
+    int rc = o->record ? run_record(&s, err) : o->screenshot ? run_offscreen(&s, err) : run_window(&s, err);
     fill_result(&s, res);
     session_free(&s);
     return rc;
@@ -475,6 +501,10 @@ int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *re
     if (strncmp(env_cfg->name, "popgym/", 7) == 0 && !strstr(env_cfg->name, "cartpole"))
         return err_input(err, "%s is not played from the keyboard (of the popgym envs, only the CartPole variants "
                          "are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);
+    if (strncmp(env_cfg->name, "popgym/", 7) != 0 && strncmp(env_cfg->name, "cartpole", 8) != 0 &&
+        strncmp(env_cfg->name, "gridworld/", 10) != 0)
+        return err_input(err, "%s is not played from the keyboard (only cartpole, gridworld and popgym's CartPole "
+                         "variants are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);
     char title[ENV_NAME_LEN + 32];
     snprintf(title, sizeof title, "ppo play: %s", env_cfg->name);
     return run_session(env_cfg, NULL, o, title, res, err);

@@ -11,6 +11,7 @@
 
 #include "envs/popgym/popgym.h"
 #include "viewer/draw.h"
+#include "viewer/record.h"
 
 #define PANEL_FONT "DejaVuSansMono.ttf"
 #define PANEL_PT 12          /* font size, px per em */
@@ -24,8 +25,9 @@ static const Rgb PANEL_BG = {30, 30, 30}, PANEL_FG = {235, 235, 235};
 static const Rgb BOARD_BG = {250, 250, 245}, BOARD_FG = {20, 20, 20};
 
 /* CartPole; a gridworld level; a popgym game drawn as text; a popgym CartPole variant (the
- * cart and pole, with the game's text over them). */
-enum { KIND_CARTPOLE, KIND_GRID, KIND_POPGYM_TEXT, KIND_POPGYM_CARTPOLE, KIND_ACROBOT, KIND_MOUNTAINCAR,
+ * cart and pole, with the game's text over them); any other env with a text picture of its own
+ * (EnvClass.describe); Acrobot, MountainCar (both) and Pendulum as Gymnasium draws them. */
+enum { KIND_CARTPOLE, KIND_GRID, KIND_POPGYM_TEXT, KIND_POPGYM_CARTPOLE, KIND_TEXT, KIND_ACROBOT, KIND_MOUNTAINCAR,
        KIND_MOUNTAINCAR_CONTINUOUS, KIND_PENDULUM };
 
 struct Viewer {
@@ -37,12 +39,13 @@ struct Viewer {
     int line_h;           /* px per text line */
     SDL_Surface *canvas;  /* the frame */
     TTF_Font *font;
-    TTF_Font *board_font; /* popgym text only */
-    char text[POPGYM_TEXT_LEN]; /* popgym: the text of the frame being drawn */
+    TTF_Font *board_font; /* popgym text and KIND_TEXT only */
+    char text[POPGYM_TEXT_LEN]; /* popgym and KIND_TEXT: the text of the frame being drawn */
     GridTiles *tiles;     /* gridworld only */
     SDL_Window *window;   /* opened by the first viewer_render when cfg.window */
     bool video;           /* SDL's video subsystem started by this viewer */
     bool drawn;           /* the canvas holds a frame */
+    GifRecording *gif;    /* the frames recorded (viewer_record_frame), or NULL */
     char driver[32];
 };
 
@@ -60,7 +63,8 @@ double viewer_env_pace(const Env *env) {
     if (strcmp(env->name, "acrobot") == 0) return 15.0;
     if (strncmp(env->name, "mountaincar", 11) == 0 || strcmp(env->name, "pendulum") == 0) return 30.0;
     if (is_popgym(env->name)) return ((const PopgymView *)env_view(env))->cartpole ? 50.0 : 4.0;
-    return 50.0;
+    if (is_cartpole(env->name)) return 50.0;
+    return env->cls->steps_per_second > 0 ? env->cls->steps_per_second : 4.0;
 }
 
 int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *err) {
@@ -90,8 +94,8 @@ int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *er
         v->kind = KIND_POPGYM_CARTPOLE;
         v->env_w = CARTPOLE_SCREEN_W;
         v->env_h = CARTPOLE_SCREEN_H;
-    } else if (is_popgym(env->name)) {
-        v->kind = KIND_POPGYM_TEXT;
+    } else if (is_popgym(env->name) || env->cls->describe) {
+        v->kind = is_popgym(env->name) ? KIND_POPGYM_TEXT : KIND_TEXT;
         v->board_font = draw_font_open(PANEL_FONT, BOARD_PT, err);
         if (!v->board_font) {
             free(v);
@@ -109,7 +113,8 @@ int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *er
     } else {
         free(v);
         return err_set(err, "the viewer cannot draw env '%s' (it draws cartpole, cartpole-stateless, acrobot, "
-                       "mountaincar, mountaincar-continuous, pendulum, gridworld/* and popgym/*)", env->name);
+                       "mountaincar, mountaincar-continuous, pendulum, gridworld/*, popgym/* and envs with a text "
+                       "picture: EnvClass.describe)", env->name);
     }
     v->font = draw_font_open(PANEL_FONT, PANEL_PT, err);
     if (!v->font) {
@@ -147,6 +152,7 @@ void viewer_destroy(Viewer *v) {
     if (!v) return;
     viewer_close_window(v);
     if (v->canvas) SDL_FreeSurface(v->canvas);
+    gif_recording_free(v->gif);
     draw_font_close(v->font);
     draw_font_close(v->board_font);
     grid_tiles_destroy(v->tiles);
@@ -228,6 +234,10 @@ int viewer_render(Viewer *v, const Env *env, const char *const *lines, int n_lin
     } else if (v->kind == KIND_GRID) {
         if (draw_grid(c, v->env_x, v->env_y, v->tiles, env_view(env)))
             return err_set(err, "out of memory drawing the gridworld");
+    } else if (v->kind == KIND_TEXT) {
+        draw_rect(c, v->env_x, v->env_y, v->env_w, v->env_h, BOARD_BG, 1);
+        env_describe(env, v->text, sizeof v->text);
+        draw_lines(c, v->board_font, v->env_x + PANEL_PAD, v->env_y + PANEL_PAD, BOARD_FG, v->text, BOARD_LINES);
     } else {
         const PopgymView *pv = env_view(env);
         TTF_Font *font = v->kind == KIND_POPGYM_TEXT ? v->board_font : v->font;
@@ -305,6 +315,20 @@ int viewer_save_png(const Viewer *v, const char *path, Err *err) {
     if (!v->drawn) return err_set(err, "%s: nothing drawn yet to save", path);
     if (IMG_SavePNG(v->canvas, path) != 0) return err_set(err, "%s: cannot save the PNG: %s", path, IMG_GetError());
     return 0;
+}
+
+int viewer_record_frame(Viewer *v, int delay_cs, Err *err) {
+    if (!v->drawn) return err_set(err, "nothing drawn yet to record");
+    if (!v->gif && gif_recording_open(&v->gif, v->width, v->height, err)) return -1;
+    return gif_recording_frame(v->gif, v->canvas, delay_cs, err);
+}
+
+int viewer_record_save(Viewer *v, const char *path, int hold_cs, Err *err) {
+    if (!v->gif) return err_set(err, "%s: no frame recorded", path);
+    int rc = gif_recording_save(v->gif, path, hold_cs, err);
+    gif_recording_free(v->gif);
+    v->gif = NULL;
+    return rc;
 }
 
 void viewer_layout(const Viewer *v, int *width, int *height, int *env_x, int *env_y, int *env_w,

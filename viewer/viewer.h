@@ -84,6 +84,14 @@ void viewer_push_quit(Viewer *v);
 /* Saves the last frame as a PNG (SDL2_image). Errors: no frame yet, the file cannot be written. */
 int viewer_save_png(const Viewer *v, const char *path, Err *err);
 
+/* An animated GIF of frames (giflib; viewer/record.h says how it is stored): viewer_record_frame
+ * adds the last frame drawn, shown delay_cs hundredths of a second (at least 2); the first call
+ * starts the recording. viewer_record_save ends it, the last frame shown hold_cs longer, and
+ * writes it to path atomically. Errors: no frame yet, out of memory, the file cannot be
+ * written (naming it). */
+int viewer_record_frame(Viewer *v, int delay_cs, Err *err);
+int viewer_record_save(Viewer *v, const char *path, int hold_cs, Err *err);
+
 /* Size of the frame in pixels, and where the env picture starts in it (its top-left corner)
  * and its size. */
 void viewer_layout(const Viewer *v, int *width, int *height, int *env_x, int *env_y, int *env_w,
@@ -113,6 +121,9 @@ typedef struct WatchOptions {
                                 window); 0 = no limit */
     const char *screenshot;  /* NULL: a window; else draw off-screen, one frame per step without
                                 waiting, and save the last frame here */
+    const char *record;      /* NULL, or a GIF file: draw off-screen, one frame per step, and
+                                write them there, each shown for a step at the env's pace
+                                times the speed, the last for a second more */
     const char *shot_dir;    /* folder of the s key's screenshots (NULL: the current one) */
     const RunningStats *obs_norm; /* frozen observation statistics the policy was trained with
                                      (the checkpoint's, algo/normalize.h); NULL: raw */
@@ -134,7 +145,9 @@ typedef struct WatchResult {
 
 /* Plays episodes of env_cfg with the policy exactly as evaluate() does (the recurrent state
  * carried through each episode and wiped at its first step, the previous action fed back), drawn
- * in a window at the env's pace times o->speed, or off-screen with o->screenshot. Ends when
+ * in a window at the env's pace times o->speed, or off-screen with o->screenshot or o->record
+ * (which needs no display, and may run on any one thread at a time, also while a live viewer
+ * runs on the main thread: it opens and closes its own font there). Ends when
  * the episodes or frames are done, on quit, or when *o->stop is set. Errors: ERR_SETUP
  * (no display), ERR_FAILED otherwise (env, font, PNG). */
 int viewer_watch(const Policy *policy, const EnvConfig *env_cfg, const WatchOptions *o,
