@@ -43,7 +43,7 @@ static const char *const INTEGRATORS[] = {"euler", "semi-implicit", NULL};
 #define ENUM(sec, k, ch, doc) {#sec, #k, F_ENUM, OFF(sec, k), 0, 0, 0, ch, doc}
 
 static const Field FIELDS[] = {
-    STR(env, name, "environment: cartpole, cartpole-stateless, gridworld/LEVEL, popgym/GAME-DIFFICULTY (ppo env list)"),
+    STR(env, name, "environment: cartpole, cartpole-stateless, acrobot, mountaincar, mountaincar-continuous, pendulum, gridworld/LEVEL, popgym/GAME-DIFFICULTY, tmaze, tmaze-long (ppo env list)"),
     INT(env, max_steps, 0, 1e9, "truncate episodes after this many steps; 0 = the env's own limit (popgym envs: only 0, POPGym's lengths)"),
     ENUM(env, integrator, INTEGRATORS, "cartpole: Gymnasium's kinematics integrator"),
     STR(env, map, "gridworld/map: path of an ASCII map file"),

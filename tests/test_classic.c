@@ -393,6 +393,18 @@ START_TEST(a_saved_state_restores_the_episode_and_bad_options_are_refused) {
 }
 END_TEST
 
+START_TEST(every_classic_env_keeps_the_env_contract) {
+    const char *names[] = {"acrobot", "mountaincar", "mountaincar-continuous", "pendulum"};
+    const int limits[] = {500, 200, 999, 200};
+    for (int i = 0; i < 4; i++) {
+        Env *a = make_env(names[i], 0), *b = make_env(names[i], 0);
+        test_env_contract(a, b, 2 * limits[i] + 100, limits[i], false);
+        env_destroy(a);
+        env_destroy(b);
+    }
+}
+END_TEST
+
 static Suite *classic_suite(void) {
     Suite *s = suite_create("classic");
     TCase *tc = test_case("gymnasium parity");
@@ -403,6 +415,7 @@ static Suite *classic_suite(void) {
     suite_add_tcase(s, tc);
     tc = test_case("behaviour");
     tcase_add_test(tc, continuous_envs_have_a_box_and_discrete_ones_do_not);
+    tcase_add_test(tc, every_classic_env_keeps_the_env_contract);
     tcase_add_test(tc, the_same_seed_gives_the_same_episode_and_episodes_end_at_the_step_limit);
     tcase_add_test(tc, resets_draw_from_gymnasiums_ranges);
     tcase_add_test(tc, continuous_actions_are_clipped_to_the_box_but_the_cost_uses_the_action_given);
