@@ -113,6 +113,7 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     double dt = clock_seconds() - t0;
     char played[ENV_NAME_LEN];
     snprintf(played, sizeof played, "%s", cfg->env.name);
+    const bool gaussian = lp.policy->gaussian;
     cli_policy_free(&lp);
     if (rc) {
         fprintf(stderr, "ppo eval: %s\n", err.msg);
@@ -129,7 +130,8 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     }
     double mean = sum / episodes, var = sum2 / episodes - mean * mean;
     printf("env %s, %ld episodes, %s policy, seed %ld\n", played, episodes,
-           deterministic ? "deterministic (argmax)" : "stochastic (sampled)", seed);
+           deterministic ? (gaussian ? "deterministic (mean action)" : "deterministic (argmax)") : "stochastic (sampled)",
+           seed);
     printf("return %.4g +- %.3g  (min %.4g, max %.4g)  mean length %.1f  %.1f episodes/s\n", mean,
            sqrt(var > 0 ? var : 0), mn, mx, len / episodes, episodes / fmax(dt, 1e-9));
     if (strncmp(played, "popgym/", 7) == 0)

@@ -215,8 +215,8 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
              s->step, s->ret, s->finished ? "  (done)" : s->paused ? "  [paused]" : "");
     if (s->policy && s->policy->gaussian) {
         const ClassicView *cv = env_view(s->env);
-        snprintf(lines[1], LINE_LEN, "mean action %.3f  std %.3f  applied %.3f  value %.2f", (double)s->logits[0],
-                 exp((double)policy_log_std(s->policy)[0]), cv->last_action, s->value);
+        snprintf(lines[1], LINE_LEN, "next: mean action %.3f  std %.3f  value %.2f;  last applied %.3f",
+                 (double)s->logits[0], exp((double)policy_log_std(s->policy)[0]), s->value, cv->last_action);
     } else if (s->policy && A > 7) {
         double logp[A];
         categorical_log_softmax(A, s->logits, logp);
@@ -244,7 +244,8 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
         live_line(s->live, lines[2], LINE_LEN);
     else if (s->policy)
         snprintf(lines[2], LINE_LEN, "%s policy  seed %llu  speed %gx",
-                 s->o->deterministic ? "deterministic (argmax)" : "stochastic (sampled)",
+                 s->o->deterministic ? (s->policy->gaussian ? "deterministic (mean action)" : "deterministic (argmax)")
+                                     : "stochastic (sampled)",
                  (unsigned long long)s->o->seed, s->speed);
     else
         snprintf(lines[2], LINE_LEN, "you play  speed %gx", s->speed);
