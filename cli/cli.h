@@ -54,6 +54,6 @@ void cli_policy_free(CliPolicy *lp);
 
 /* The commands, defined in cli/cmd_*.c. */
 extern const Command CMD_TRAIN, CMD_RESUME, CMD_EVAL, CMD_INFO, CMD_CONFIG, CMD_ENV, CMD_WATCH,
-    CMD_PLAY, CMD_PLOT, CMD_EXPORT;
+    CMD_PLAY, CMD_PLOT, CMD_SWEEP, CMD_EXPORT;
 
 #endif

@@ -28,8 +28,8 @@ static void catch_stop_signals(void) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-static const Command *const COMMANDS[] = {&CMD_TRAIN, &CMD_RESUME, &CMD_EVAL, &CMD_INFO,
-                                          &CMD_EXPORT, &CMD_WATCH, &CMD_PLAY, &CMD_PLOT,
+static const Command *const COMMANDS[] = {&CMD_TRAIN, &CMD_RESUME, &CMD_SWEEP, &CMD_EVAL,
+                                          &CMD_INFO, &CMD_EXPORT, &CMD_WATCH, &CMD_PLAY, &CMD_PLOT,
                                           &CMD_CONFIG, &CMD_ENV};
 #define N_COMMANDS (int)(sizeof COMMANDS / sizeof COMMANDS[0])
 

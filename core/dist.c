@@ -15,6 +15,7 @@
 
 struct Dist {
     int rank, size;
+    int local_size;    /* ranks on this host */
     bool mpi;          /* MPI_Init was called */
     bool failed;       /* a collective failed: later ones fail at once, finalize aborts */
     char error[ERR_LEN];
@@ -26,6 +27,7 @@ struct Dist {
 int dist_rank(const Dist *d) { return d ? d->rank : 0; }
 int dist_size(const Dist *d) { return d ? d->size : 1; }
 bool dist_launched(const Dist *d) { return d && d->mpi; }
+int dist_local_size(const Dist *d) { return d && d->local_size > 0 ? d->local_size : 1; }
 const char *dist_error(const Dist *d) { return d && d->failed ? d->error : NULL; }
 
 /* The one-process world: a copy from send to recv when they differ. */
@@ -99,6 +101,13 @@ static bool launched(void) {
     return false;
 }
 
+bool dist_launcher_variable(const char *entry) {
+    const char *prefixes[] = {"OMPI_", "PMIX_", "PMI_", "OPAL_"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0) return true;
+    return false;
+}
+
 #ifdef PPO_MPI
 /* ---- with MPI ------------------------------------------------------------------------------ */
 
@@ -163,6 +172,12 @@ int dist_init(Dist **out, Err *err) {
     if (rc == MPI_SUCCESS) rc = MPI_Comm_set_errhandler(d->comm, MPI_ERRORS_RETURN);
     if (rc == MPI_SUCCESS) rc = MPI_Comm_rank(d->comm, &d->rank);
     if (rc == MPI_SUCCESS) rc = MPI_Comm_size(d->comm, &d->size);
+    MPI_Comm local;
+    if (rc == MPI_SUCCESS) rc = MPI_Comm_split_type(d->comm, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &local);
+    if (rc == MPI_SUCCESS) {
+        rc = MPI_Comm_size(local, &d->local_size);
+        MPI_Comm_free(&local);
+    }
     if (rc != MPI_SUCCESS) {
         fail(d, rc, "MPI_Comm_dup", err);
         MPI_Abort(MPI_COMM_WORLD, 1);

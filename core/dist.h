@@ -59,6 +59,14 @@ int dist_size(const Dist *d); /* number of ranks (1 without MPI) */
  * stdout then goes through the launcher, which may hand it a terminal that is not the user's. */
 bool dist_launched(const Dist *d);
 
+/* How many ranks of the job run on this host (MPI_COMM_TYPE_SHARED); 1 without MPI. */
+int dist_local_size(const Dist *d);
+
+/* Whether the environment entry "NAME=VALUE" is one an MPI launcher sets for its ranks (OMPI_*,
+ * PMIX_*, PMI_*, OPAL_*): a process a rank starts (a sweep's runs) leaves them out of its
+ * environment, so that it runs as a process of its own, not as a rank of the job. */
+bool dist_launcher_variable(const char *entry);
+
 /* The message of the first failed collective, or NULL when none failed. */
 const char *dist_error(const Dist *d);
 

@@ -555,8 +555,8 @@ int main(int argc, char **argv) {
     rc |= bench_train("mlp", 128, 64, seconds / 3, sg);
     rc |= bench_chunk_table(seconds);
     rc |= bench_kinds_by_width(seconds / 40, sg);
-    const char *levels[] = {"gridworld/empty-8x8", "gridworld/empty-random-8x8", "gridworld/four-rooms",
-                            "gridworld/door-key-5x5", "gridworld/door-key-8x8"};
+    const char *levels[] = {"cartpole", "cartpole-stateless", "gridworld/empty-8x8", "gridworld/empty-random-8x8",
+                            "gridworld/four-rooms", "gridworld/door-key-5x5", "gridworld/door-key-8x8"};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);
     rc |= bench_popgym(seconds);
     rc |= bench_end_to_end_all(seconds);

@@ -9,6 +9,7 @@
  * the cases that need it with mpirun's own output. */
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,6 +659,83 @@ START_TEST(under_mpirun_a_bad_config_is_reported_once_and_the_status_is_plain_li
 }
 END_TEST
 
+/* A small sweep file into path: CartPole with the GLA and the MLP, seeds 1-2, one run at a time. */
+static void small_sweep(const char *path, const char *outdir) {
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fprintf(f, "out: %s\nconfigs: [configs/cartpole.yaml, configs/cartpole-mlp.yaml]\nseeds: [1, 2]\njobs: 1\n"
+               "set: {run.total_timesteps: 8192, run.stop_return: 0}\neval: {episodes: 5, checkpoints: final}\n"
+               "tasks: {cartpole: {random: 22, max: 500}}\nreport: {bootstrap: 200}\n", outdir);
+    fclose(f);
+}
+
+/* The file at path without the columns named seconds or sps (times), into buf [cap]. */
+static void csv_without_time(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    char line[8192];
+    bool drop[64] = {false};
+    size_t len = 0;
+    for (int row = 0; fgets(line, sizeof line, f); row++) {
+        int col = 0;
+        for (char *c = line, *start = line; *c; c++) {
+            if (*c != ',' && *c != '\n') continue;
+            char field[256];
+            snprintf(field, sizeof field, "%.*s", (int)(c - start), start);
+            if (row == 0 && col < 64) drop[col] = strstr(field, "seconds") || strstr(field, "sps");
+            if (!(col < 64 && drop[col]) && len < cap)
+                len += (size_t)snprintf(buf + len, cap - len, "%s%c", field, *c);
+            start = c + 1;
+            col++;
+        }
+    }
+    fclose(f);
+}
+
+/* The pid in the first "== ppo sweep (process PID)" line of a run's log. */
+static long sweep_pid_of(const char *outdir, const char *run) {
+    char path[1200], line[4096];
+    snprintf(path, sizeof path, "%s/logs/%s.log", outdir, run);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    long pid = -1;
+    while (pid < 0 && fgets(line, sizeof line, f)) sscanf(line, "== ppo sweep (process %ld)", &pid);
+    fclose(f);
+    return pid;
+}
+
+START_TEST(two_ranks_share_a_sweep_and_report_as_one_process_does) {
+    char dir[512], one[700], two[700], file[800], args[2048], a[1200], b[1200];
+    static char ta[1 << 15], tb[1 << 15];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(one, sizeof one, "%s/one", dir);
+    snprintf(two, sizeof two, "%s/two", dir);
+    snprintf(file, sizeof file, "%s/one.yaml", dir);
+    small_sweep(file, one);
+    snprintf(args, sizeof args, "sweep %s --quiet", file);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", tail());
+    snprintf(file, sizeof file, "%s/two.yaml", dir);
+    small_sweep(file, two);
+    snprintf(args, sizeof args, "%s sweep %s", test_ppo_bin(), file);
+    mpirun2(args, 0);
+    ck_assert_msg(strstr(out, "4 runs (2 configs x 1 variant x 2 seeds), 1 at a time on each of 2 ranks"), "%s", tail());
+    ck_assert_msg(strstr(out, "sweep: 4/4 done, 0 running, 0 failed") && !strchr(out, '\033'), "%s", tail());
+    const char *files[] = {"runs.csv", "summary.csv", "aggregates.csv"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(a, sizeof a, "%s/%s", one, files[i]);
+        snprintf(b, sizeof b, "%s/%s", two, files[i]);
+        csv_without_time(a, ta, sizeof ta);
+        csv_without_time(b, tb, sizeof tb);
+        ck_assert_msg(strcmp(ta, tb) == 0, "%s of 2 ranks:\n%s\nof one process:\n%s", files[i], tb, ta);
+    }
+    /* Run r is rank r % 2's: runs 0 and 2 one sweep process's, runs 1 and 3 the other's. */
+    const long p0 = sweep_pid_of(two, "cartpole__s1"), p1 = sweep_pid_of(two, "cartpole__s2");
+    ck_assert_msg(p0 > 0 && p1 > 0 && p0 != p1, "runs 0 and 1 started by processes %ld and %ld", p0, p1);
+    ck_assert_int_eq(sweep_pid_of(two, "cartpole-mlp__s1"), p0);
+    ck_assert_int_eq(sweep_pid_of(two, "cartpole-mlp__s2"), p1);
+}
+END_TEST
+
 static Suite *dist_suite(void) {
     linalg_set_threads(1);
     Suite *s = suite_create("dist");
@@ -681,6 +759,7 @@ static Suite *dist_suite(void) {
     tcase_add_test(tc, two_ranks_normalize_over_all_envs_and_resume_the_statistics_exactly);
     tcase_add_test(tc, when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads);
     tcase_add_test(tc, under_mpirun_a_bad_config_is_reported_once_and_the_status_is_plain_lines);
+    tcase_add_test(tc, two_ranks_share_a_sweep_and_report_as_one_process_does);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -41,3 +41,14 @@ int plot_runs(const char *const *run_dirs, int n, const char *png_path, Err *err
     (void)run_dirs, (void)n, (void)png_path;
     return err_setup(err, NO_VIEWER);
 }
+
+int plot_lines(const char *title, const PlotLine *lines, int n, const char *png_path, Err *err) {
+    (void)title, (void)lines, (void)n, (void)png_path;
+    return err_setup(err, NO_VIEWER);
+}
+
+int plot_intervals(const char *const *metrics, int n_metrics, const PlotIntervalRow *rows, int n_rows,
+                   const char *xlabel, const char *png_path, Err *err) {
+    (void)metrics, (void)n_metrics, (void)rows, (void)n_rows, (void)xlabel, (void)png_path;
+    return err_setup(err, NO_VIEWER);
+}

@@ -364,3 +364,114 @@ done:
     free(members);
     return rc;
 }
+
+/* ---- a sweep's pictures ------------------------------------------------------------------------ */
+
+/* Opens the two fonts of the plots and a w x h surface filled with the background. */
+static SDL_Surface *open_canvas(int w, int h, TTF_Font **small, TTF_Font **bold, Err *err) {
+    *small = draw_font_open("DejaVuSans.ttf", 12, err);
+    *bold = *small ? draw_font_open("DejaVuSans-Bold.ttf", 13, err) : NULL;
+    SDL_Surface *s = *bold ? draw_surface_create(w, h, err) : NULL;
+    if (s) draw_rect(s, 0, 0, w, h, (Rgb){250, 250, 250}, 1);
+    return s;
+}
+
+/* Saves s as a PNG at path and frees the canvas. */
+static int close_canvas(SDL_Surface *s, TTF_Font *small, TTF_Font *bold, const char *path, Err *err) {
+    int rc = 0;
+    if (s && IMG_SavePNG(s, path) != 0) rc = err_set(err, "%s: cannot save the PNG: %s", path, IMG_GetError());
+    if (s) SDL_FreeSurface(s);
+    draw_font_close(small);
+    draw_font_close(bold);
+    return rc;
+}
+
+int plot_lines(const char *title, const PlotLine *lines, int n, const char *png_path, Err *err) {
+    TTF_Font *small, *bold;
+    SDL_Surface *s = open_canvas(PLOT_WIDTH, PLOT_LINES_HEIGHT, &small, &bold, err);
+    if (!s) return close_canvas(NULL, small, bold, png_path, err), -1;
+    double xmax = 0, lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < lines[i].n; j++) {
+            xmax = fmax(xmax, lines[i].x[j]);
+            const double a = lines[i].lo ? lines[i].lo[j] : lines[i].y[j];
+            const double b = lines[i].hi ? lines[i].hi[j] : lines[i].y[j];
+            if (isfinite(a)) lo = fmin(lo, a);
+            if (isfinite(b)) hi = fmax(hi, b);
+        }
+    Panel p = {80, 50, PLOT_WIDTH - 120, PLOT_LINES_HEIGHT - 110, 0, 0, 0, 0, 0, 0};
+    axis_range(0, xmax, 8, &p.x0, &p.x1, &p.xstep);
+    axis_range(lo, hi, 6, &p.y0, &p.y1, &p.ystep);
+    draw_axes(s, small, bold, &p, title, true);
+    for (int i = 0; i < n; i++) {
+        const PlotLine *l = &lines[i];
+        const Rgb c = PALETTE[i % 10];
+        if (l->lo && l->hi) draw_band(s, &p, l->x, l->lo, l->hi, l->n, c);
+        for (int j = 0; j + 1 < l->n; j++)
+            if (isfinite(l->y[j]) && isfinite(l->y[j + 1]))
+                draw_line(s, px_x(&p, l->x[j]), px_y(&p, l->y[j]), px_x(&p, l->x[j + 1]), px_y(&p, l->y[j + 1]), 2, c);
+    }
+    int lh = TTF_FontLineSkip(small), lw = 0;
+    for (int i = 0; i < n; i++) lw = fmax(lw, draw_text_width(small, lines[i].label));
+    draw_rect(s, p.x + 10, p.y + 10, lw + 44, n * lh + 10, WHITE, 0.85f);
+    for (int i = 0; i < n; i++) {
+        int y = p.y + 15 + i * lh;
+        if (lines[i].lo) draw_rect(s, p.x + 16, y + 2, 22, lh - 4, PALETTE[i % 10], 0.2f);
+        draw_line(s, (float)p.x + 16, (float)y + lh / 2.0f, (float)p.x + 38, (float)y + lh / 2.0f, 2, PALETTE[i % 10]);
+        draw_text(s, small, p.x + 44, y, TEXT, lines[i].label);
+    }
+    return close_canvas(s, small, bold, png_path, err);
+}
+
+int plot_intervals(const char *const *metrics, int n_metrics, const PlotIntervalRow *rows, int n_rows,
+                   const char *xlabel, const char *png_path, Err *err) {
+    TTF_Font *small, *bold;
+    const int row_h = 34, top = 50, left = 20, gap = 30;
+    int label_w = 0;
+    small = draw_font_open("DejaVuSans.ttf", 12, err);
+    for (int r = 0; small && r < n_rows; r++) label_w = fmax(label_w, draw_text_width(small, rows[r].label));
+    draw_font_close(small);
+    const int h = top + n_rows * row_h + 60;
+    SDL_Surface *s = open_canvas(PLOT_WIDTH, h, &small, &bold, err);
+    if (!s) return close_canvas(NULL, small, bold, png_path, err), -1;
+    const int x_start = left + label_w + 12;
+    const int pw = (PLOT_WIDTH - x_start - 20 - (n_metrics - 1) * gap) / (n_metrics > 0 ? n_metrics : 1);
+    for (int r = 0; r < n_rows; r++)
+        draw_text(s, small, left, top + r * row_h + row_h / 2 - TTF_FontHeight(small) / 2, TEXT, rows[r].label);
+    for (int m = 0; m < n_metrics; m++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < n_rows; r++) {
+            if (isfinite(rows[r].lo[m])) lo = fmin(lo, rows[r].lo[m]);
+            if (isfinite(rows[r].hi[m])) hi = fmax(hi, rows[r].hi[m]);
+            if (isfinite(rows[r].point[m])) lo = fmin(lo, rows[r].point[m]), hi = fmax(hi, rows[r].point[m]);
+        }
+        Panel p = {x_start + m * (pw + gap), top, pw, n_rows * row_h, 0, 0, 0, 0, 0, 0};
+        axis_range(lo, hi, 4, &p.x0, &p.x1, &p.xstep);
+        draw_rect(s, p.x, p.y, p.w, p.h, WHITE, 1);
+        char buf[64];
+        for (double v = p.x0; v <= p.x1 + 1e-9 * p.xstep; v += p.xstep) {
+            float x = px_x(&p, v);
+            draw_line(s, x, (float)p.y, x, (float)(p.y + p.h), 1, GRID);
+            fmt_tick(buf, sizeof buf, v, p.xstep);
+            draw_text(s, small, (int)x - draw_text_width(small, buf) / 2, p.y + p.h + 4, MUTED, buf);
+        }
+        draw_line(s, (float)p.x, (float)(p.y + p.h), (float)(p.x + p.w), (float)(p.y + p.h), 1, AXIS);
+        draw_text(s, bold, p.x, p.y - TTF_FontLineSkip(bold) - 2, TEXT, metrics[m]);
+        for (int r = 0; r < n_rows; r++) {
+            const Rgb c = PALETTE[r % 10];
+            const int yc = p.y + r * row_h + row_h / 2;
+            if (isfinite(rows[r].lo[m]) && isfinite(rows[r].hi[m])) {
+                int xa = (int)floorf(px_x(&p, rows[r].lo[m])), xb = (int)ceilf(px_x(&p, rows[r].hi[m]));
+                draw_rect(s, xa, yc - row_h / 3, xb - xa + 1, 2 * (row_h / 3), c, 0.75f);
+            }
+            if (isfinite(rows[r].point[m])) {
+                float x = px_x(&p, rows[r].point[m]);
+                draw_line(s, x, (float)(yc - row_h / 3), x, (float)(yc + row_h / 3), 2, (Rgb){0, 0, 0});
+            }
+        }
+    }
+    if (xlabel)
+        draw_text(s, small, PLOT_WIDTH / 2 - draw_text_width(small, xlabel) / 2,
+                  top + n_rows * row_h + 4 + TTF_FontLineSkip(small) + 6, MUTED, xlabel);
+    return close_canvas(s, small, bold, png_path, err);
+}
