@@ -233,7 +233,7 @@ FUZZ_SRCS_map := $(FUZZ_ENVS)
 FUZZ_PKGS_map :=
 FUZZ_SRCS_progress := run/progress.c core/file.c core/err.c
 FUZZ_PKGS_progress :=
-FUZZ_SRCS_policy := run/checkpoint.c run/config.c run/evaluate.c $(FUZZ_ENVS) $(FUZZ_POLICIES)
+FUZZ_SRCS_policy := run/checkpoint.c run/config.c run/evaluate.c algo/normalize.c core/dist.c $(FUZZ_ENVS) $(FUZZ_POLICIES)
 FUZZ_PKGS_policy := yaml-0.1 zlib openblas
 FUZZ_HDRS := $(wildcard $(addsuffix /*.h,$(LAYERS)) envs/gridworld/*.h envs/popgym/*.h)
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -I. -fsanitize=fuzzer,address,undefined \

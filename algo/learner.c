@@ -19,6 +19,8 @@ static void part_free(LearnerPart *q) {
     free(q->episode_start);
     free(q->prev_action);
     free(q->actions);
+    free(q->box_actions);
+    free(q->dlog_std);
     free(q->logits);
     free(q->new_values);
     free(q->dlogits);
@@ -40,12 +42,15 @@ static int part_alloc(LearnerPart *q, const Policy *p, int T, int B) {
     q->episode_start = calloc(t * b, 1);
     q->prev_action = calloc(t * b, sizeof(int32_t));
     q->actions = calloc(t * b, sizeof(int32_t));
+    q->box_actions = calloc(p->gaussian ? t * b * A : 1, sizeof(float));
+    q->dlog_std = calloc(A, sizeof(float));
     q->logits = calloc(t * b * A, sizeof(float));
     q->new_values = calloc(t * b, sizeof(float));
     q->dlogits = calloc(t * b * A, sizeof(float));
     q->dvalues = calloc(t * b, sizeof(float));
     return q->work && q->grads && q->obs && q->logprobs && q->values && q->advantages && q->returns &&
-                   q->state0 && q->episode_start && q->prev_action && q->actions && q->logits &&
+                   q->state0 && q->episode_start && q->prev_action && q->actions && q->box_actions &&
+                   q->dlog_std && q->logits &&
                    q->new_values && q->dlogits && q->dvalues
                ? 0
                : -1;
@@ -141,7 +146,7 @@ static void gather_advantages(Learner *l, const RolloutBuffer *b, const int *env
 /* Copies part q's sequences (envs[q->b0 ..]) from the rollout, and its normalized advantages. */
 static void gather(const Learner *l, LearnerPart *q) {
     const RolloutBuffer *b = l->buf;
-    const int T = l->T, B = q->B, N = b->N, O = b->O;
+    const int T = l->T, B = q->B, N = b->N, O = b->O, D = b->D;
     const size_t S = b->S;
     for (int j = 0; j < B; j++) {
         int n = l->envs[q->b0 + j];
@@ -152,6 +157,7 @@ static void gather(const Learner *l, LearnerPart *q) {
             q->episode_start[dst] = b->episode_start[src];
             q->prev_action[dst] = b->prev_action[src];
             q->actions[dst] = b->actions[src];
+            if (D > 0) memcpy(q->box_actions + dst * D, b->box_actions + src * D, sizeof(float) * D);
             q->logprobs[dst] = b->logprobs[src];
             q->values[dst] = b->values[src];
             q->advantages[dst] = l->advantages[(size_t)t * l->Bm + q->b0 + j];
@@ -173,9 +179,16 @@ static void part_gradient(void *ctx, int w) {
     gather(l, q);
     policy_forward_sequence(p, q->work, T, B, q->state0, q->obs, q->episode_start, q->prev_action,
                             q->logits, q->new_values, NULL);
-    q->loss = ppo_loss(T * B, p->n_actions, q->logits, q->new_values, q->actions, q->logprobs,
-                       q->values, q->advantages, q->returns, &coefs, q->dlogits, q->dvalues, &q->ls);
     memset(q->grads, 0, sizeof(float) * p->n_params);
+    if (p->gaussian) {
+        q->loss = ppo_loss_gaussian(T * B, p->n_actions, q->logits, policy_log_std(p), q->new_values,
+                                    q->box_actions, q->logprobs, q->values, q->advantages, q->returns,
+                                    &coefs, q->dlogits, q->dlog_std, q->dvalues, &q->ls);
+        for (int j = 0; j < p->n_actions; j++) q->grads[p->log_std_offset + j] = q->dlog_std[j];
+    } else {
+        q->loss = ppo_loss(T * B, p->n_actions, q->logits, q->new_values, q->actions, q->logprobs,
+                           q->values, q->advantages, q->returns, &coefs, q->dlogits, q->dvalues, &q->ls);
+    }
     policy_backward_sequence(p, q->work, q->dlogits, q->dvalues, q->grads);
 }
 

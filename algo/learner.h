@@ -48,6 +48,10 @@ typedef struct PPOConfig {
     double max_grad_norm;  /* global gradient-norm clip */
     double target_kl;      /* stop an update's epochs once approx_kl exceeds it; 0 = never */
     double adam_eps;       /* Adam epsilon */
+    bool norm_obs;         /* normalize observations by running statistics (algo/normalize.h) */
+    bool norm_reward;      /* scale rewards by the running std of the discounted return */
+    double clip_obs;       /* normalized observations are clipped to [-clip_obs, clip_obs] */
+    double clip_reward;    /* scaled rewards are clipped to [-clip_reward, clip_reward] */
 } PPOConfig;
 
 /* What one update logs: means over the minibatches it ran (approx_kl and clipfrac too; CleanRL
@@ -70,7 +74,9 @@ typedef struct LearnerPart {
     float *obs, *logprobs, *values, *advantages, *returns, *state0;
     uint8_t *episode_start;
     int32_t *prev_action, *actions;
+    float *box_actions; /* [T, B, A] a Gaussian policy's continuous actions */
     float *logits, *new_values, *dlogits, *dvalues;
+    float *dlog_std;    /* [A] a Gaussian policy's log_std gradient */
     PPOLossStats ls;  /* this part's loss terms (means over its rows) */
     double loss;
 } LearnerPart;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 
 int ppo_normalize_advantages(Dist *d, int n, real *adv) {
     double s[2] = {0.0, (double)n}; /* sum, count */
@@ -32,6 +33,45 @@ static double value_row(double e, double delta, double *de) {
     return 0.5 * e * e;
 }
 
+/* The clipped surrogate term of one sample, max(-A ratio, -A clip(ratio, 1 - c, 1 + c)), and
+ * its derivative with respect to the ratio into *dratio: the unclipped branch carries the
+ * gradient; when the clipped branch is strictly larger the ratio is outside [1-c, 1+c], where
+ * clip has slope 0. */
+static inline double surrogate(double ratio, double adv, double c, double *dratio) {
+    double rc = fmin(fmax(ratio, 1.0 - c), 1.0 + c);
+    double unclipped = -adv * ratio, clip_term = -adv * rc;
+    *dratio = unclipped >= clip_term ? -adv : 0.0;
+    return fmax(unclipped, clip_term);
+}
+
+/* The value term of one sample, value_row(V - R) or with clip_vloss
+ * max(value_row(V - R), value_row(V_old + clip(V - V_old, -c, c) - R)) (0.5 e^2 or Huber's loss
+ * with delta = vf_huber), and its derivative with respect to V into *dv. */
+static inline double value_term(double v, double ret, double old_v, const PPOLossCoefs *coefs,
+                                double *dv) {
+    const double c = coefs->clip_coef;
+    double l1 = value_row(v - ret, coefs->vf_huber, dv);
+    if (coefs->clip_vloss) {
+        double vc = old_v + fmin(fmax(v - old_v, -c), c), dvc;
+        double l2 = value_row(vc - ret, coefs->vf_huber, &dvc);
+        if (l1 < l2) *dv = 0.0; /* l2 > l1 only where the clip is active: slope 0 */
+        return fmax(l1, l2);
+    }
+    return l1;
+}
+
+static PPOLossStats finish_stats(double pg, double vl, double ent, double kl, double clipped, double inv_n,
+                                 const PPOLossCoefs *coefs) {
+    PPOLossStats s;
+    s.pg_loss = pg * inv_n;
+    s.v_loss = vl * inv_n;
+    s.entropy = ent * inv_n;
+    s.approx_kl = kl * inv_n;
+    s.clipfrac = clipped * inv_n;
+    s.loss = s.pg_loss - coefs->ent_coef * s.entropy + coefs->vf_coef * s.v_loss;
+    return s;
+}
+
 double ppo_loss(int n, int A, const real *logits, const real *values, const int32_t *actions,
                 const real *old_logprobs, const real *old_values, const real *advantages,
                 const real *returns, const PPOLossCoefs *coefs, real *dlogits, real *dvalues,
@@ -47,13 +87,8 @@ double ppo_loss(int n, int A, const real *logits, const real *values, const int3
         double h = categorical_entropy(A, logp);
         double logratio = logp[a] - (double)old_logprobs[i];
         double ratio = exp(logratio);
-        double adv = advantages[i];
-        double rc = fmin(fmax(ratio, 1.0 - c), 1.0 + c);
-        double unclipped = -adv * ratio, clip_term = -adv * rc;
-        /* d pg_i / d ratio: the unclipped branch carries the gradient; when the clipped branch
-         * is strictly larger the ratio is outside [1-c, 1+c], where clip has slope 0. */
-        double dratio = unclipped >= clip_term ? -adv : 0.0;
-        pg += fmax(unclipped, clip_term);
+        double dratio;
+        pg += surrogate(ratio, advantages[i], c, &dratio);
         ent += h;
         kl += (ratio - 1.0) - logratio;
         clipped += fabs(ratio - 1.0) > c;
@@ -65,25 +100,49 @@ double ppo_loss(int n, int A, const real *logits, const real *values, const int3
             double g = dlogp * ((j == a) - p) + coefs->ent_coef * inv_n * p * (logp[j] + h);
             dz[j] = (real)g;
         }
-        double v = values[i], ret = returns[i], dv;
-        double l1 = value_row(v - ret, coefs->vf_huber, &dv);
-        if (coefs->clip_vloss) {
-            double vc = (double)old_values[i] + fmin(fmax(v - (double)old_values[i], -c), c), dvc;
-            double l2 = value_row(vc - ret, coefs->vf_huber, &dvc);
-            vl += fmax(l1, l2);
-            if (l1 < l2) dv = 0.0; /* l2 > l1 only where the clip is active: slope 0 */
-        } else {
-            vl += l1;
-        }
+        double dv;
+        vl += value_term(values[i], returns[i], old_values[i], coefs, &dv);
         dvalues[i] = (real)(coefs->vf_coef * dv * inv_n);
     }
-    PPOLossStats s;
-    s.pg_loss = pg * inv_n;
-    s.v_loss = vl * inv_n;
-    s.entropy = ent * inv_n;
-    s.approx_kl = kl * inv_n;
-    s.clipfrac = clipped * inv_n;
-    s.loss = s.pg_loss - coefs->ent_coef * s.entropy + coefs->vf_coef * s.v_loss;
+    PPOLossStats s = finish_stats(pg, vl, ent, kl, clipped, inv_n, coefs);
+    if (stats) *stats = s;
+    return s.loss;
+}
+
+double ppo_loss_gaussian(int n, int D, const real *means, const real *log_std, const real *values,
+                         const real *actions, const real *old_logprobs, const real *old_values,
+                         const real *advantages, const real *returns, const PPOLossCoefs *coefs,
+                         real *dmeans, real *dlog_std, real *dvalues, PPOLossStats *stats) {
+    const double c = coefs->clip_coef, inv_n = 1.0 / n;
+    double pg = 0, vl = 0, kl = 0, clipped = 0;
+    const double h = gaussian_entropy(D, log_std); /* the same for every sample */
+    double dls[D > 0 ? D : 1];
+    for (int j = 0; j < D; j++) dls[j] = 0.0;
+    for (int i = 0; i < n; i++) {
+        const real *m = means + (size_t)i * D, *a = actions + (size_t)i * D;
+        real *dm = dmeans + (size_t)i * D;
+        double logratio = gaussian_logprob(D, m, log_std, a) - (double)old_logprobs[i];
+        double ratio = exp(logratio);
+        double dratio;
+        pg += surrogate(ratio, advantages[i], c, &dratio);
+        kl += (ratio - 1.0) - logratio;
+        clipped += fabs(ratio - 1.0) > c;
+        /* With z_j = (a_j - m_j) / sigma_j: d logp / d m_j = z_j / sigma_j,
+         * d logp / d log_std_j = z_j^2 - 1. */
+        double dlogp = dratio * ratio * inv_n;
+        for (int j = 0; j < D; j++) {
+            double inv_sigma = exp(-(double)log_std[j]);
+            double z = ((double)a[j] - (double)m[j]) * inv_sigma;
+            dm[j] = (real)(dlogp * z * inv_sigma);
+            dls[j] += dlogp * (z * z - 1.0);
+        }
+        double dv;
+        vl += value_term(values[i], returns[i], old_values[i], coefs, &dv);
+        dvalues[i] = (real)(coefs->vf_coef * dv * inv_n);
+    }
+    /* - ent_coef * mean_i h: d h / d log_std_j = 1 for every sample */
+    for (int j = 0; j < D; j++) dlog_std[j] = (real)(dls[j] - coefs->ent_coef);
+    PPOLossStats s = finish_stats(pg, vl, h * n, kl, clipped, inv_n, coefs);
     if (stats) *stats = s;
     return s.loss;
 }

@@ -52,4 +52,14 @@ double ppo_loss(int n, int A, const real *logits, const real *values, const int3
                 const real *returns, const PPOLossCoefs *coefs, real *dlogits, real *dvalues,
                 PPOLossStats *stats);
 
+/* The same loss for a Gaussian policy over a continuous action of D dimensions (gaussian.h;
+ * CleanRL's ppo_continuous_action.py): logprob_new(a) is the Gaussian log-density of the stored
+ * (unclipped) action, and the entropy is that of the Gaussian, the same for every sample.
+ * Shapes: means [n, D], log_std [D], actions [n, D]; the others as ppo_loss. Writes dmeans
+ * [n, D], dlog_std [D] and dvalues [n] (overwritten), the gradients of `loss`. */
+double ppo_loss_gaussian(int n, int D, const real *means, const real *log_std, const real *values,
+                         const real *actions, const real *old_logprobs, const real *old_values,
+                         const real *advantages, const real *returns, const PPOLossCoefs *coefs,
+                         real *dmeans, real *dlog_std, real *dvalues, PPOLossStats *stats);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 
 /* One step of a worker's slice, in memory of its own: the shared buffer's rows [t, n0 .. n0 + n)
  * are written once per step from here (memcpy), so neighbouring workers do not write into a
@@ -18,6 +19,7 @@ typedef struct StepRows {
     int32_t *actions;                    /* [n] */
     float *logprobs, *values, *rewards, *final_values; /* [n] */
     uint8_t *terminated, *truncated;     /* [n] */
+    float *box;                          /* [n, D] continuous actions as sampled */
     Rng *rng;                            /* [n] the slice's action samplers, copied in and back */
 } StepRows;
 
@@ -34,10 +36,10 @@ struct RolloutWorker {
 };
 
 /* The worker's StepRows in one block, each array starting on a 64-byte line. 0 or -1. */
-static int rows_alloc(RolloutWorker *wk, int O) {
+static int rows_alloc(RolloutWorker *wk, int O, int D) {
     const size_t n = (size_t)wk->n, f = sizeof(float), line = 64;
     const size_t sizes[] = {n * O * f, n * O * f, n, n, n * 4, n * 4, n * 4, n * f, n * f, n * f, n * f, n, n,
-                            n * sizeof(Rng)};
+                            n * sizeof(Rng), n * D * f};
     enum { K = sizeof sizes / sizeof *sizes };
     size_t at[K], total = 0;
     for (int i = 0; i < K; i++) {
@@ -63,6 +65,7 @@ static int rows_alloc(RolloutWorker *wk, int O) {
     s->terminated = (uint8_t *)(m + at[11]);
     s->truncated = (uint8_t *)(m + at[12]);
     s->rng = (Rng *)(m + at[13]);
+    s->box = (float *)(m + at[14]);
     return 0;
 }
 
@@ -72,11 +75,16 @@ static void worker_collect(RolloutWorker *wk) {
     RolloutBuffer *b = &r->buf;
     StepRows *s = &wk->rows;
     const Policy *p = r->policy;
-    const int N = b->N, O = b->O, A = b->A, n0 = wk->n0, n = wk->n;
+    const int N = b->N, O = b->O, A = b->A, D = b->D, n0 = wk->n0, n = wk->n;
     const size_t S = b->S, row0 = (size_t)n0, rowT = (size_t)b->T * N + n0;
     /* this step's inputs: row T of the last rollout (it is row 0 of this one), or row 0 */
     const size_t from = r->fresh ? row0 : rowT;
-    memcpy(s->obs, b->obs + from * O, sizeof(float) * n * O);
+    const Normalizer *nz = r->norm && r->norm->obs_on ? r->norm : NULL;
+    if (nz) /* the carried raw observations, normalized with the statistics of now */
+        for (int i = 0; i < n; i++)
+            running_stats_normalize(&nz->obs, nz->clip_obs, b->raw_obs + (from + i) * O, s->obs + (size_t)i * O);
+    else
+        memcpy(s->obs, b->obs + from * O, sizeof(float) * n * O);
     memcpy(s->start, b->episode_start + from, (size_t)n);
     memcpy(s->prev, b->prev_action + from, sizeof(int32_t) * n);
     memcpy(s->rng, r->sample_rng + n0, sizeof(Rng) * n);
@@ -85,10 +93,28 @@ static void worker_collect(RolloutWorker *wk) {
     for (int t = 0; t < b->T; t++) {
         const size_t row = (size_t)t * N + n0;
         policy_step(p, wk->work, n, state, s->obs, s->start, s->prev, wk->logits, s->values);
-        for (int i = 0; i < n; i++)
-            s->actions[i] = categorical_sample(A, wk->logits + (size_t)i * A, &s->rng[i], &s->logprobs[i]);
-        vecenv_step(wk->venv, s->actions, s->next_obs, s->rewards, s->terminated, s->truncated,
-                    wk->final_obs);
+        if (D > 0) { /* Gaussian: means in logits, the env clips the sample to its box */
+            const float *log_std = policy_log_std(p);
+            for (int i = 0; i < n; i++)
+                gaussian_sample(D, wk->logits + (size_t)i * A, log_std, &s->rng[i], s->box + (size_t)i * D,
+                                &s->logprobs[i]);
+            vecenv_step_box(wk->venv, s->box, s->next_obs, s->rewards, s->terminated, s->truncated,
+                            wk->final_obs);
+        } else {
+            for (int i = 0; i < n; i++)
+                s->actions[i] = categorical_sample(A, wk->logits + (size_t)i * A, &s->rng[i], &s->logprobs[i]);
+            vecenv_step(wk->venv, s->actions, s->next_obs, s->rewards, s->terminated, s->truncated,
+                        wk->final_obs);
+        }
+        if (nz) {
+            memcpy(b->raw_obs + (row + N) * O, s->next_obs, sizeof(float) * n * O);
+            for (int i = 0; i < n; i++) {
+                running_stats_normalize(&nz->obs, nz->clip_obs, s->next_obs + (size_t)i * O, s->next_obs + (size_t)i * O);
+                if (s->truncated[i] && !s->terminated[i])
+                    running_stats_normalize(&nz->obs, nz->clip_obs, wk->final_obs + (size_t)i * O,
+                                            wk->final_obs + (size_t)i * O);
+            }
+        }
         for (int i = 0; i < n; i++) {
             s->next_start[i] = s->terminated[i] || s->truncated[i];
             s->next_prev[i] = s->actions[i];
@@ -105,6 +131,7 @@ static void worker_collect(RolloutWorker *wk) {
         memcpy(b->episode_start + row, s->start, (size_t)n);
         memcpy(b->prev_action + row, s->prev, sizeof(int32_t) * n);
         memcpy(b->actions + row, s->actions, sizeof(int32_t) * n);
+        if (D > 0) memcpy(b->box_actions + row * D, s->box, sizeof(float) * n * D);
         memcpy(b->logprobs + row, s->logprobs, sizeof(float) * n);
         memcpy(b->values + row, s->values, sizeof(float) * n);
         memcpy(b->rewards + row, s->rewards, sizeof(float) * n);
@@ -137,6 +164,7 @@ static int buffer_alloc(RolloutBuffer *b, Err *err) {
     b->episode_start = calloc((T + 1) * N, 1);
     b->prev_action = calloc((T + 1) * N, sizeof *b->prev_action);
     b->actions = calloc(T * N, sizeof *b->actions);
+    b->box_actions = calloc(T * N * (size_t)b->D + 1, sizeof(float));
     b->logprobs = calloc(T * N, sizeof(float));
     b->values = calloc(T * N, sizeof(float));
     b->rewards = calloc(T * N, sizeof(float));
@@ -148,7 +176,7 @@ static int buffer_alloc(RolloutBuffer *b, Err *err) {
     b->state = calloc(N * S + 1, sizeof(float));
     b->advantages = calloc(T * N, sizeof(float));
     b->returns = calloc(T * N, sizeof(float));
-    if (!b->obs || !b->episode_start || !b->prev_action || !b->actions || !b->logprobs ||
+    if (!b->obs || !b->episode_start || !b->prev_action || !b->actions || !b->box_actions || !b->logprobs ||
         !b->values || !b->rewards || !b->final_values || !b->terminated || !b->truncated ||
         !b->next_values || !b->state0 || !b->state || !b->advantages || !b->returns)
         return err_set(err, "out of memory for a rollout buffer of %zu x %zu steps", T, N);
@@ -160,6 +188,7 @@ static void buffer_free(RolloutBuffer *b) {
     free(b->episode_start);
     free(b->prev_action);
     free(b->actions);
+    free(b->box_actions);
     free(b->logprobs);
     free(b->values);
     free(b->rewards);
@@ -171,6 +200,7 @@ static void buffer_free(RolloutBuffer *b) {
     free(b->state);
     free(b->advantages);
     free(b->returns);
+    free(b->raw_obs);
 }
 
 int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy, int num_envs,
@@ -190,6 +220,7 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
     b->N = num_envs;
     b->O = policy->obs_dim;
     b->A = policy->n_actions;
+    b->D = policy->gaussian ? policy->n_actions : 0;
     b->S = policy->state_size;
     r->workers = calloc((size_t)workers, sizeof *r->workers);
     r->sample_rng = calloc((size_t)num_envs, sizeof *r->sample_rng);
@@ -210,16 +241,19 @@ int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy
             rollout_destroy(r);
             return -1;
         }
-        if (wk->venv->obs_dim != b->O || wk->venv->n_actions != b->A) {
+        if (wk->venv->obs_dim != b->O || wk->venv->n_actions != (b->D ? 0 : b->A) ||
+            wk->venv->action_dim != b->D) {
             rollout_destroy(r);
-            return err_set(err, "env %s has obs_dim %d and %d actions; the policy expects %d and %d",
-                           env_cfg->name, wk->venv->obs_dim, wk->venv->n_actions, b->O, b->A);
+            return err_set(err, "env %s has obs_dim %d, %d discrete actions and %d continuous action "
+                           "dimensions; the policy expects %d, %d and %d",
+                           env_cfg->name, wk->venv->obs_dim, wk->venv->n_actions, wk->venv->action_dim,
+                           b->O, b->D ? 0 : b->A, b->D);
         }
         wk->work = policy_work_create(policy, 1, wk->n);
         wk->logits = calloc((size_t)wk->n * b->A, sizeof(float));
         wk->final_obs = calloc((size_t)wk->n * b->O, sizeof(float));
         wk->state_copy = calloc((size_t)wk->n * b->S + 1, sizeof(float));
-        if (!wk->work || !wk->logits || !wk->final_obs || !wk->state_copy || rows_alloc(wk, b->O)) {
+        if (!wk->work || !wk->logits || !wk->final_obs || !wk->state_copy || rows_alloc(wk, b->O, b->D)) {
             rollout_destroy(r);
             return err_set(err, "out of memory creating rollout worker %d", w);
         }
@@ -244,9 +278,36 @@ void rollout_destroy(Rollout *r) {
             free(wk->rows_mem);
         }
     buffer_free(&r->buf);
+    if (r->norm) normalizer_free(r->norm);
+    free(r->norm);
     free(r->workers);
     free(r->sample_rng);
     free(r);
+}
+
+int rollout_set_normalizer(Rollout *r, bool obs_on, bool reward_on, double clip_obs, double clip_reward,
+                           double gamma, Err *err) {
+    RolloutBuffer *b = &r->buf;
+    if (!obs_on && !reward_on) return 0;
+    r->norm = malloc(sizeof *r->norm);
+    if (!r->norm) return err_set(err, "out of memory for the normalizer");
+    if (normalizer_init(r->norm, obs_on, reward_on, clip_obs, clip_reward, gamma, b->O, b->N, err)) {
+        free(r->norm);
+        r->norm = NULL;
+        return -1;
+    }
+    if (obs_on) {
+        b->raw_obs = malloc(sizeof(float) * ((size_t)b->T + 1) * b->N * b->O);
+        if (!b->raw_obs) return err_set(err, "out of memory for the raw observations");
+        memcpy(b->raw_obs, b->obs, sizeof(float) * (size_t)b->N * b->O); /* row 0: the reset */
+    }
+    return 0;
+}
+
+int rollout_normalize(Rollout *r, Dist *d) {
+    if (!r->norm) return 0;
+    RolloutBuffer *b = &r->buf;
+    return normalizer_after_rollout(r->norm, d, b->T, b->N, b->raw_obs, b->rewards, b->terminated);
 }
 
 void rollout_collect(Rollout *r) {

@@ -15,10 +15,15 @@
  *                        step t's action, its log-probability and the value estimate under the
  *                        rollout's policy, the reward, how the episode ended, and V(final_obs)
  *                        where the episode was truncated (0 elsewhere)
+ *   box_actions [T, N, D] a Gaussian policy's continuous actions as sampled (D = A dimensions;
+ *                        before clipping to the env's box, which vecenv_step_box does; empty for
+ *                        a categorical policy, whose actions are in `actions`)
  *   next_values [N]      V(obs[T]) for the GAE bootstrap
  *   state0 [N, S]        each env's policy state before step 0 (what the learner replays from)
  *   state [N, S]         the state carried from step to step and across rollouts
- *   advantages, returns [T, N]  filled by GAE after the rollout. */
+ *   advantages, returns [T, N]  filled by GAE after the rollout
+ *   raw_obs [T+1, N, O]  with observation normalization (rollout_set_normalizer): the env's own
+ *                        observations, of which obs holds the normalized ones. */
 #ifndef PPO_ROLLOUT_H
 #define PPO_ROLLOUT_H
 
@@ -28,6 +33,7 @@
 #include "core/err.h"
 #include "core/pool.h"
 #include "core/rng.h"
+#include "algo/normalize.h"
 #include "envs/vecenv.h"
 #include "policies/policy.h"
 
@@ -37,16 +43,19 @@
 
 typedef struct RolloutBuffer {
     int T, N, O, A;
+    int D; /* continuous action dimensions (= A) for a Gaussian policy; 0 for a categorical one */
     size_t S;
     float *obs;
     uint8_t *episode_start;
     int32_t *prev_action;
     int32_t *actions;
+    float *box_actions;
     float *logprobs, *values, *rewards, *final_values;
     uint8_t *terminated, *truncated;
     float *next_values;
     float *state0, *state;
     float *advantages, *returns;
+    float *raw_obs; /* NULL without observation normalization */
 } RolloutBuffer;
 
 typedef struct RolloutWorker RolloutWorker;
@@ -59,6 +68,7 @@ typedef struct Rollout {
     const Policy *policy;
     Pool *pool;             /* not owned; NULL: one worker, on the caller */
     bool fresh;      /* row 0 holds the current observations (first rollout, or restored) */
+    Normalizer *norm; /* owned; NULL: neither normalization (rollout_set_normalizer) */
 } Rollout;
 
 /* Creates the buffer and one worker per worker of pool (not owned; NULL: one worker) over
@@ -69,6 +79,18 @@ typedef struct Rollout {
  * creation, more workers than envs, out of memory. */
 int rollout_create(Rollout **out, const EnvConfig *env_cfg, const Policy *policy, int num_envs,
                    int num_steps, Pool *pool, uint64_t seed, uint64_t first_stream, Err *err);
+
+/* Turns on observation normalization and/or reward scaling (normalize.h) for this rollout: with
+ * obs_on the workers hand the policy normalized observations (the buffer's obs) and keep the
+ * env's own in raw_obs; rollout_normalize then updates the statistics and scales the rewards.
+ * Call once, right after rollout_create (row 0 holds the first raw observations). Errors: out
+ * of memory. */
+int rollout_set_normalizer(Rollout *r, bool obs_on, bool reward_on, double clip_obs, double clip_reward,
+                           double gamma, Err *err);
+
+/* After rollout_collect: normalizer_after_rollout over this rollout (nothing without a
+ * normalizer). 0, or -1 when a collective of d failed. */
+int rollout_normalize(Rollout *r, Dist *d);
 
 /* Frees everything but the pool (NULL is allowed). */
 void rollout_destroy(Rollout *r);

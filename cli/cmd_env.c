@@ -11,8 +11,9 @@
 #include "envs/env.h"
 #include "envs/gridworld/gridworld.h"
 
-/* `ppo env list`: every registered name with its sizes. A name that cannot be made without
- * options of its own (gridworld/map needs env.map) is listed with the reason. */
+/* `ppo env list`: every registered name with its sizes (a continuous env's actions as its box,
+ * e.g. "box 1 [-2, 2]"). A name that cannot be made without options of its own (gridworld/map
+ * needs env.map) is listed with the reason. */
 static int env_list(void) {
     const char *names[256];
     int n = env_names(names, 256);
@@ -26,7 +27,11 @@ static int env_list(void) {
             printf("%-42s %8s %8s   (%s)\n", names[i], "-", "-", err.msg);
             continue;
         }
-        printf("%-42s %8d %8d\n", names[i], env->obs_dim, env->n_actions);
+        if (env->action_dim > 0)
+            printf("%-42s %8d   box %d [%g, %g]\n", names[i], env->obs_dim, env->action_dim,
+                   (double)env->action_low[0], (double)env->action_high[0]);
+        else
+            printf("%-42s %8d %8d\n", names[i], env->obs_dim, env->n_actions);
         env_destroy(env);
     }
     return 0;

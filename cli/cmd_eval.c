@@ -104,12 +104,16 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
         cli_policy_free(&lp);
         return 1;
     }
-    EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs};
+    RunningStats norm_view;
+    double clip_obs = 0;
+    const RunningStats *norm = checkpoint_obs_norm(&lp.ck, &norm_view, &clip_obs);
+    EvalOptions eo = {(int)episodes, (uint64_t)seed, deterministic, (int)num_envs, norm, clip_obs};
     double t0 = clock_seconds();
     int rc = evaluate(lp.policy, &cfg->env, &eo, eps, &err);
     double dt = clock_seconds() - t0;
     char played[ENV_NAME_LEN];
     snprintf(played, sizeof played, "%s", cfg->env.name);
+    const bool gaussian = lp.policy->gaussian;
     cli_policy_free(&lp);
     if (rc) {
         fprintf(stderr, "ppo eval: %s\n", err.msg);
@@ -126,7 +130,8 @@ static int cmd_eval(const Command *self, int argc, char **argv, CliContext *ctx)
     }
     double mean = sum / episodes, var = sum2 / episodes - mean * mean;
     printf("env %s, %ld episodes, %s policy, seed %ld\n", played, episodes,
-           deterministic ? "deterministic (argmax)" : "stochastic (sampled)", seed);
+           deterministic ? (gaussian ? "deterministic (mean action)" : "deterministic (argmax)") : "stochastic (sampled)",
+           seed);
     printf("return %.4g +- %.3g  (min %.4g, max %.4g)  mean length %.1f  %.1f episodes/s\n", mean,
            sqrt(var > 0 ? var : 0), mn, mx, len / episodes, episodes / fmax(dt, 1e-9));
     if (strncmp(played, "popgym/", 7) == 0)
@@ -170,7 +175,15 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
         snprintf(envs, sizeof envs, "%d envs: %d MPI ranks x %d", ck.num_envs,
                  ck.num_envs / cfg.run.num_envs, cfg.run.num_envs);
     printf("checkpoint:   %s (format version %u)\n", argv[optind], ck.version);
-    printf("env:          %s (obs %d, %d actions, %s)\n", ck.env_name, ck.obs_dim, ck.n_actions, envs);
+    if (checkpoint_tensor(&ck, CKPT_PARAMS "/log_std")) /* a Gaussian policy */
+        printf("env:          %s (obs %d, a continuous action of %d dimension%s, %s)\n", ck.env_name, ck.obs_dim,
+               ck.n_actions, ck.n_actions == 1 ? "" : "s", envs);
+    else
+        printf("env:          %s (obs %d, %d actions, %s)\n", ck.env_name, ck.obs_dim, ck.n_actions, envs);
+    if (ck.has_norm)
+        printf("normalized:   %s%s%s (running statistics over %.0f steps, saved with the checkpoint)\n",
+               ck.norm_obs_on ? "observations" : "", ck.norm_obs_on && ck.norm_reward_on ? " and " : "",
+               ck.norm_reward_on ? "rewards" : "", ck.norm_obs_on ? ck.norm_obs_count : ck.norm_ret_count);
     printf("policy:       %s (%zu parameters, recurrent state %llu floats per env)\n", ck.policy_kind,
            params, (unsigned long long)ck.state_size);
     if (ck.map_text)

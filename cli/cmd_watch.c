@@ -164,6 +164,8 @@ static int cmd_watch(const Command *self, int argc, char **argv, CliContext *ctx
     o.stop = ctx->stop;
     o.on_episode = print_episode;
     o.on_note = print_note;
+    RunningStats norm_view;
+    o.obs_norm = checkpoint_obs_norm(&lp.ck, &norm_view, &o.clip_obs);
     WatchResult res;
     Err err;
     int rc = viewer_watch(lp.policy, &lp.cfg.env, &o, &res, &err);

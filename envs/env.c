@@ -10,6 +10,10 @@
  * of it is needed here (README "Your own environment"). */
 #define ENV_CLASSES(X)                                                                            \
     X(cartpole_class)                                                                             \
+    X(acrobot_class)                                                                              \
+    X(mountaincar_class)                                                                          \
+    X(mountaincar_continuous_class)                                                               \
+    X(pendulum_class)                                                                             \
     X(gridworld_class)                                                                            \
     X(popgym_class)                                                                               \
     X(tmaze_class)                                                                                \
@@ -80,6 +84,10 @@ int env_create(Env **out, const EnvConfig *cfg, Err *err) {
     if (!env->self) { /* an option the env refuses, a map that does not parse */
         free(env);
         return err_as_input(err);
+    }
+    if (cls->action_box) {
+        env->action_dim = cls->action_box(env->self, env->action_low, env->action_high);
+        env->n_actions = 0;
     }
     snprintf(env->name, sizeof env->name, "%s", cfg->name);
     *out = env;

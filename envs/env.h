@@ -1,9 +1,12 @@
 /* env.h: the one environment interface of ppo.
  *
- * An env is created by name from an EnvConfig ("cartpole", "cartpole-stateless",
- * "gridworld/LEVEL", "popgym/GAME-DIFFICULTY"), and is then driven as in Gymnasium: seed, reset, step. Observations are
- * float32 vectors of env_obs_dim() values written into caller-owned buffers; actions are
- * discrete, 0 .. env_n_actions() - 1. Envs know nothing of policies, rendering or files: a
+ * An env is created by name from an EnvConfig ("cartpole", "cartpole-stateless", "acrobot",
+ * "mountaincar", "mountaincar-continuous", "pendulum", "gridworld/LEVEL",
+ * "popgym/GAME-DIFFICULTY"), and is then driven as in Gymnasium: seed, reset, step. Observations
+ * are float32 vectors of env->obs_dim values written into caller-owned buffers. Actions are
+ * either discrete, 0 .. env->n_actions - 1 (env_step), or, for a continuous env (action_dim > 0,
+ * n_actions = 0), a float32 vector in a box [action_low, action_high]^action_dim (env_step_box;
+ * Gymnasium's spaces.Box). Envs know nothing of policies, rendering or files: a
  * renderer reads an env's state only through env_view(). The vectorized form with same-step
  * autoreset is in vecenv.h.
  *
@@ -22,6 +25,7 @@
 #include "core/file.h"
 
 #define ENV_NAME_LEN 64
+#define ENV_MAX_ACTION_DIM 8 /* dimensions of a continuous action at most */
 
 /* CartPole's integrators (Gymnasium's kinematics_integrator). */
 enum { ENV_INTEGRATOR_EULER = 0, ENV_INTEGRATOR_SEMI_IMPLICIT = 1 };
@@ -49,8 +53,15 @@ typedef struct EnvClass {
     void (*destroy)(void *self);
     void (*seed)(void *self, uint64_t seed, uint64_t stream);
     void (*reset)(void *self, float *obs);
+    /* Discrete envs: step with action 0 .. n_actions - 1 (NULL for a continuous env). */
     void (*step)(void *self, int action, float *obs, float *reward, bool *terminated,
                  bool *truncated);
+    /* Continuous envs: the action box, dimension returned and bounds written into low [dim] and
+     * high [dim]; and step with action [dim], which the env clips to the box itself, as
+     * Gymnasium's envs do. Both NULL for a discrete env. */
+    int (*action_box)(const void *self, float *low, float *high);
+    void (*step_box)(void *self, const float *action, float *obs, float *reward, bool *terminated,
+                     bool *truncated);
     const void *(*view)(const void *self);
     size_t (*state_size)(const void *self);
     void (*state_save)(const void *self, void *buf);
@@ -68,7 +79,9 @@ struct Env {
     const EnvClass *cls;
     void *self;
     int obs_dim;   /* length of one observation, float32 values */
-    int n_actions; /* discrete actions 0 .. n_actions - 1 */
+    int n_actions; /* discrete actions 0 .. n_actions - 1; 0 for a continuous env */
+    int action_dim; /* continuous envs: dimensions of the action box; 0 for a discrete env */
+    float action_low[ENV_MAX_ACTION_DIM], action_high[ENV_MAX_ACTION_DIM]; /* the box, per dim */
     char name[ENV_NAME_LEN];
 };
 
@@ -105,8 +118,30 @@ static inline void env_step(Env *env, int action, float *obs, float *reward, boo
     env->cls->step(env->self, action, obs, reward, terminated, truncated);
 }
 
+/* Continuous envs: applies action [action_dim] (float32, clipped to the box by the env) and
+ * writes what env_step writes. */
+static inline void env_step_box(Env *env, const float *action, float *obs, float *reward,
+                                bool *terminated, bool *truncated) {
+    env->cls->step_box(env->self, action, obs, reward, terminated, truncated);
+}
+
+/* A continuous action [action_dim] clipped to the env's box into out [action_dim] (Gymnasium's
+ * ClipAction wrapper); in and out may be the same array. */
+static inline void env_clip_action(const Env *env, const float *in, float *out) {
+    for (int j = 0; j < env->action_dim; j++) {
+        float x = in[j], lo = env->action_low[j], hi = env->action_high[j];
+        out[j] = x < lo ? lo : x > hi ? hi : x;
+    }
+}
+
+/* The number of policy outputs that select an action: n_actions logits for a discrete env,
+ * action_dim means for a continuous one. */
+static inline int env_action_outputs(const Env *env) {
+    return env->action_dim > 0 ? env->action_dim : env->n_actions;
+}
+
 /* Read-only view of the env's state for renderers; its type is the env's own (CartPoleView in
- * cartpole.h, GridView in gridworld.h, PopgymView in popgym/popgym.h), told apart by env->name. */
+ * cartpole.h, ClassicView in classic.h, GridView in gridworld.h, PopgymView in popgym/popgym.h), told apart by env->name. */
 static inline const void *env_view(const Env *env) { return env->cls->view(env->self); }
 
 /* Writes the env's text picture into buf [n] (EnvClass.describe) and returns 0, or returns -1

@@ -30,6 +30,7 @@ int vecenv_create(VecEnv **out, const EnvConfig *cfg, int n, uint64_t seed, uint
     }
     v->obs_dim = v->envs[0]->obs_dim;
     v->n_actions = v->envs[0]->n_actions;
+    v->action_dim = v->envs[0]->action_dim;
     *out = v;
     return 0;
 }
@@ -53,28 +54,48 @@ void vecenv_reset(VecEnv *v, float *obs) {
     }
 }
 
+/* After env i's step: the episode log, and the same-step autoreset. */
+static void after_step(VecEnv *v, int i, float *o, float *reward, bool term, bool trunc,
+                       uint8_t *terminated, uint8_t *truncated, float *final_obs) {
+    const int d = v->obs_dim;
+    Env *e = v->envs[i];
+    terminated[i] = term;
+    truncated[i] = trunc;
+    v->ep_return[i] += reward[i];
+    v->ep_length[i] += 1;
+    if (term || trunc) {
+        memcpy(final_obs + (size_t)i * d, o, (size_t)d * sizeof *o);
+        if (v->log_len < v->log_cap)
+            v->log[v->log_len++] = (Episode){v->ep_return[i], v->ep_length[i], term, i};
+        else
+            v->dropped++;
+        v->ep_return[i] = 0.0f;
+        v->ep_length[i] = 0;
+        e->cls->reset(e->self, o);
+    }
+}
+
 void vecenv_step(VecEnv *v, const int32_t *actions, float *obs, float *reward, uint8_t *terminated,
                  uint8_t *truncated, float *final_obs) {
-    const int d = v->obs_dim;
     for (int i = 0; i < v->n; i++) {
         Env *e = v->envs[i];
-        float *o = obs + (size_t)i * d;
+        float *o = obs + (size_t)i * v->obs_dim;
         bool term, trunc;
         e->cls->step(e->self, actions[i], o, &reward[i], &term, &trunc);
-        terminated[i] = term;
-        truncated[i] = trunc;
-        v->ep_return[i] += reward[i];
-        v->ep_length[i] += 1;
-        if (term || trunc) {
-            memcpy(final_obs + (size_t)i * d, o, (size_t)d * sizeof *o);
-            if (v->log_len < v->log_cap)
-                v->log[v->log_len++] = (Episode){v->ep_return[i], v->ep_length[i], term, i};
-            else
-                v->dropped++;
-            v->ep_return[i] = 0.0f;
-            v->ep_length[i] = 0;
-            e->cls->reset(e->self, o);
-        }
+        after_step(v, i, o, reward, term, trunc, terminated, truncated, final_obs);
+    }
+}
+
+void vecenv_step_box(VecEnv *v, const float *actions, float *obs, float *reward, uint8_t *terminated,
+                     uint8_t *truncated, float *final_obs) {
+    const int D = v->action_dim;
+    for (int i = 0; i < v->n; i++) {
+        Env *e = v->envs[i];
+        float *o = obs + (size_t)i * v->obs_dim, a[ENV_MAX_ACTION_DIM];
+        env_clip_action(e, actions + (size_t)i * D, a);
+        bool term, trunc;
+        e->cls->step_box(e->self, a, o, &reward[i], &term, &trunc);
+        after_step(v, i, o, reward, term, trunc, terminated, truncated, final_obs);
     }
 }
 

@@ -4,7 +4,8 @@
  * Buffers, all row-major and owned by the caller, passed on every call so a rollout can write
  * straight into its storage:
  *   obs [N, obs_dim] float32, reward [N] float32, terminated [N] uint8, truncated [N] uint8,
- *   final_obs [N, obs_dim] float32, actions [N] int32.
+ *   final_obs [N, obs_dim] float32, actions [N] int32 (discrete envs) or [N, action_dim]
+ *   float32 (continuous envs, vecenv_step_box).
  * When env i's episode ends (terminated or truncated) inside vecenv_step, the env resets at once:
  * obs[i] is the first observation of the new episode and final_obs[i] the true last observation
  * of the ended one (final_obs[i] is left untouched for envs that did not end). Finished episodes
@@ -26,7 +27,8 @@ typedef struct Episode {
 typedef struct VecEnv {
     int n;         /* number of envs */
     int obs_dim;   /* floats per observation */
-    int n_actions; /* discrete actions */
+    int n_actions; /* discrete actions; 0 for a continuous env */
+    int action_dim; /* continuous envs: dimensions of the action box; 0 for a discrete env */
     Env **envs;    /* [n] */
     float *ep_return;  /* [n] return so far of each env's current episode */
     int32_t *ep_length; /* [n] steps so far of each env's current episode */
@@ -53,6 +55,12 @@ void vecenv_reset(VecEnv *v, float *obs);
  * envs whose episode ended. actions must be in 0 .. n_actions - 1. */
 void vecenv_step(VecEnv *v, const int32_t *actions, float *obs, float *reward, uint8_t *terminated,
                  uint8_t *truncated, float *final_obs);
+
+/* vecenv_step for continuous envs: actions [n, action_dim] are clipped to each env's box
+ * (Gymnasium's ClipAction wrapper, as CleanRL's ppo_continuous_action.py applies it) and then
+ * applied; the caller's actions are left as they are. */
+void vecenv_step_box(VecEnv *v, const float *actions, float *obs, float *reward, uint8_t *terminated,
+                     uint8_t *truncated, float *final_obs);
 
 /* Copies up to max finished episodes, oldest first, into out and removes them from the log;
  * returns how many were copied. */

@@ -59,7 +59,9 @@ static const PolicyClass *policy_class_find(const char *kind) {
     return NULL;
 }
 
-int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err) {
+/* policy_create and policy_create_gaussian. */
+static int create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, bool gaussian,
+                  Err *err) {
     *out = NULL;
     if (memchr(cfg->kind, '\0', sizeof cfg->kind) == NULL)
         return err_set(err, "policy.kind: not a terminated string");
@@ -68,6 +70,9 @@ int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
     if (obs_dim < 1) return err_set(err, "policy: obs_dim %d must be >= 1", obs_dim);
     if (n_actions < 1) return err_set(err, "policy: n_actions %d must be >= 1", n_actions);
     if (cls->validate(cfg, obs_dim, n_actions, err) != 0) return -1;
+    if (gaussian && cfg->prev_action)
+        return err_set(err, "policy.prev_action: feeds the previous action as a one-hot of a discrete "
+                       "action; this env's actions are continuous (set it to false)");
     Policy *p = calloc(1, sizeof *p);
     if (!p) return err_set(err, "policy: out of memory");
     p->cls = cls;
@@ -77,6 +82,14 @@ int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
     if (cls->build(p, err) != 0) {
         policy_destroy(p);
         return -1;
+    }
+    if (gaussian) {
+        p->gaussian = true;
+        p->log_std_offset = policy_add_tensor(p, "log_std", 1, &n_actions, err);
+        if (p->log_std_offset == (size_t)-1) {
+            policy_destroy(p);
+            return -1;
+        }
     }
     if (p->state_size > (size_t)POLICY_MAX_STATE) {
         size_t n = p->state_size;
@@ -100,6 +113,15 @@ int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
     return 0;
 }
 
+int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err) {
+    return create(out, cfg, obs_dim, n_actions, false, err);
+}
+
+int policy_create_gaussian(Policy **out, const PolicyConfig *cfg, int obs_dim, int action_dim,
+                           Err *err) {
+    return create(out, cfg, obs_dim, action_dim, true, err);
+}
+
 void policy_destroy(Policy *p) {
     if (!p) return;
     if (p->self) p->cls->free_self(p);
@@ -109,7 +131,7 @@ void policy_destroy(Policy *p) {
 }
 
 void policy_init(Policy *p, Rng *rng) {
-    memset(p->params, 0, p->n_params * sizeof *p->params);
+    memset(p->params, 0, p->n_params * sizeof *p->params); /* log_std starts at 0 */
     p->cls->init(p, rng);
 }
 

@@ -13,7 +13,14 @@
  *
  * Inputs per step: obs [O], the episode-start flag (1 on an episode's first step: the
  * recurrent state is wiped before the step), and the previous action: the action taken at t-1
- * in the same episode (0 .. A-1), ignored (seen as none) where the episode starts. */
+ * in the same episode (0 .. A-1), ignored (seen as none) where the episode starts.
+ *
+ * Heads: a policy for discrete actions outputs A logits of a categorical distribution
+ * (categorical.h); a Gaussian policy for a continuous action of A dimensions outputs A means
+ * ("logits" below) and owns a state-independent log standard deviation, the tensor "log_std"
+ * [A] after every tensor of its kind, initialized to 0 (gaussian.h; CleanRL's
+ * ppo_continuous_action.py, actor_logstd). The head is the same for every kind: policy.c adds
+ * the tensor, so a kind needs no code of its own for it. */
 #ifndef PPO_POLICY_H
 #define PPO_POLICY_H
 
@@ -82,7 +89,9 @@ typedef struct Policy {
     void *self;          /* the implementation's own description (sizes, offsets) */
     PolicyConfig cfg;    /* as created */
     int obs_dim;         /* O */
-    int n_actions;       /* A */
+    int n_actions;       /* A: discrete actions, or dimensions of a continuous action */
+    bool gaussian;       /* a Gaussian head over a continuous action (policy_create_gaussian) */
+    size_t log_std_offset; /* gaussian: the offset of tensor "log_std" [A] in params */
     size_t state_size;   /* S: reals of recurrent state per env */
     size_t n_params;     /* P */
     real *params;        /* [P], owned by the policy */
@@ -98,6 +107,18 @@ void policy_config_defaults(PolicyConfig *cfg);
  * or inconsistent with another (the message names the key, e.g. "policy.n_heads"), more than
  * POLICY_MAX_PARAMS parameters. */
 int policy_create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_actions, Err *err);
+
+/* As policy_create, for a continuous action of action_dim dimensions: the kind's network
+ * outputs action_dim means, and the tensor "log_std" [action_dim] is added after the kind's
+ * tensors. Errors: those of policy_create, and policy.prev_action (the previous action is fed as
+ * a one-hot of a discrete action, which a continuous action is not). */
+int policy_create_gaussian(Policy **out, const PolicyConfig *cfg, int obs_dim, int action_dim,
+                           Err *err);
+
+/* A Gaussian policy's log standard deviations [A] within params; NULL for a categorical one. */
+static inline const real *policy_log_std(const Policy *p) {
+    return p->gaussian ? p->params + p->log_std_offset : NULL;
+}
 
 /* Frees a policy (NULL is allowed). */
 void policy_destroy(Policy *p);

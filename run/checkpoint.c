@@ -1,6 +1,7 @@
 /* checkpoint.c: writing and reading checkpoint files (format in checkpoint.h). */
 #include "run/checkpoint.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,7 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
     Buf b = {0};
     const size_t N = (size_t)ck->num_envs;
     put(&b, MAGIC, 8);
-    put_u32(&b, CKPT_VERSION);
+    put_u32(&b, ck->has_norm ? 3 : 2); /* files without normalization stay version 2 */
     put_u32(&b, 0);
     put_header(&b, ck);
     size_t s = begin_section(&b, "CONF");
@@ -138,6 +139,25 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
     put_u32(&b, (uint32_t)strlen(map_text));
     put(&b, map_text, strlen(map_text));
     end_section(&b, s);
+    if (ck->has_norm) {
+        const size_t O = (size_t)ck->obs_dim;
+        s = begin_section(&b, "NORM");
+        put_u8(&b, ck->norm_obs_on);
+        put_u8(&b, ck->norm_reward_on);
+        put_u16(&b, 0);
+        put_f64(&b, ck->norm_clip_obs);
+        put_f64(&b, ck->norm_clip_reward);
+        put_u32(&b, (uint32_t)O);
+        put(&b, ck->norm_obs_mean, O * sizeof(double));
+        put(&b, ck->norm_obs_var, O * sizeof(double));
+        put_f64(&b, ck->norm_obs_count);
+        put_f64(&b, ck->norm_ret_mean);
+        put_f64(&b, ck->norm_ret_var);
+        put_f64(&b, ck->norm_ret_count);
+        put_u32(&b, (uint32_t)N);
+        put(&b, ck->norm_returns, N * sizeof(double));
+        end_section(&b, s);
+    }
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
     if (!b.failed) crc = (uint32_t)crc32_z(crc, b.data, b.len);
     put_u32(&b, crc);
@@ -206,6 +226,9 @@ void checkpoint_free(Checkpoint *ck) {
     free(ck->ep_length);
     free(ck->map_name);
     free(ck->map_text);
+    free(ck->norm_obs_mean);
+    free(ck->norm_obs_var);
+    free(ck->norm_returns);
     memset(ck, 0, sizeof *ck);
 }
 
@@ -343,6 +366,37 @@ static int parse_map(Checkpoint *ck, Cursor *c) {
     return ok ? 0 : -1;
 }
 
+static bool positive_finite(double x) { return isfinite(x) && x > 0; }
+
+static int parse_norm(Checkpoint *ck, Cursor *c) {
+    uint8_t obs_on, reward_on;
+    uint16_t zero;
+    uint32_t o, n;
+    if (!take(c, &obs_on, 1) || !take(c, &reward_on, 1) || !take(c, &zero, 2) || obs_on > 1 || reward_on > 1 ||
+        zero != 0 || !take(c, &ck->norm_clip_obs, 8) || !take(c, &ck->norm_clip_reward, 8) || !take(c, &o, 4) ||
+        o != (uint32_t)ck->obs_dim)
+        return -1;
+    bool ok = true;
+    ck->norm_obs_mean = take_array(c, o, sizeof(double), &ok);
+    ck->norm_obs_var = take_array(c, o, sizeof(double), &ok);
+    if (!ok || !take(c, &ck->norm_obs_count, 8) || !take(c, &ck->norm_ret_mean, 8) ||
+        !take(c, &ck->norm_ret_var, 8) || !take(c, &ck->norm_ret_count, 8) || !take(c, &n, 4) ||
+        n != (uint32_t)ck->num_envs)
+        return -1;
+    ck->norm_returns = take_array(c, n, sizeof(double), &ok);
+    if (!ok || c->p != c->end) return -1;
+    ck->has_norm = true;
+    ck->norm_obs_on = obs_on;
+    ck->norm_reward_on = reward_on;
+    bool fine = positive_finite(ck->norm_clip_obs) && positive_finite(ck->norm_clip_reward) &&
+                positive_finite(ck->norm_obs_count) && positive_finite(ck->norm_ret_count) &&
+                isfinite(ck->norm_ret_mean) && isfinite(ck->norm_ret_var) && ck->norm_ret_var >= 0;
+    for (uint32_t j = 0; j < o; j++)
+        fine = fine && isfinite(ck->norm_obs_mean[j]) && isfinite(ck->norm_obs_var[j]) && ck->norm_obs_var[j] >= 0;
+    for (uint32_t i = 0; i < n; i++) fine = fine && isfinite(ck->norm_returns[i]);
+    return fine ? 0 : -1;
+}
+
 int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char *name, Err *err) {
     memset(ck, 0, sizeof *ck);
     ck->owns = true;
@@ -366,8 +420,8 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
     if (version < 1) return BAD("%s: checkpoint format version 0 is not valid; " HINT, name);
     ck->version = version;
     Cursor c = {data + 16, data + len - 4};
-    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS", "MAPF"};
-    const int n_sections = version >= 2 ? 8 : 7;
+    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS", "MAPF", "NORM"};
+    const int n_sections = version >= 3 ? 9 : version >= 2 ? 8 : 7;
     for (int k = 0; k < n_sections; k++) {
         char tag[4];
         uint32_t zero;
@@ -396,6 +450,7 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
         case 5: rc = parse_roll(ck, &sc); break;
         case 6: rc = parse_epis(ck, &sc); break;
         case 7: rc = parse_map(ck, &sc); break;
+        case 8: rc = parse_norm(ck, &sc); break;
         }
         if (rc) return BAD("%s: section %s is malformed; " HINT, name, order[k]);
     }

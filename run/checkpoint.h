@@ -5,7 +5,9 @@
  * A run over MPI ranks (dist.h) saves one file for all of them (checkpoint_dist.h): num_envs is
  * then ranks x run.num_envs of its config, env r * run.num_envs + i being env i of rank r.
  *
- * Format (version 2; version 1 is version 2 without the MAPF section), all integers and floats little-endian:
+ * Format (version 3 with a NORM section, written only by a run that normalizes observations or
+ * rewards, version 2 otherwise; version 1 is version 2 without the MAPF section), all integers
+ * and floats little-endian:
  *   "PPO-CKPT"                      8-byte magic
  *   u32 format version, u32 0
  *   sections, each: 4-byte ASCII tag, u32 0, u64 payload length, payload
@@ -20,6 +22,9 @@
  *     EPIS  u32 n; returns f32 [n]; lengths i32 [n] (recent finished episodes, oldest first)
  *     MAPF  (version 2) the gridworld map the run trained on: u16 n, its name (the env.map path)
  *           [n]; u32 m, the map file's text [m]; both empty for envs without a map file
+ *     NORM  (version 3) the normalizations (algo/normalize.h): u8 obs_on, u8 reward_on, u16 0;
+ *           f64 clip_obs, clip_reward; u32 O; f64 obs mean [O], var [O], count; f64 return
+ *           mean, var, count; u32 N; f64 each env's discounted return [N]
  *   u32 CRC-32 (zlib's crc32) of every byte before it.
  * A loader refuses a wrong magic, a newer version, a bad CRC, a short file, or any section that
  * does not add up, with one message naming the file and what is wrong. */
@@ -36,7 +41,7 @@
 #include "policies/policy.h"
 #include "run/episodes.h"
 
-#define CKPT_VERSION 2
+#define CKPT_VERSION 3
 #define CKPT_MAX_DIMS POLICY_MAX_DIMS
 /* The tensor-name prefixes of the buffers laid out as a policy's parameters (TENS). */
 #define CKPT_PARAMS "params" /* the parameters */
@@ -88,6 +93,14 @@ typedef struct Checkpoint {
     /* MAPF */
     char *map_name; /* the env.map path at save time, NUL-terminated; NULL when no map */
     char *map_text; /* the map file's text, NUL-terminated; NULL when no map */
+    /* NORM (version 3; has_norm false: no such section) */
+    bool has_norm;
+    bool norm_obs_on, norm_reward_on;
+    double norm_clip_obs, norm_clip_reward;
+    double *norm_obs_mean, *norm_obs_var; /* [obs_dim] */
+    double norm_obs_count;
+    double norm_ret_mean, norm_ret_var, norm_ret_count;
+    double *norm_returns; /* [num_envs] */
     bool owns; /* true when the arrays were allocated by checkpoint_read */
 } Checkpoint;
 

@@ -12,7 +12,7 @@ typedef struct Field {
     size_t bytes_per_env;
 } Field;
 
-enum { N_FIELDS = 8 };
+enum { N_FIELDS = 9 };
 
 static void fields(Checkpoint *ck, Field f[N_FIELDS]) {
     f[0] = (Field){(void **)&ck->sample_rngs, sizeof(Rng)};
@@ -23,6 +23,7 @@ static void fields(Checkpoint *ck, Field f[N_FIELDS]) {
     f[5] = (Field){(void **)&ck->prev_action, sizeof(int32_t)};
     f[6] = (Field){(void **)&ck->ep_return, sizeof(float)};
     f[7] = (Field){(void **)&ck->ep_length, sizeof(int32_t)};
+    f[8] = (Field){(void **)&ck->norm_returns, ck->has_norm ? sizeof(double) : 0};
 }
 
 void checkpoint_gather_free(Checkpoint *all) {
@@ -64,7 +65,7 @@ int checkpoint_gather(Dist *d, const Checkpoint *local, Checkpoint *all, Err *er
     }
     size_t at = 0;
     for (int k = 0; k < N_FIELDS; k++) {
-        memcpy(mine + at, *fs[k].data, N * fs[k].bytes_per_env);
+        if (fs[k].bytes_per_env) memcpy(mine + at, *fs[k].data, N * fs[k].bytes_per_env);
         at += N * fs[k].bytes_per_env;
     }
     if (dist_gather(d, mine, blob, every, err)) goto fail;
@@ -74,7 +75,7 @@ int checkpoint_gather(Dist *d, const Checkpoint *local, Checkpoint *all, Err *er
         at = 0;
         for (int k = 0; k < N_FIELDS; k++) {
             size_t part = N * fa[k].bytes_per_env;
-            for (int r = 0; r < R; r++)
+            for (int r = 0; r < R && part; r++)
                 memcpy((uint8_t *)*fa[k].data + (size_t)r * part, every + (size_t)r * blob + at, part);
             at += part;
         }

@@ -43,7 +43,7 @@ static const char *const INTEGRATORS[] = {"euler", "semi-implicit", NULL};
 #define ENUM(sec, k, ch, doc) {#sec, #k, F_ENUM, OFF(sec, k), 0, 0, 0, ch, doc}
 
 static const Field FIELDS[] = {
-    STR(env, name, "environment: cartpole, cartpole-stateless, gridworld/LEVEL, popgym/GAME-DIFFICULTY (ppo env list)"),
+    STR(env, name, "environment: cartpole, cartpole-stateless, acrobot, mountaincar, mountaincar-continuous, pendulum, gridworld/LEVEL, popgym/GAME-DIFFICULTY, tmaze, tmaze-long (ppo env list)"),
     INT(env, max_steps, 0, 1e9, "truncate episodes after this many steps; 0 = the env's own limit (popgym envs: only 0, POPGym's lengths)"),
     ENUM(env, integrator, INTEGRATORS, "cartpole: Gymnasium's kinematics integrator"),
     STR(env, map, "gridworld/map: path of an ASCII map file"),
@@ -79,6 +79,10 @@ static const Field FIELDS[] = {
     DBL(ppo, max_grad_norm, 0, 1e9, "global gradient-norm clip; 0 = no clip"),
     DBL(ppo, target_kl, 0, 1e9, "stop the update's epochs once approx_kl exceeds it; 0 = never"),
     DBL(ppo, adam_eps, 1e-12, 1, "Adam epsilon"),
+    BOOL(ppo, norm_obs, "normalize observations by their running mean and variance over all envs (Gymnasium's NormalizeObservation)"),
+    BOOL(ppo, norm_reward, "scale rewards by the running std of the discounted return (Gymnasium's NormalizeReward)"),
+    DBL(ppo, clip_obs, 1e-3, 1e9, "normalized observations are clipped to [-clip_obs, clip_obs]"),
+    DBL(ppo, clip_reward, 1e-3, 1e9, "scaled rewards are clipped to [-clip_reward, clip_reward]"),
 
     LONG(run, seed, 0, 9.2e18, "seed of every random number generator of the run"),
     LONG(run, total_timesteps, 1, 9.2e18, "env steps to train for, all envs together"),
@@ -128,6 +132,10 @@ void config_defaults(TrainConfig *cfg) {
         .max_grad_norm = 0.5,
         .target_kl = 0.0,
         .adam_eps = 1e-5,
+        .norm_obs = false,
+        .norm_reward = false,
+        .clip_obs = 10.0,
+        .clip_reward = 10.0,
     };
     cfg->run.seed = 1;
     cfg->run.total_timesteps = 500000;
@@ -527,7 +535,9 @@ int policy_for_config(Policy **out, const TrainConfig *cfg, Err *err) {
     *out = NULL;
     Env *env;
     if (env_create(&env, &cfg->env, err)) return -1;
-    int rc = policy_create(out, &cfg->policy, env->obs_dim, env->n_actions, err);
+    int rc = env->action_dim > 0
+                 ? policy_create_gaussian(out, &cfg->policy, env->obs_dim, env->action_dim, err)
+                 : policy_create(out, &cfg->policy, env->obs_dim, env->n_actions, err);
     env_destroy(env);
     return rc;
 }

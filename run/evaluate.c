@@ -7,6 +7,7 @@
 #include "algo/rollout.h"
 #include "core/file.h"
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 
 int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *env_name,
                            const char *map_path, const char *map_text, TrainConfig *cfg,
@@ -50,6 +51,19 @@ int policy_from_checkpoint(const Checkpoint *ck, const char *path, const char *e
     return 0;
 }
 
+const RunningStats *checkpoint_obs_norm(const Checkpoint *ck, RunningStats *view, double *clip_obs) {
+    if (!ck->has_norm || !ck->norm_obs_on) return NULL;
+    *view = (RunningStats){ck->obs_dim, ck->norm_obs_mean, ck->norm_obs_var, ck->norm_obs_count};
+    *clip_obs = ck->norm_clip_obs;
+    return view;
+}
+
+/* Env j's observation obs [O] as the policy sees it: normalized in place with the frozen
+ * statistics when there are any. */
+static void observe(const EvalOptions *o, float *obs) {
+    if (o->obs_norm) running_stats_normalize(o->obs_norm, o->clip_obs, obs, obs);
+}
+
 int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *opts,
              EvalEpisode *episodes, Err *err) {
     const int E = opts->episodes, B = opts->num_envs < E ? opts->num_envs : E;
@@ -78,13 +92,15 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
             rc = -1;
             goto done;
         }
-        if (envs[j]->obs_dim != O || envs[j]->n_actions != A) {
+        if (envs[j]->obs_dim != O || env_action_outputs(envs[j]) != A ||
+            (envs[j]->action_dim > 0) != policy->gaussian) {
             rc = err_set(err, "env %s does not fit the policy (obs %d, %d actions)", env_cfg->name, O, A);
             goto done;
         }
         env_seed(envs[j], opts->seed, (uint64_t)j);
         rng_seed(&rngs[j], opts->seed, ROLLOUT_SAMPLER_STREAM + (uint64_t)j);
         env_reset(envs[j], obs + (size_t)j * O);
+        observe(opts, obs + (size_t)j * O);
         start[j] = 1;
         next_episode[j] = j;
         active++;
@@ -94,11 +110,23 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
         for (int j = 0; j < B; j++) {
             if (next_episode[j] >= E) continue; /* this env has played its share */
             real lp;
-            int a = opts->deterministic ? categorical_argmax(A, logits + (size_t)j * A)
-                                        : categorical_sample(A, logits + (size_t)j * A, &rngs[j], &lp);
             float r;
             bool term, trunc;
-            env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);
+            int a = 0;
+            if (policy->gaussian) { /* the mean, or a sample; clipped to the box when applied */
+                float box[ENV_MAX_ACTION_DIM];
+                if (opts->deterministic)
+                    memcpy(box, logits + (size_t)j * A, sizeof(float) * A);
+                else
+                    gaussian_sample(A, logits + (size_t)j * A, policy_log_std(policy), &rngs[j], box, &lp);
+                env_clip_action(envs[j], box, box);
+                env_step_box(envs[j], box, obs + (size_t)j * O, &r, &term, &trunc);
+            } else {
+                a = opts->deterministic ? categorical_argmax(A, logits + (size_t)j * A)
+                                        : categorical_sample(A, logits + (size_t)j * A, &rngs[j], &lp);
+                env_step(envs[j], a, obs + (size_t)j * O, &r, &term, &trunc);
+            }
+            observe(opts, obs + (size_t)j * O);
             ret[j] += r;
             len[j]++;
             prev[j] = a;
@@ -112,6 +140,7 @@ int evaluate(const Policy *policy, const EnvConfig *env_cfg, const EvalOptions *
                     active--;
                 } else {
                     env_reset(envs[j], obs + (size_t)j * O);
+                    observe(opts, obs + (size_t)j * O);
                     start[j] = 1;
                 }
             }

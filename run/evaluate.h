@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "algo/normalize.h"
 #include "policies/policy.h"
 #include "run/checkpoint.h"
 #include "run/config.h"
@@ -30,7 +31,15 @@ typedef struct EvalOptions {
     uint64_t seed;      /* env j is seeded (seed, j); its action sampler (seed, 2^40 + j) */
     bool deterministic; /* argmax action instead of sampling */
     int num_envs;       /* episodes run side by side (each env runs a fixed share) */
+    const RunningStats *obs_norm; /* frozen observation statistics the policy was trained with
+                                     (algo/normalize.h); NULL: raw observations */
+    double clip_obs;    /* with obs_norm: the clip of the normalized observations */
 } EvalOptions;
+
+/* The observation statistics ck was trained with, as a view into ck filled into *view (valid
+ * while ck is), with their clip into *clip_obs; NULL when the run did not normalize
+ * observations. For EvalOptions.obs_norm and `ppo watch`. */
+const RunningStats *checkpoint_obs_norm(const Checkpoint *ck, RunningStats *view, double *clip_obs);
 
 typedef struct EvalEpisode {
     float ret;

@@ -764,6 +764,11 @@ int export_checkpoint(const char *path, const ExportOptions *o, ExportResult *re
         rc = -1;
         goto done;
     }
+    if (p->gaussian || ck.has_norm) {
+        rc = err_input(err, "%s: ppo export writes policies of discrete actions on raw observations; this one %s",
+                       path, p->gaussian ? "has continuous actions (a Gaussian head)" : "normalizes its observations");
+        goto done;
+    }
     for (int i = 0; i < N_EXPORT_EMITTERS; i++)
         if (strcmp(EXPORT_EMITTERS[i]->kind, p->cfg.kind) == 0) em = EXPORT_EMITTERS[i];
     if (!em) {

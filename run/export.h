@@ -63,7 +63,8 @@ typedef struct ExportResult {
 
 /* Exports the policy of the checkpoint at path (see above). Errors, before anything is written
  * (ERR_INPUT): NAME is not a C identifier (export_name_check); the checkpoint is missing,
- * damaged or does not make its policy; no emitter for its policy kind; a parameter that is not
+ * damaged or does not make its policy; a Gaussian policy or one trained on normalized
+ * observations (not exported yet); no emitter for its policy kind; a parameter that is not
  * finite; the folder cannot be made or written; a file NAME.h, NAME.c or NAME_selftest.c is
  * already there (nothing is overwritten). Then ERR_FAILED: env creation, memory, a failed write
  * (files written before it stay). */

@@ -60,7 +60,24 @@ int snapshot_take(Checkpoint *ck, const EnvConfig *env, const char *config_yaml,
     }
     int row = rollout_current_row(r);
     ck->state = b->state;
-    ck->obs = b->obs + (size_t)row * N * b->O;
+    /* with observation normalization, the env's own observations: a resume normalizes them with
+     * the statistics of then, as the next rollout would */
+    ck->obs = (b->raw_obs ? b->raw_obs : b->obs) + (size_t)row * N * b->O;
+    const Normalizer *nz = r->norm;
+    if (nz) {
+        ck->has_norm = true;
+        ck->norm_obs_on = nz->obs_on;
+        ck->norm_reward_on = nz->reward_on;
+        ck->norm_clip_obs = nz->clip_obs;
+        ck->norm_clip_reward = nz->clip_reward;
+        ck->norm_obs_mean = nz->obs.mean;
+        ck->norm_obs_var = nz->obs.var;
+        ck->norm_obs_count = nz->obs.count;
+        ck->norm_ret_mean = nz->ret.mean[0];
+        ck->norm_ret_var = nz->ret.var[0];
+        ck->norm_ret_count = nz->ret.count;
+        ck->norm_returns = nz->returns;
+    }
     ck->episode_start = b->episode_start + (size_t)row * N;
     ck->prev_action = b->prev_action + (size_t)row * N;
     ck->recent = c->recent;
@@ -134,9 +151,29 @@ static int restore_envs(const Checkpoint *ck, const char *path, size_t first, Ro
     memcpy(r->sample_rng, ck->sample_rngs + first, sizeof(Rng) * (size_t)b->N);
     memcpy(b->state, ck->state + first * b->S, sizeof(float) * b->S * (size_t)b->N);
     memcpy(b->obs, ck->obs + first * (size_t)b->O, sizeof(float) * (size_t)b->O * b->N);
+    if (b->raw_obs) memcpy(b->raw_obs, b->obs, sizeof(float) * (size_t)b->O * b->N);
     memcpy(b->episode_start, ck->episode_start + first, (size_t)b->N);
     memcpy(b->prev_action, ck->prev_action + first, sizeof(int32_t) * (size_t)b->N);
     rollout_mark_fresh(r);
+    return 0;
+}
+
+/* The normalizations' statistics, and the discounted returns of envs first .. first + N - 1. */
+static int restore_norm(const Checkpoint *ck, const char *path, size_t first, Rollout *r, Err *err) {
+    Normalizer *nz = r->norm;
+    if (!nz && !ck->has_norm) return 0;
+    if (!nz || !ck->has_norm || nz->obs_on != ck->norm_obs_on || nz->reward_on != ck->norm_reward_on)
+        return err_input(err, "%s: the checkpoint's normalization (observations %s, rewards %s) is not this "
+                         "config's (ppo.norm_obs %s, ppo.norm_reward %s)", path,
+                         ck->has_norm && ck->norm_obs_on ? "on" : "off", ck->has_norm && ck->norm_reward_on ? "on" : "off",
+                         nz && nz->obs_on ? "true" : "false", nz && nz->reward_on ? "true" : "false");
+    memcpy(nz->obs.mean, ck->norm_obs_mean, sizeof(double) * (size_t)nz->obs.dim);
+    memcpy(nz->obs.var, ck->norm_obs_var, sizeof(double) * (size_t)nz->obs.dim);
+    nz->obs.count = ck->norm_obs_count;
+    nz->ret.mean[0] = ck->norm_ret_mean;
+    nz->ret.var[0] = ck->norm_ret_var;
+    nz->ret.count = ck->norm_ret_count;
+    memcpy(nz->returns, ck->norm_returns + first, sizeof(double) * (size_t)nz->n_envs);
     return 0;
 }
 
@@ -149,6 +186,7 @@ int snapshot_restore(const Checkpoint *ck, const char *path, int rank, int ranks
     l->adam->step = ck->adam_step;
     l->rng = ck->learner_rng;
     if (restore_envs(ck, path, (size_t)rank * r->buf.N, r, err)) return -1;
+    if (restore_norm(ck, path, (size_t)rank * r->buf.N, r, err)) return -1;
     c->global_step = ck->global_step;
     c->update = ck->update;
     c->episodes = ck->episodes;

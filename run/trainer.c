@@ -239,6 +239,8 @@ static int build(Trainer *tr, Err *err) {
         policy_init(tr->policy, &init_rng);
         rc = rollout_create(&tr->rollout, &tr->cfg.env, tr->policy, run->num_envs, run->num_steps,
                             tr->pool, (uint64_t)run->seed, (uint64_t)tr->rank * run->num_envs, err) ||
+             rollout_set_normalizer(tr->rollout, tr->cfg.ppo.norm_obs, tr->cfg.ppo.norm_reward,
+                                    tr->cfg.ppo.clip_obs, tr->cfg.ppo.clip_reward, tr->cfg.ppo.gamma, err) ||
              learner_create(&tr->learner, tr->policy, run->num_steps, run->num_envs,
                             tr->cfg.ppo.num_minibatches, tr->cfg.ppo.adam_eps, (uint64_t)run->seed,
                             (1ull << 41) + 1, tr->pool, err);
@@ -365,8 +367,10 @@ static int evaluate_now(Trainer *tr, Err *err) {
     int rc = 0;
     if (tr->root) {
         EvalEpisode *eps = malloc(sizeof *eps * (size_t)E);
+        const Normalizer *nz = tr->rollout->norm;
         EvalOptions o = {E, (uint64_t)run->seed + EVAL_SEED_OFFSET, run->eval_deterministic,
-                         E < run->num_envs ? E : run->num_envs};
+                         E < run->num_envs ? E : run->num_envs, nz && nz->obs_on ? &nz->obs : NULL,
+                         nz ? nz->clip_obs : 0};
         rc = eps ? evaluate(tr->policy, &tr->cfg.env, &o, eps, err) : err_set(err, "out of memory");
         for (int i = 0; !rc && i < E; i++) fig[0] += eps[i].ret / E, fig[2] += (double)eps[i].length / E;
         for (int i = 0; !rc && i < E; i++) fig[1] += (eps[i].ret - fig[0]) * (eps[i].ret - fig[0]) / E;
@@ -414,6 +418,8 @@ static int record_episodes(Trainer *tr, Err *err) {
 static int one_update(Trainer *tr, UpdateStats *st, Err *err) {
     const PPOConfig *ppo = &tr->cfg.ppo;
     rollout_collect(tr->rollout);
+    if (rollout_normalize(tr->rollout, tr->dist))
+        return err_set(err, "%s", dist_error(tr->dist) ? dist_error(tr->dist) : "a collective failed");
     if (record_episodes(tr, err)) return -1;
     tr->c.update++;
     tr->c.global_step += tr->batch;

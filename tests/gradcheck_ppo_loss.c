@@ -1,6 +1,7 @@
 /* gradcheck_ppo_loss.c (built with real = double): the hand-written gradient of the PPO loss
  * (policy, value and entropy terms, with and without value clipping) matches central
- * differences, and advantage normalization uses the unbiased std. */
+ * differences, for the categorical head and the Gaussian one (means and log_std), alone and through
+ * the whole policy of each kind; and advantage normalization uses the unbiased std. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "algo/loss.h"
 #include "core/rng.h"
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 #include "policies/policy.h"
 #include "tests/testutil.h"
 
@@ -177,6 +179,104 @@ START_TEST(advantages_are_normalized_with_the_unbiased_std) {
 }
 END_TEST
 
+/* The Gaussian head's loss (gaussian.h): D = 2 dimensions, old log-probs near the new ones. */
+enum { DG = 2 };
+typedef struct GBatch {
+    double means[N * DG], log_std[DG], values[N], actions[N * DG], old_logprobs[N], old_values[N], adv[N], ret[N];
+} GBatch;
+
+static void make_gbatch(GBatch *b, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed, 7);
+    for (int j = 0; j < DG; j++) b->log_std[j] = 0.5 * rng_normal(&r);
+    for (int i = 0; i < N * DG; i++) {
+        b->means[i] = rng_normal(&r);
+        b->actions[i] = b->means[i] + exp(b->log_std[i % DG]) * rng_normal(&r);
+    }
+    for (int i = 0; i < N; i++) {
+        b->old_logprobs[i] = gaussian_logprob(DG, b->means + i * DG, b->log_std, b->actions + i * DG) +
+                             0.4 * rng_normal(&r);
+        b->values[i] = rng_normal(&r);
+        b->old_values[i] = b->values[i] + 0.3 * rng_normal(&r);
+        b->adv[i] = rng_normal(&r);
+        b->ret[i] = rng_normal(&r);
+    }
+}
+
+static double gloss_of(GBatch *b, const PPOLossCoefs *c, double *dm, double *dls, double *dv) {
+    return ppo_loss_gaussian(N, DG, b->means, b->log_std, b->values, b->actions, b->old_logprobs, b->old_values,
+                             b->adv, b->ret, c, dm, dls, dv, NULL);
+}
+
+/* As check(), over means, log_std and values. */
+static double gcheck(const PPOLossCoefs *c, uint64_t seed) {
+    GBatch b;
+    make_gbatch(&b, seed);
+    double dm[N * DG], dls[DG], dv[N], sm[N * DG], sls[DG], sv[N];
+    gloss_of(&b, c, dm, dls, dv);
+    const double h = 1e-6;
+    double diff2[3] = {0}, num2[3] = {0}, ana2[3] = {0};
+    for (int i = 0; i < N * DG + DG + N; i++) {
+        int k = i < N * DG ? 0 : i < N * DG + DG ? 1 : 2;
+        double *x = k == 0 ? &b.means[i] : k == 1 ? &b.log_std[i - N * DG] : &b.values[i - N * DG - DG];
+        double ana = k == 0 ? dm[i] : k == 1 ? dls[i - N * DG] : dv[i - N * DG - DG];
+        double keep = *x;
+        *x = keep + h;
+        double up = gloss_of(&b, c, sm, sls, sv);
+        *x = keep - h;
+        double down = gloss_of(&b, c, sm, sls, sv);
+        *x = keep;
+        double num = (up - down) / (2 * h);
+        diff2[k] += (num - ana) * (num - ana);
+        num2[k] += num * num;
+        ana2[k] += ana * ana;
+    }
+    double worst = 0;
+    for (int k = 0; k < 3; k++) {
+        double rel = sqrt(diff2[k]) / fmax(sqrt(fmax(num2[k], ana2[k])), 1e-300);
+        if (rel > worst) worst = rel;
+    }
+    return worst;
+}
+
+START_TEST(the_gaussian_loss_gradient_matches_central_differences) {
+    const PPOLossCoefs with_clip = {0.2, true, 0.01, 0.5, 0.0};
+    const PPOLossCoefs no_clip = {0.2, false, 0.05, 1.0, 0.0};
+    const PPOLossCoefs huber = {0.2, true, 0.01, 0.5, 0.3};
+    double worst = 0;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        double e1 = gcheck(&with_clip, seed), e2 = gcheck(&no_clip, seed), e3 = gcheck(&huber, seed);
+        ck_assert_msg(e1 <= 1e-6, "clip_vloss: max relative error %.3g (seed %llu)", e1, (unsigned long long)seed);
+        ck_assert_msg(e2 <= 1e-6, "no clip_vloss: max relative error %.3g (seed %llu)", e2, (unsigned long long)seed);
+        ck_assert_msg(e3 <= 1e-6, "vf_huber 0.3: max relative error %.3g (seed %llu)", e3, (unsigned long long)seed);
+        worst = fmax(worst, fmax(e1, fmax(e2, e3)));
+    }
+    printf("gradcheck gaussian ppo loss (means, log_std, values): max rel err %.2e\n", worst);
+}
+END_TEST
+
+START_TEST(the_gaussian_logprob_and_entropy_are_normals) {
+    /* N(0.5, 0.2^2) at 0.9: -(2^2)/2 - log 0.2 - log sqrt(2 pi); entropy 0.5 + log sqrt(2 pi) + log 0.2 */
+    double m[2] = {0.5, -1.0}, ls[2] = {log(0.2), 0.0}, a[2] = {0.9, -1.0};
+    double want = (-2.0 - log(0.2) - GAUSSIAN_LOG_SQRT_2PI) + (0.0 - 0.0 - GAUSSIAN_LOG_SQRT_2PI);
+    ck_assert_double_eq_tol(gaussian_logprob(2, m, ls, a), want, 1e-12);
+    ck_assert_double_eq_tol(gaussian_entropy(2, ls), 1.0 + 2 * GAUSSIAN_LOG_SQRT_2PI + log(0.2), 1e-12);
+    /* samples: mean and std of 20000 draws within 3 standard errors */
+    Rng r;
+    rng_seed(&r, 4, 4);
+    double s1 = 0, s2 = 0, x[2], lp;
+    for (int i = 0; i < 20000; i++) {
+        gaussian_sample(2, m, ls, &r, x, &lp);
+        ck_assert_double_eq_tol(lp, gaussian_logprob(2, m, ls, x), 1e-12);
+        s1 += x[0];
+        s2 += x[0] * x[0];
+    }
+    double mean = s1 / 20000, sd = sqrt(s2 / 20000 - mean * mean);
+    ck_assert_double_eq_tol(mean, 0.5, 3 * 0.2 / sqrt(20000));
+    ck_assert_double_eq_tol(sd, 0.2, 0.01);
+}
+END_TEST
+
 
 /* The whole PPO loss through the GLA policy: L(theta) = ppo_loss(policy_forward_sequence(theta)),
  * on a [T, B] sequence with episode starts inside it and a non-zero initial state. Old
@@ -293,6 +393,120 @@ START_TEST(the_whole_ppo_loss_backpropagates_through_each_recurrent_policy) {
 }
 END_TEST
 
+/* The whole PPO loss through a Gaussian policy of kind `kind` (gla, mlp): as above, with
+ * continuous actions of 2 dimensions and log_std's gradient added into the parameter gradient
+ * as the learner adds it (algo/learner.c part_gradient); every tensor, log_std included, is
+ * checked. */
+typedef struct GE2E {
+    Policy *p;
+    PolicyWork *w;
+    int T, B;
+    double *state0, *obs, *means, *values, *old_logprobs, *old_values, *adv, *ret, *actions, *dm, *dv, dls[2];
+    uint8_t *start;
+    int32_t *prev;
+} GE2E;
+
+static double ge2e_loss(GE2E *e) {
+    policy_forward_sequence(e->p, e->w, e->T, e->B, e->state0, e->obs, e->start, e->prev, e->means, e->values, NULL);
+    const PPOLossCoefs c = {0.2, true, 0.01, 0.5, 0.0};
+    return ppo_loss_gaussian(e->T * e->B, e->p->n_actions, e->means, policy_log_std(e->p), e->values, e->actions,
+                             e->old_logprobs, e->old_values, e->adv, e->ret, &c, e->dm, e->dls, e->dv, NULL);
+}
+
+static double gaussian_e2e(const char *kind) {
+    GE2E e = {0};
+    e.T = 8;
+    e.B = 3;
+    const int T = e.T, B = e.B, O = 4, D = 2, n = T * B;
+    PolicyConfig cfg;
+    policy_config_defaults(&cfg);
+    snprintf(cfg.kind, sizeof cfg.kind, "%s", kind);
+    cfg.hidden = 8;
+    Err err;
+    ck_assert_msg(policy_create_gaussian(&e.p, &cfg, O, D, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(policy_tensor(e.p, "log_std"));
+    e.w = policy_work_create(e.p, T, B);
+    Rng r;
+    rng_seed(&r, 12, 0);
+    policy_init(e.p, &r);
+    for (size_t i = 0; i < e.p->n_params; i++) e.p->params[i] += 0.3 * rng_normal(&r);
+    size_t S = e.p->state_size;
+    e.state0 = malloc(sizeof(double) * (S * B + 1));
+    e.obs = malloc(sizeof(double) * n * O);
+    e.means = malloc(sizeof(double) * n * D);
+    e.dm = malloc(sizeof(double) * n * D);
+    e.actions = malloc(sizeof(double) * n * D);
+    e.values = malloc(sizeof(double) * n);
+    e.dv = malloc(sizeof(double) * n);
+    e.old_logprobs = malloc(sizeof(double) * n);
+    e.old_values = malloc(sizeof(double) * n);
+    e.adv = malloc(sizeof(double) * n);
+    e.ret = malloc(sizeof(double) * n);
+    e.start = calloc((size_t)n, 1);
+    e.prev = calloc((size_t)n, sizeof(int32_t));
+    for (size_t i = 0; i < S * B; i++) e.state0[i] = 0.5 * rng_normal(&r);
+    for (int i = 0; i < n * O; i++) e.obs[i] = rng_normal(&r);
+    for (int i = 0; i < n; i++) {
+        e.adv[i] = rng_normal(&r);
+        e.ret[i] = rng_normal(&r);
+    }
+    e.start[0] = 1;
+    e.start[4 * B + 1] = 1;
+    policy_forward_sequence(e.p, e.w, T, B, e.state0, e.obs, e.start, e.prev, e.means, e.values, NULL);
+    const double off[3] = {0.0, 0.6, -0.6};
+    for (int i = 0; i < n; i++) {
+        double lp;
+        gaussian_sample(D, e.means + i * D, policy_log_std(e.p), &r, e.actions + i * D, &lp);
+        e.old_logprobs[i] = lp + off[i % 3];
+        e.old_values[i] = e.values[i] + 3 * off[(i / 3) % 3];
+    }
+    double *grads = calloc(e.p->n_params, sizeof(double));
+    ge2e_loss(&e);
+    for (int j = 0; j < D; j++) grads[e.p->log_std_offset + j] = e.dls[j];
+    policy_backward_sequence(e.p, e.w, e.dm, e.dv, grads);
+    const double h = 1e-4;
+    double worst = 0;
+    for (int ti = 0; ti < e.p->n_tensors; ti++) {
+        const ParamTensor *t = &e.p->tensors[ti];
+        double d2 = 0, n2 = 0, a2 = 0;
+        for (size_t k = 0; k < t->size && k < 6; k++) {
+            size_t at = t->offset + (k * 7919) % t->size;
+            double keep = e.p->params[at], f[4];
+            const double steps[4] = {-2 * h, -h, h, 2 * h};
+            for (int s2 = 0; s2 < 4; s2++) {
+                e.p->params[at] = keep + steps[s2];
+                f[s2] = ge2e_loss(&e);
+            }
+            e.p->params[at] = keep;
+            double num = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h), ana = grads[at];
+            d2 += (num - ana) * (num - ana);
+            n2 += num * num;
+            a2 += ana * ana;
+        }
+        double rel = sqrt(d2) / fmax(sqrt(fmax(n2, a2)), 1e-300);
+        if (strcmp(t->name, "log_std") == 0)
+            printf("gradcheck gaussian ppo loss through %s  %-24s max rel err %.2e\n", kind, t->name, rel);
+        ck_assert_msg(rel <= 1e-6, "%s %s: relative error %.3g", kind, t->name, rel);
+        if (rel > worst) worst = rel;
+    }
+    free(grads);
+    free(e.state0); free(e.obs); free(e.means); free(e.dm); free(e.actions); free(e.values); free(e.dv);
+    free(e.old_logprobs); free(e.old_values); free(e.adv); free(e.ret); free(e.start); free(e.prev);
+    policy_work_destroy(e.w);
+    policy_destroy(e.p);
+    return worst;
+}
+
+/* Every policy kind takes the Gaussian head with no code of its own (policy.c adds log_std). */
+static const char *const GAUSSIAN_KINDS[] = {"gla", "mlp", "lstm", "gru"};
+#define N_GAUSSIAN_KINDS (int)(sizeof GAUSSIAN_KINDS / sizeof GAUSSIAN_KINDS[0])
+
+START_TEST(the_whole_gaussian_ppo_loss_backpropagates_through_each_policy_kind) {
+    double worst = gaussian_e2e(GAUSSIAN_KINDS[_i]);
+    printf("gradcheck gaussian ppo loss through %s: every tensor, max rel err %.2e\n", GAUSSIAN_KINDS[_i], worst);
+}
+END_TEST
+
 static Suite *loss_suite(void) {
     Suite *s = suite_create("ppo_loss (double)");
     TCase *tc = test_case("gradient");
@@ -303,6 +517,9 @@ static Suite *loss_suite(void) {
     tcase_add_test(tc, at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_score);
     tcase_add_test(tc, advantages_are_normalized_with_the_unbiased_std);
     tcase_add_loop_test(tc, the_whole_ppo_loss_backpropagates_through_each_recurrent_policy, 0, N_E2E_KINDS);
+    tcase_add_test(tc, the_gaussian_loss_gradient_matches_central_differences);
+    tcase_add_test(tc, the_gaussian_logprob_and_entropy_are_normals);
+    tcase_add_loop_test(tc, the_whole_gaussian_ppo_loss_backpropagates_through_each_policy_kind, 0, N_GAUSSIAN_KINDS);
     suite_add_tcase(s, tc);
     return s;
 }

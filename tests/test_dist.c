@@ -540,6 +540,57 @@ START_TEST(two_ranks_of_n_envs_train_as_one_process_of_2n_envs) {
 }
 END_TEST
 
+/* The normalizations' statistics are over every rank's envs: 2 ranks x 4 envs end with the
+ * statistics of 1 process x 8 envs (up to float summation order), and a 2-rank run resumed from
+ * its checkpoint (each env's discounted return gathered to rank 0 and handed back) ends with the
+ * uninterrupted run's statistics, bit for bit. */
+START_TEST(two_ranks_normalize_over_all_envs_and_resume_the_statistics_exactly) {
+    char dir[512], args[4096], path[1200], extra[512];
+    test_tmpdir(dir, sizeof dir);
+    const char *same = "--set env.name=pendulum --set ppo.norm_obs=true --set ppo.norm_reward=true "
+                       "--set ppo.num_minibatches=1 --set ppo.update_epochs=1 --set run.total_timesteps=2048";
+    small_run(args, sizeof args, dir, "two", same);
+    mpirun2(args, 0);
+    snprintf(extra, sizeof extra, "%s --set run.num_envs=8", same);
+    small_run(args, sizeof args, dir, "one", extra);
+    int rc = run_env("", args, RUN_SECONDS, out, sizeof out);
+    ck_assert_msg(rc == 0, "%s: exit code %d\n%s", args, rc, tail());
+    snprintf(extra, sizeof extra, "%s --max-updates 3", same);
+    small_run(args, sizeof args, dir, "part", extra);
+    mpirun2(args, 0);
+    snprintf(args, sizeof args, "%s resume %s/part --quiet --check-ranks", test_ppo_bin(), dir);
+    mpirun2(args, 0);
+    Checkpoint two, one, part;
+    Err err;
+    snprintf(path, sizeof path, "%s/two/checkpoints/latest.ckpt", dir);
+    ck_assert_msg(checkpoint_read(&two, path, &err) == 0, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/one/checkpoints/latest.ckpt", dir);
+    ck_assert_msg(checkpoint_read(&one, path, &err) == 0, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/part/checkpoints/latest.ckpt", dir);
+    ck_assert_msg(checkpoint_read(&part, path, &err) == 0, "%s", err.msg);
+    ck_assert(two.has_norm && one.has_norm && part.has_norm);
+    ck_assert_int_eq(two.num_envs, 8);
+    ck_assert_double_eq(two.norm_obs_count, one.norm_obs_count); /* every env's observations */
+    double worst = 0;
+    for (int j = 0; j < two.obs_dim; j++) {
+        worst = fmax(worst, fabs(two.norm_obs_mean[j] - one.norm_obs_mean[j]) / fmax(fabs(one.norm_obs_mean[j]), 1e-3));
+        worst = fmax(worst, fabs(two.norm_obs_var[j] - one.norm_obs_var[j]) / one.norm_obs_var[j]);
+    }
+    worst = fmax(worst, fabs(two.norm_ret_var - one.norm_ret_var) / one.norm_ret_var);
+    for (int i = 0; i < 8; i++)
+        worst = fmax(worst, fabs(two.norm_returns[i] - one.norm_returns[i]) / fmax(fabs(one.norm_returns[i]), 1e-3));
+    ck_assert_msg(worst <= 1e-4, "2 ranks and 1 process: normalization statistics differ by %.3g", worst);
+    ck_assert_mem_eq(two.norm_obs_mean, part.norm_obs_mean, sizeof(double) * (size_t)two.obs_dim);
+    ck_assert_mem_eq(two.norm_obs_var, part.norm_obs_var, sizeof(double) * (size_t)two.obs_dim);
+    ck_assert_mem_eq(two.norm_returns, part.norm_returns, sizeof(double) * 8);
+    ck_assert(two.norm_ret_var == part.norm_ret_var && two.norm_ret_mean == part.norm_ret_mean);
+    printf("normalization over 2 ranks x 4 envs against 1 process x 8: largest relative difference %.2g\n", worst);
+    checkpoint_free(&two);
+    checkpoint_free(&one);
+    checkpoint_free(&part);
+}
+END_TEST
+
 START_TEST(when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads) {
     char dir[512], args[4096], cmd[8192], path[1200], pidfile[700];
     test_tmpdir(dir, sizeof dir);
@@ -705,6 +756,7 @@ static Suite *dist_suite(void) {
     tcase_set_timeout(tc, RUN_SECONDS * 3);
     tcase_add_test(tc, a_two_rank_run_resumes_bit_for_bit_and_refuses_another_rank_count);
     tcase_add_test(tc, two_ranks_of_n_envs_train_as_one_process_of_2n_envs);
+    tcase_add_test(tc, two_ranks_normalize_over_all_envs_and_resume_the_statistics_exactly);
     tcase_add_test(tc, when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads);
     tcase_add_test(tc, under_mpirun_a_bad_config_is_reported_once_and_the_status_is_plain_lines);
     tcase_add_test(tc, two_ranks_share_a_sweep_and_report_as_one_process_does);

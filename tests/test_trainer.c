@@ -13,6 +13,7 @@
 #include "algo/loss.h"
 #include "algo/rollout.h"
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 #include "policies/linalg.h"
 #include "run/checkpoint.h"
 #include "run/config.h"
@@ -283,6 +284,94 @@ START_TEST(the_learners_replay_reproduces_the_rollouts_logprobs_and_values) {
 }
 END_TEST
 
+START_TEST(a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces) {
+    Setup s;
+    char *sets[] = {"env.name=pendulum", "env.max_steps=7", "policy.start_flag=true", "run.num_envs=6",
+                    "run.num_steps=24", "ppo.num_minibatches=1", (char *)KINDS[_i]};
+    Err err;
+    ck_assert_msg(config_load_string(&s.cfg, "", 0, "test", sets, 7, &err) == 0, "%s", err.msg);
+    ck_assert_msg(policy_for_config(&s.p, &s.cfg, &err) == 0, "%s", err.msg);
+    ck_assert(s.p->gaussian);
+    ck_assert_int_eq(s.p->n_actions, 1);
+    Rng rng;
+    rng_seed(&rng, 3, 0);
+    policy_init(s.p, &rng);
+    for (size_t i = 0; i < s.p->n_params; i++) s.p->params[i] += 0.2f * (float)rng_normal(&rng);
+    s.p->params[s.p->log_std_offset] = 0.5f; /* sigma 1.65: many samples beyond the box [-2, 2] */
+    ck_assert_msg(pool_create(&s.pool, 2, &err) == 0, "%s", err.msg);
+    ck_assert_msg(rollout_create(&s.r, &s.cfg.env, s.p, 6, 24, s.pool, 5, 0, &err) == 0, "%s", err.msg);
+    rollout_collect(s.r);
+    rollout_collect(s.r);
+    RolloutBuffer *b = &s.r->buf;
+    const int T = b->T, N = b->N;
+    ck_assert_int_eq(b->D, 1);
+    int outside = 0;
+    for (int i = 0; i < T * N; i++) outside += fabsf(b->box_actions[i]) > 2.0f;
+    ck_assert_msg(outside > 5, "only %d of %d stored actions lie outside [-2, 2]", outside, T * N);
+    PolicyWork *w = policy_work_create(s.p, T, N);
+    float *means = malloc(sizeof(float) * T * N), *values = malloc(sizeof(float) * T * N);
+    policy_forward_sequence(s.p, w, T, N, b->state0, b->obs, b->episode_start, b->prev_action, means, values, NULL);
+    double worst_ratio = 0;
+    for (int i = 0; i < T * N; i++) {
+        double lp = gaussian_logprob(1, means + i, policy_log_std(s.p), b->box_actions + i);
+        worst_ratio = fmax(worst_ratio, fabs(exp(lp - b->logprobs[i]) - 1));
+    }
+    ck_assert_msg(worst_ratio <= 1e-5, "largest |ratio - 1| on the first minibatch: %.3g", worst_ratio);
+    free(means);
+    free(values);
+    policy_work_destroy(w);
+    teardown(&s);
+}
+END_TEST
+
+/* With both normalizations on: the statistics are saved and restored exactly (a resumed run
+ * equals the uninterrupted one), and they moved away from their start. */
+START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
+    char dir[512];
+    test_tmpdir(dir, sizeof dir);
+    TrainConfig cfg;
+    char *extra[] = {"env.name=pendulum", "policy.prev_action=false", "run.checkpoint_interval=1",
+                     "ppo.norm_obs=true", "ppo.norm_reward=true"};
+    small_config(&cfg, dir, extra, 5); /* 1024 / (8 * 32) = 4 updates */
+    TrainResult whole, again, first, rest;
+    train(&cfg, NULL, 0, &whole);
+    train(&cfg, NULL, 0, &again);
+    assert_same_state(whole.checkpoint, again.checkpoint);
+    train(&cfg, NULL, 2, &first);
+    train(&cfg, first.checkpoint, 0, &rest);
+    assert_same_state(whole.checkpoint, rest.checkpoint);
+    char *pw = progress_without_time(whole.run_dir), *pr = progress_without_time(rest.run_dir);
+    ck_assert_str_eq(pw, pr);
+    free(pw);
+    free(pr);
+    Checkpoint a, b;
+    Err e2;
+    ck_assert_msg(checkpoint_read(&a, whole.checkpoint, &e2) == 0, "%s", e2.msg);
+    ck_assert_msg(checkpoint_read(&b, rest.checkpoint, &e2) == 0, "%s", e2.msg);
+    ck_assert(a.has_norm && a.norm_obs_on && a.norm_reward_on && a.version == 3);
+    ck_assert_mem_eq(a.norm_obs_mean, b.norm_obs_mean, sizeof(double) * (size_t)a.obs_dim);
+    ck_assert_mem_eq(a.norm_obs_var, b.norm_obs_var, sizeof(double) * (size_t)a.obs_dim);
+    ck_assert_mem_eq(a.norm_returns, b.norm_returns, sizeof(double) * (size_t)a.num_envs);
+    ck_assert(a.norm_ret_var == b.norm_ret_var && a.norm_obs_count == b.norm_obs_count);
+    ck_assert_double_eq_tol(a.norm_obs_count, 1024 + NORM_COUNT0, 1e-9); /* every step's observations */
+    ck_assert(a.norm_obs_var[2] != 1.0 && a.norm_ret_var != 1.0);
+    checkpoint_free(&a);
+    checkpoint_free(&b);
+    /* prev_action feeds a one-hot of a discrete action: refused for a continuous env */
+    char *prev[] = {"env.name=pendulum"};
+    TrainConfig bad;
+    char rd[700];
+    snprintf(rd, sizeof rd, "run.runs_dir=%s", dir);
+    char *sets[] = {prev[0], "policy.prev_action=true", rd};
+    Err err;
+    int rc = config_load_string(&bad, "", 0, "test", sets, 3, &err);
+    Policy *p = NULL;
+    if (rc == 0) rc = policy_for_config(&p, &bad, &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.msg, "policy.prev_action"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(a_truncated_episode_is_bootstrapped_from_its_own_state) {
     Setup s;
     setup(&s, 1, 1, _i);
@@ -430,7 +519,7 @@ START_TEST(eval_replays_the_training_time_policy_episode_for_episode_on_stateles
         if (per_env[j] < k) k = per_env[j];
     ck_assert_int_ge(k, 2); /* at least two whole episodes per env: the reset in between too */
     EvalEpisode *ev = calloc((size_t)(B * k), sizeof *ev);
-    EvalOptions eo = {B * k, 77, false, B};
+    EvalOptions eo = {B * k, 77, false, B, NULL, 0};
     ck_assert_msg(evaluate(p, &cfg.env, &eo, ev, &err) == 0, "%s", err.msg);
     for (int e = 0; e < B * k; e++)
         ck_assert_msg(ev[e].ret == ret[e % B][e / B], "episode %d (env %d, #%d): eval %g, rollout %g", e,
@@ -456,6 +545,8 @@ static Suite *trainer_suite(void) {
     tcase_add_test(tc, ppo_vf_huber_bounds_the_value_gradient_of_far_targets);
     tcase_add_loop_test(tc, a_nan_stops_the_update_before_adam_touches_the_parameters, 0, N_KINDS);
     tcase_add_loop_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole, 0, N_KINDS);
+    tcase_add_loop_test(tc, a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces, 0, N_KINDS);
+    tcase_add_test(tc, gaussian_training_is_bit_identical_and_resumes_exactly);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -81,6 +81,50 @@ START_TEST(the_cart_and_pole_are_drawn_where_the_state_says) {
 }
 END_TEST
 
+
+/* ---- Acrobot, MountainCar, Pendulum ---------------------------------------------------- */
+
+START_TEST(the_classic_control_envs_are_drawn_where_the_state_says) {
+    Err err;
+    SDL_Surface *s = draw_surface_create(640, 520, &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    const Rgb LINK = {0, 204, 204}, JOINT = {204, 204, 0}, ROD = {204, 77, 77}, GREY = {128, 128, 128};
+    const double scale = 500 / 4.4; /* px per m of acrobot.py and pendulum.py */
+    /* Acrobot hanging straight down: link 1 below the pivot at the centre, link 2 below it. */
+    ClassicView a = {{0, 0, 0, 0}, NAN, 0, 0, 500};
+    draw_acrobot(s, 20, 10, &a);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249), JOINT, "pivot", 250, 249);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249 + (int)(0.5 * scale)), LINK, "link 1", 250, 249 + 0.5 * scale);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249 + (int)(1.5 * scale)), LINK, "link 2", 250, 249 + 1.5 * scale);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249 - (int)(0.5 * scale)), WHITE, "above the pivot", 250, 249 - 0.5 * scale);
+    ck_assert_rgb(draw_get(s, 20 + 5, 10 + 499 - (int)(scale + 250)), BLACK, "goal line", 5, 499 - (scale + 250));
+    /* theta1 = pi / 2: link 1 points right (acrobot.py: p1 = (-cos, sin) swapped) */
+    a.state[0] = M_PI / 2;
+    draw_acrobot(s, 20, 10, &a);
+    ck_assert_rgb(draw_get(s, 20 + 250 + (int)(0.5 * scale), 10 + 249), LINK, "link 1 right", 250 + 0.5 * scale, 249);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249 + (int)(0.5 * scale)), WHITE, "not below", 250, 249 + 0.5 * scale);
+    /* Pendulum upright (theta = 0): the rod above the axle, its axle black. */
+    ClassicView p = {{0, 0, 0, 0}, NAN, 0, 0, 200};
+    draw_pendulum(s, 20, 10, &p);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249 - (int)(0.6 * scale)), ROD, "rod", 250, 249 - 0.6 * scale);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249 + (int)(0.6 * scale)), WHITE, "below the axle", 250, 249 + 0.6 * scale);
+    ck_assert_rgb(draw_get(s, 20 + 250, 10 + 249), BLACK, "axle", 250, 249);
+    p.state[0] = -M_PI / 2; /* theta grows counter-clockwise: -pi/2 points right */
+    draw_pendulum(s, 20, 10, &p);
+    ck_assert_rgb(draw_get(s, 20 + 250 + (int)(0.6 * scale), 10 + 249), ROD, "rod right", 250 + 0.6 * scale, 249);
+    /* MountainCar at the valley's bottom (x = -pi / 6): the car level there, the flag at 0.5 m. */
+    ClassicView m = {{-M_PI / 6, 0, 0, 0}, NAN, 0, 0, 200};
+    draw_mountaincar(s, 20, 10, &m, 0.5);
+    const double mscale = 600 / 1.8, cx = (-M_PI / 6 + 1.2) * mscale, ground = 0.1 * mscale; /* height 0.1 m */
+    ck_assert_rgb(draw_get(s, 20 + (int)cx, 10 + 399 - (int)(ground + 10 + 10)), BLACK, "car body", cx, ground + 20);
+    ck_assert_rgb(draw_get(s, 20 + (int)(cx + 10), 10 + 399 - (int)(ground + 10)), GREY, "wheel", cx + 10, ground + 10);
+    const int flagx = (int)((0.5 + 1.2) * mscale), flagy = (int)((sin(1.5) * 0.45 + 0.55) * mscale);
+    ck_assert_rgb(draw_get(s, 20 + flagx, 10 + 399 - (flagy + 25)), BLACK, "flag pole", flagx, flagy + 25);
+    ck_assert_rgb(draw_get(s, 20 + flagx + 5, 10 + 399 - (flagy + 45)), JOINT, "pennant", flagx + 5, flagy + 45);
+    SDL_FreeSurface(s);
+}
+END_TEST
+
 /* A policy of the default config for env, with initialized parameters. */
 static Policy *make_policy(int obs_dim, int n_actions) {
     PolicyConfig pc;
@@ -444,7 +488,7 @@ START_TEST(watch_offscreen_plays_the_same_episodes_as_evaluate) {
         ck_assert_int_eq(seen.episodes, 3);
         ck_assert_str_eq(res.driver, "off-screen");
         EvalEpisode eps[3];
-        EvalOptions eo = {3, 77, det, 1};
+        EvalOptions eo = {3, 77, det, 1, NULL, 0};
         ck_assert_msg(evaluate(p, &ec, &eo, eps, &err) == 0, "%s", err.msg);
         long steps = 0;
         for (int e = 0; e < 3; e++) {
@@ -482,7 +526,7 @@ START_TEST(watch_plays_a_popgym_env_as_evaluate_and_play_refuses_its_card_games)
     ck_assert_msg(viewer_watch(p, &ec, &o, &res, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(res.episodes, 3);
     EvalEpisode eps[3];
-    EvalOptions eo = {3, 77, false, 1};
+    EvalOptions eo = {3, 77, false, 1, NULL, 0};
     ck_assert_msg(evaluate(p, &ec, &eo, eps, &err) == 0, "%s", err.msg);
     for (int e = 0; e < 3; e++) ck_assert_msg(seen.returns[e] == eps[e].ret, "episode %d: watch %g, eval %g", e, seen.returns[e], eps[e].ret);
     int w, h;
@@ -733,6 +777,7 @@ static Suite *viewer_suite(void) {
     Suite *s = suite_create("viewer");
     TCase *tc = test_case("drawing");
     tcase_add_test(tc, the_cart_and_pole_are_drawn_where_the_state_says);
+    tcase_add_test(tc, the_classic_control_envs_are_drawn_where_the_state_says);
     tcase_add_test(tc, an_offscreen_frame_shows_the_env_state);
     tcase_add_test(tc, a_window_on_the_offscreen_driver_shows_the_env_state);
     tcase_add_test(tc, gridworld_tiles_are_drawn_as_minigrid_draws_them);

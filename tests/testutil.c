@@ -89,10 +89,12 @@ void test_tmpdir(char *buf, size_t cap) {
     ck_assert_msg(mkdtemp(buf) != NULL, "cannot create a temporary directory %s", buf);
 }
 
-/* Steps env with action and checks what env.h promises of one step; returns the end flag. */
-static bool contract_step(Env *env, int action, float *obs, float *r, bool *term, bool *trunc, long t,
-                          bool both_ok) {
-    env_step(env, action, obs, r, term, trunc);
+/* Steps env with action (a continuous env: with box [action_dim]) and checks what env.h
+ * promises of one step; returns the end flag. */
+static bool contract_step(Env *env, int action, const float *box, float *obs, float *r, bool *term, bool *trunc,
+                          long t, bool both_ok) {
+    if (env->action_dim > 0) env_step_box(env, box, obs, r, term, trunc);
+    else env_step(env, action, obs, r, term, trunc);
     for (int i = 0; i < env->obs_dim; i++)
         if (!isfinite(obs[i])) ck_abort_msg("%s, step %ld: observation %d is %g", env->name, t, i, obs[i]);
     if (!isfinite(*r)) ck_abort_msg("%s, step %ld: reward %g", env->name, t, *r);
@@ -103,8 +105,10 @@ static bool contract_step(Env *env, int action, float *obs, float *r, bool *term
 void test_env_contract(Env *a, Env *b, long steps, int max_steps, bool both_ok) {
     ck_assert_int_eq(a->obs_dim, b->obs_dim);
     ck_assert_int_eq(a->n_actions, b->n_actions);
+    ck_assert_int_eq(a->action_dim, b->action_dim);
     ck_assert_int_gt(a->obs_dim, 0);
-    ck_assert_int_gt(a->n_actions, 0);
+    ck_assert_int_gt(env_action_outputs(a), 0);
+    float box[ENV_MAX_ACTION_DIM] = {0};
     const size_t od = (size_t)a->obs_dim, state = env_state_size(a);
     float *oa = calloc(od, sizeof *oa), *ob = calloc(od, sizeof *ob);
     unsigned char *saved = malloc(state ? state : 1);
@@ -134,17 +138,22 @@ void test_env_contract(Env *a, Env *b, long steps, int max_steps, bool both_ok) 
             env_reset(b, ob);
             float r;
             bool term, trunc;
-            env_step(b, 0, ob, &r, &term, &trunc);
+            contract_step(b, 0, box, ob, &r, &term, &trunc, t, both_ok);
             Err err;
             ck_assert_msg(env_state_load(b, saved, &err) == 0, "%s: %s", a->name, err.msg);
             memcpy(ob, oa, od * sizeof *ob); /* (the observation is not part of the state) */
             loaded = true;
         }
-        const int action = (int)rng_below(&rng, (uint32_t)a->n_actions);
+        /* a continuous action: uniform over the box widened by a tenth on each side (envs clip) */
+        const int action = a->action_dim > 0 ? 0 : (int)rng_below(&rng, (uint32_t)a->n_actions);
+        for (int j = 0; j < a->action_dim; j++) {
+            float lo = a->action_low[j], w = a->action_high[j] - lo;
+            box[j] = lo - 0.1f * w + 1.2f * w * rng_float(&rng);
+        }
         float ra, rb;
         bool ta, tb, ua, ub;
-        bool end_a = contract_step(a, action, oa, &ra, &ta, &ua, t, both_ok);
-        bool end_b = contract_step(b, action, ob, &rb, &tb, &ub, t, both_ok);
+        bool end_a = contract_step(a, action, box, oa, &ra, &ta, &ua, t, both_ok);
+        bool end_b = contract_step(b, action, box, ob, &rb, &tb, &ub, t, both_ok);
         ck_assert_msg(ra == rb && ta == tb && ua == ub, "%s, step %ld: the same seed, another reward or end", a->name,
                       t);
         len++;

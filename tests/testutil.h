@@ -50,7 +50,8 @@ void test_tmpdir(char *buf, size_t cap);
 
 /* The promises of env.h that every env must keep, checked on two envs a and b of the same kind
  * (made with the same EnvConfig) over `steps` steps of uniformly random actions, resetting after
- * each end: the same (seed, stream) gives the same observations, rewards and flags; observations
+ * each end (a continuous env: actions uniform over its box widened by a tenth on each side): the
+ * same (seed, stream) gives the same observations, rewards and flags; observations
  * are finite; no step is both terminated and truncated unless both_ok (POPGym sets both);
  * every episode ends within max_steps steps when max_steps > 0; a state saved mid-episode
  * (env_state_save) and loaded into b (env_state_load) continues exactly as a does; the text

@@ -396,6 +396,108 @@ void draw_cartpole(SDL_Surface *s, int x0, int y0, const CartPoleView *v) {
     gfx_hline(&p, 0, CARTPOLE_SCREEN_W, (int)carty, CP_BLACK);
 }
 
+/* ---- Acrobot, MountainCar, Pendulum --------------------------------------------------------- */
+
+static const Rgb CC_WHITE = {255, 255, 255}, CC_BLACK = {0, 0, 0};
+
+/* The corners of the bar (l, b), (l, t), (r, t), (r, b) rotated by th (pygame's
+ * Vector2.rotate_rad, y up) and moved to (x, y), truncated to pixels, into vx, vy [4]. */
+static void rotated_box(double l, double r, double t, double b, double th, double x, double y, int *vx, int *vy) {
+    const double c[4][2] = {{l, b}, {l, t}, {r, t}, {r, b}}, ca = cos(th), sa = sin(th);
+    for (int i = 0; i < 4; i++) {
+        vx[i] = (int)(c[i][0] * ca - c[i][1] * sa + x);
+        vy[i] = (int)(c[i][0] * sa + c[i][1] * ca + y);
+    }
+}
+
+void draw_acrobot(SDL_Surface *s, int x0, int y0, const ClassicView *v) {
+    const int D = ACROBOT_SCREEN;
+    const Pen p = {s, x0, y0, D, D, true};
+    draw_rect(s, x0, y0, D, D, CC_WHITE, 1);
+    const double bound = 1.0 + 1.0 + 0.2, scale = D / (bound * 2), offset = D / 2.0;
+    const double *st = v->state;
+    const double p1[2] = {-1.0 * cos(st[0]) * scale, 1.0 * sin(st[0]) * scale};
+    /* acrobot.py swaps each point's coordinates (xys[:, ::-1]) */
+    const double xys[2][2] = {{0, 0}, {p1[1], p1[0]}};
+    const double thetas[2] = {st[0] - M_PI / 2, st[0] + st[1] - M_PI / 2};
+    gfx_hline(&p, (int)(-2.2 * scale + offset), (int)(2.2 * scale + offset), (int)(1 * scale + offset), CC_BLACK);
+    const Rgb link = {0, 204, 204}, joint = {204, 204, 0};
+    for (int k = 0; k < 2; k++) {
+        double x = xys[k][0] + offset, y = xys[k][1] + offset;
+        int vx[4], vy[4];
+        rotated_box(0, scale, 0.1 * scale, -0.1 * scale, thetas[k], x, y, vx, vy);
+        gfx_aapolygon(&p, vx, vy, 4, link);
+        gfx_filled_polygon(&p, vx, vy, 4, link);
+        gfx_aacircle(&p, (int)x, (int)y, (int)(0.1 * scale), joint);
+        gfx_filled_circle(&p, (int)x, (int)y, (int)(0.1 * scale), joint);
+    }
+}
+
+static double mc_height(double x) { return sin(3 * x) * 0.45 + 0.55; }
+
+void draw_mountaincar(SDL_Surface *s, int x0, int y0, const ClassicView *v, double goal) {
+    const int W = MOUNTAINCAR_SCREEN_W, H = MOUNTAINCAR_SCREEN_H;
+    const Pen p = {s, x0, y0, W, H, true};
+    draw_rect(s, x0, y0, W, H, CC_WHITE, 1);
+    const double min_x = -1.2, max_x = 0.6, scale = W / (max_x - min_x), carw = 40, carh = 20, clearance = 10;
+    int px = 0, py = 0;
+    for (int i = 0; i < 100; i++) { /* np.linspace(min, max, 100) */
+        double xs = min_x + (max_x - min_x) * i / 99.0;
+        int qx = (int)((xs - min_x) * scale), qy = (int)(mc_height(xs) * scale);
+        if (i) gfx_aaline(&p, px, py, qx, qy, CC_BLACK);
+        px = qx, py = qy;
+    }
+    const double pos = v->state[0], ang = cos(3 * pos);
+    const double cx = (pos - min_x) * scale, cy = clearance + mc_height(pos) * scale;
+    int vx[4], vy[4];
+    rotated_box(-carw / 2, carw / 2, carh, 0, ang, cx, cy, vx, vy);
+    gfx_aapolygon(&p, vx, vy, 4, CC_BLACK);
+    gfx_filled_polygon(&p, vx, vy, 4, CC_BLACK);
+    const Rgb wheel = {128, 128, 128};
+    for (int k = 0; k < 2; k++) {
+        double wx = (k ? -carw / 4 : carw / 4), ca = cos(ang), sa = sin(ang);
+        int x = (int)(wx * ca + cx), y = (int)(wx * sa + cy);
+        gfx_aacircle(&p, x, y, (int)(carh / 2.5), wheel);
+        gfx_filled_circle(&p, x, y, (int)(carh / 2.5), wheel);
+    }
+    const int flagx = (int)((goal - min_x) * scale), flagy1 = (int)(mc_height(goal) * scale), flagy2 = flagy1 + 50;
+    gfx_vline(&p, flagx, flagy1, flagy2, CC_BLACK);
+    const int fx[3] = {flagx, flagx, flagx + 25}, fy[3] = {flagy2, flagy2 - 10, flagy2 - 5};
+    const Rgb pennant = {204, 204, 0};
+    gfx_aapolygon(&p, fx, fy, 3, pennant);
+    gfx_filled_polygon(&p, fx, fy, 3, pennant);
+}
+
+void draw_pendulum(SDL_Surface *s, int x0, int y0, const ClassicView *v) {
+    const int D = PENDULUM_SCREEN;
+    const Pen p = {s, x0, y0, D, D, true};
+    draw_rect(s, x0, y0, D, D, CC_WHITE, 1);
+    const double scale = D / (2.2 * 2), rod_len = 1 * scale, rod_w = 0.2 * scale;
+    const int offset = D / 2;
+    const Rgb rod = {204, 77, 77};
+    const double th = v->state[0] + M_PI / 2;
+    int vx[4], vy[4];
+    rotated_box(0, rod_len, rod_w / 2, -rod_w / 2, th, offset, offset, vx, vy);
+    gfx_aapolygon(&p, vx, vy, 4, rod);
+    gfx_filled_polygon(&p, vx, vy, 4, rod);
+    gfx_aacircle(&p, offset, offset, (int)(rod_w / 2), rod);
+    gfx_filled_circle(&p, offset, offset, (int)(rod_w / 2), rod);
+    const int ex = (int)(rod_len * cos(th) + offset), ey = (int)(rod_len * sin(th) + offset);
+    gfx_aacircle(&p, ex, ey, (int)(rod_w / 2), rod);
+    gfx_filled_circle(&p, ex, ey, (int)(rod_w / 2), rod);
+    if (!isnan(v->last_action) && v->last_action != 0) { /* the torque: an arc of radius scale |u| / 4 */
+        const double r = scale * fabs(v->last_action) / 4, dir = v->last_action > 0 ? 1 : -1;
+        for (int i = 0; i <= 40; i++) {
+            double a = dir * (-0.75 * M_PI + 1.5 * M_PI * i / 40.0) + M_PI / 2;
+            pen_put(&p, (int)(offset + r * cos(a)), (int)(offset + r * sin(a)), CC_BLACK, 255);
+        }
+        double a = dir * 0.75 * M_PI + M_PI / 2;
+        gfx_filled_circle(&p, (int)(offset + r * cos(a)), (int)(offset + r * sin(a)), 3, CC_BLACK);
+    }
+    gfx_aacircle(&p, offset, offset, (int)(0.05 * scale), CC_BLACK);
+    gfx_filled_circle(&p, offset, offset, (int)(0.05 * scale), CC_BLACK);
+}
+
 /* ---- gridworld tiles (MiniGrid) ------------------------------------------------------------- */
 
 const Rgb DRAW_GRID_COLORS[6] = {

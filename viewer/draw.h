@@ -21,6 +21,7 @@
 
 #include "core/err.h"
 #include "envs/cartpole.h"
+#include "envs/classic.h"
 
 #include "envs/gridworld/gridworld.h"
 
@@ -84,6 +85,30 @@ void draw_cartpole(SDL_Surface *s, int x0, int y0, const CartPoleView *v);
 /* The pixel column of the cart's centre and the row of the track for cart position x (m), in
  * the 600 x 400 picture (for tests and the overlay). */
 void draw_cartpole_geometry(double x, int *cart_col, int *track_row);
+
+/* ---- Acrobot, MountainCar, Pendulum (Gymnasium's classic control) ---- */
+
+#define ACROBOT_SCREEN 500     /* pixels, Gymnasium's SCREEN_DIM (a square) */
+#define PENDULUM_SCREEN 500    /* pixels, Gymnasium's screen_dim (a square) */
+#define MOUNTAINCAR_SCREEN_W 600
+#define MOUNTAINCAR_SCREEN_H 400
+
+/* Draws each env's picture of state v into s at (x0, y0) as its Gymnasium render() does (y up,
+ * then flipped):
+ * acrobot: 500 x 500 white, scale 500 / 4.4 px per m about the pivot at the centre; a black
+ *   line 1 m above the pivot (the goal height); each link a (0, 204, 204) bar 1 m long and
+ *   0.2 m wide rotated by theta - pi / 2, its pivot a (204, 204, 0) circle of radius 0.1 m.
+ * mountaincar: 600 x 400 white, scale 600 / 1.8 px per m; the hill sin(3 x) * 0.45 + 0.55 in
+ *   black; the car a black 40 x 20 px box 10 px above the hill, tilted by cos(3 x) rad, with
+ *   two (128, 128, 128) wheels of radius 8 px; the flag at the goal (0.5 m, or 0.45 m for
+ *   the continuous car: goal), a black pole of 50 px with a (204, 204, 0) pennant.
+ * pendulum: 500 x 500 white, scale 500 / 4.4; the rod (204, 77, 77), 1 m long and 0.2 m wide,
+ *   rotated by theta + pi / 2, with round ends, and a black axle of 0.05 m. Gymnasium also
+ *   pastes an arrow image scaled by the last torque; here the torque is drawn as a (204, 77, 77)
+ *   arc of the same size around the axle, its direction marked by a dot at its head. */
+void draw_acrobot(SDL_Surface *s, int x0, int y0, const ClassicView *v);
+void draw_mountaincar(SDL_Surface *s, int x0, int y0, const ClassicView *v, double goal);
+void draw_pendulum(SDL_Surface *s, int x0, int y0, const ClassicView *v);
 
 /* ---- gridworld (MiniGrid) ---- */
 

@@ -15,8 +15,10 @@
 
 #include "algo/rollout.h"
 #include "core/clock.h"
+#include "envs/classic.h"
 #include "envs/popgym/popgym.h"
 #include "policies/categorical.h"
+#include "policies/gaussian.h"
 #include "viewer/viewer.h"
 
 #define TEXT_LINES 4
@@ -30,6 +32,9 @@
 #define RECORD_HOLD_CS 100     /* a recording's last frame stays a second longer (GIF's 1/100 s) */
 
 static const char *const CARTPOLE_ACTIONS[] = {"left", "right"};
+/* Acrobot's torques and MountainCar's pushes */
+static const char *const TORQUE_ACTIONS[] = {"-1", "0", "+1"};
+static const char *const PUSH_ACTIONS[] = {"left", "none", "right"};
 /* MiniGrid's Actions, shortened to fit a line */
 static const char *const GRID_ACTIONS[] = {"left", "right", "fwd", "pickup", "drop", "toggle", "done"};
 
@@ -42,8 +47,11 @@ typedef struct Session {
     const Policy *policy;  /* NULL when a person plays */
     PolicyWork *work;
     real *obs;             /* [O] the current observation */
+    real *seen;            /* [O] what the policy sees: obs normalized with o->obs_norm */
     real *state;           /* [S] the policy's recurrent state */
-    real *logits;          /* [A] the decision for the current observation */
+    real *logits;          /* [A] the decision for the current observation (a Gaussian
+                              policy's means) */
+    float box[ENV_MAX_ACTION_DIM]; /* a continuous env: the action to apply, as chosen */
     real value;
     uint8_t start;         /* 1 on an episode's first step */
     int32_t prev;          /* the previous action in this episode */
@@ -88,7 +96,12 @@ static bool live_finished(LiveViewer *lv);
 static void decide(Session *s) {
     if (!s->policy) return;
     if (s->live) live_refresh(s->live, true);
-    policy_step(s->policy, s->work, 1, s->state, s->obs, &s->start, &s->prev, s->logits, &s->value);
+    const real *in = s->obs;
+    if (s->o->obs_norm) {
+        running_stats_normalize(s->o->obs_norm, s->o->clip_obs, s->obs, s->seen);
+        in = s->seen;
+    }
+    policy_step(s->policy, s->work, 1, s->state, in, &s->start, &s->prev, s->logits, &s->value);
 }
 
 static void new_episode(Session *s) {
@@ -102,10 +115,18 @@ static void new_episode(Session *s) {
     decide(s);
 }
 
+/* The policy's action: a discrete one returned, or for a Gaussian policy the mean or a sample
+ * written into s->box (0 returned). */
 static int policy_action(Session *s) {
-    if (s->o->deterministic) return categorical_argmax(s->policy->n_actions, s->logits);
     real lp;
-    return categorical_sample(s->policy->n_actions, s->logits, &s->rng, &lp);
+    const int A = s->policy->n_actions;
+    if (s->policy->gaussian) {
+        if (s->o->deterministic) memcpy(s->box, s->logits, sizeof(float) * (size_t)A);
+        else gaussian_sample(A, s->logits, policy_log_std(s->policy), &s->rng, s->box, &lp);
+        return 0;
+    }
+    if (s->o->deterministic) return categorical_argmax(A, s->logits);
+    return categorical_sample(A, s->logits, &s->rng, &lp);
 }
 
 /* One env step with action a; a finished episode is reported and the next one begun (unless
@@ -113,7 +134,12 @@ static int policy_action(Session *s) {
 static void take_step(Session *s, int a) {
     float r;
     bool term, trunc;
-    env_step(s->env, a, s->obs, &r, &term, &trunc);
+    if (s->env->action_dim > 0) { /* clipped to the box when applied */
+        env_clip_action(s->env, s->box, s->box);
+        env_step_box(s->env, s->box, s->obs, &r, &term, &trunc);
+    } else {
+        env_step(s->env, a, s->obs, &r, &term, &trunc);
+    }
     s->ret += r;
     s->step++;
     s->steps++;
@@ -152,7 +178,10 @@ static void action_label(const Session *s, int a, char *buf, size_t cap) {
         return;
     }
     const char *const *names = s->grid ? GRID_ACTIONS : CARTPOLE_ACTIONS;
-    snprintf(buf, cap, "%s", a >= 0 && a < (s->grid ? 7 : 2) ? names[a] : "?");
+    int n = s->grid ? 7 : 2;
+    if (strcmp(s->env->name, "acrobot") == 0) names = TORQUE_ACTIONS, n = 3;
+    if (strcmp(s->env->name, "mountaincar") == 0) names = PUSH_ACTIONS, n = 3;
+    snprintf(buf, cap, "%s", a >= 0 && a < n ? names[a] : "?");
 }
 
 /* The probability line for more actions than fit: the five likeliest, best first. */
@@ -184,7 +213,11 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
     int episode = s->finished ? s->episodes : s->episodes + 1;
     snprintf(lines[0], LINE_LEN, "%s  episode %d  step %d  return %.2f%s", s->env->name, episode,
              s->step, s->ret, s->finished ? "  (done)" : s->paused ? "  [paused]" : "");
-    if (s->policy && A > 7) {
+    if (s->policy && s->policy->gaussian) {
+        const ClassicView *cv = env_view(s->env);
+        snprintf(lines[1], LINE_LEN, "next: mean action %.3f  std %.3f  value %.2f;  last applied %.3f",
+                 (double)s->logits[0], exp((double)policy_log_std(s->policy)[0]), s->value, cv->last_action);
+    } else if (s->policy && A > 7) {
         double logp[A];
         categorical_log_softmax(A, s->logits, logp);
         top_actions(s, logp, lines[1]);
@@ -211,7 +244,8 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
         live_line(s->live, lines[2], LINE_LEN);
     else if (s->policy)
         snprintf(lines[2], LINE_LEN, "%s policy  seed %llu  speed %gx",
-                 s->o->deterministic ? "deterministic (argmax)" : "stochastic (sampled)",
+                 s->o->deterministic ? (s->policy->gaussian ? "deterministic (mean action)" : "deterministic (argmax)")
+                                     : "stochastic (sampled)",
                  (unsigned long long)s->o->seed, s->speed);
     else
         snprintf(lines[2], LINE_LEN, "you play  speed %gx", s->speed);
@@ -260,6 +294,7 @@ static void session_free(Session *s) {
     env_destroy(s->env);
     policy_work_destroy(s->work);
     free(s->obs);
+    free(s->seen);
     free(s->state);
     free(s->logits);
     memset(s, 0, sizeof *s);
@@ -271,9 +306,10 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
     s->o = o;
     s->policy = policy;
     if (env_create(&s->env, env_cfg, err)) return -1;
-    if (policy && (s->env->obs_dim != policy->obs_dim || s->env->n_actions != policy->n_actions)) {
+    if (policy && (s->env->obs_dim != policy->obs_dim || env_action_outputs(s->env) != policy->n_actions ||
+                   (s->env->action_dim > 0) != policy->gaussian)) {
         err_set(err, "env %s (obs %d, %d actions) does not fit the policy (obs %d, %d actions)",
-                env_cfg->name, s->env->obs_dim, s->env->n_actions, policy->obs_dim, policy->n_actions);
+                env_cfg->name, s->env->obs_dim, env_action_outputs(s->env), policy->obs_dim, policy->n_actions);
         session_free(s);
         return -1;
     }
@@ -285,10 +321,11 @@ static int session_init(Session *s, const EnvConfig *env_cfg, const Policy *poli
     s->pace = viewer_env_pace(s->env);
     s->speed = o->speed > 0 ? o->speed : 1;
     s->obs = calloc((size_t)s->env->obs_dim, sizeof(real));
-    s->logits = calloc((size_t)s->env->n_actions, sizeof(real));
+    s->seen = calloc((size_t)s->env->obs_dim, sizeof(real));
+    s->logits = calloc((size_t)env_action_outputs(s->env), sizeof(real));
     s->state = calloc((policy ? policy->state_size : 0) + 1, sizeof(real));
     if (policy) s->work = policy_work_create(policy, 1, 1);
-    if (!s->obs || !s->logits || !s->state || (policy && !s->work)) {
+    if (!s->obs || !s->seen || !s->logits || !s->state || (policy && !s->work)) {
         session_free(s);
         return err_set(err, "out of memory for the viewer");
     }
@@ -458,6 +495,10 @@ int viewer_watch(const Policy *policy, const EnvConfig *env_cfg, const WatchOpti
 }
 
 int viewer_play(const EnvConfig *env_cfg, const WatchOptions *o, WatchResult *res, Err *err) {
+    if (strcmp(env_cfg->name, "cartpole") != 0 && strcmp(env_cfg->name, "cartpole-stateless") != 0 &&
+        strncmp(env_cfg->name, "gridworld/", 10) != 0 && strncmp(env_cfg->name, "popgym/", 7) != 0)
+        return err_input(err, "%s is not played from the keyboard (cartpole, gridworld and the popgym CartPole "
+                         "variants are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);
     if (strncmp(env_cfg->name, "popgym/", 7) == 0 && !strstr(env_cfg->name, "cartpole"))
         return err_input(err, "%s is not played from the keyboard (of the popgym envs, only the CartPole variants "
                          "are); watch a policy play it with 'ppo watch CHECKPOINT'", env_cfg->name);

@@ -26,8 +26,9 @@ static const Rgb BOARD_BG = {250, 250, 245}, BOARD_FG = {20, 20, 20};
 
 /* CartPole; a gridworld level; a popgym game drawn as text; a popgym CartPole variant (the
  * cart and pole, with the game's text over them); any other env with a text picture of its own
- * (EnvClass.describe). */
-enum { KIND_CARTPOLE, KIND_GRID, KIND_POPGYM_TEXT, KIND_POPGYM_CARTPOLE, KIND_TEXT };
+ * (EnvClass.describe); Acrobot, MountainCar (both) and Pendulum as Gymnasium draws them. */
+enum { KIND_CARTPOLE, KIND_GRID, KIND_POPGYM_TEXT, KIND_POPGYM_CARTPOLE, KIND_TEXT, KIND_ACROBOT, KIND_MOUNTAINCAR,
+       KIND_MOUNTAINCAR_CONTINUOUS, KIND_PENDULUM };
 
 struct Viewer {
     ViewerConfig cfg;
@@ -58,6 +59,9 @@ static bool is_popgym(const char *name) { return strncmp(name, "popgym/", 7) == 
 
 double viewer_env_pace(const Env *env) {
     if (is_grid(env->name)) return 5.0;
+    /* Gymnasium's render_fps: acrobot 15, the mountain cars and pendulum 30 */
+    if (strcmp(env->name, "acrobot") == 0) return 15.0;
+    if (strncmp(env->name, "mountaincar", 11) == 0 || strcmp(env->name, "pendulum") == 0) return 30.0;
     if (is_popgym(env->name)) return ((const PopgymView *)env_view(env))->cartpole ? 50.0 : 4.0;
     if (is_cartpole(env->name)) return 50.0;
     return env->cls->steps_per_second > 0 ? env->cls->steps_per_second : 4.0;
@@ -99,10 +103,18 @@ int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *er
         }
         v->env_w = BOARD_W;
         v->env_h = BOARD_LINES * TTF_FontLineSkip(v->board_font) + 2 * PANEL_PAD;
+    } else if (strcmp(env->name, "acrobot") == 0 || strcmp(env->name, "pendulum") == 0) {
+        v->kind = env->name[0] == 'a' ? KIND_ACROBOT : KIND_PENDULUM;
+        v->env_w = v->env_h = ACROBOT_SCREEN;
+    } else if (strncmp(env->name, "mountaincar", 11) == 0) {
+        v->kind = strcmp(env->name, "mountaincar") == 0 ? KIND_MOUNTAINCAR : KIND_MOUNTAINCAR_CONTINUOUS;
+        v->env_w = MOUNTAINCAR_SCREEN_W;
+        v->env_h = MOUNTAINCAR_SCREEN_H;
     } else {
         free(v);
-        return err_set(err, "the viewer cannot draw env '%s' (it draws cartpole, cartpole-stateless, gridworld/*, "
-                       "popgym/* and envs with a text picture: EnvClass.describe)", env->name);
+        return err_set(err, "the viewer cannot draw env '%s' (it draws cartpole, cartpole-stateless, acrobot, "
+                       "mountaincar, mountaincar-continuous, pendulum, gridworld/*, popgym/* and envs with a text "
+                       "picture: EnvClass.describe)", env->name);
     }
     v->font = draw_font_open(PANEL_FONT, PANEL_PT, err);
     if (!v->font) {
@@ -213,6 +225,12 @@ int viewer_render(Viewer *v, const Env *env, const char *const *lines, int n_lin
     draw_rect(c, 0, 0, v->width, v->height, PANEL_BG, 1);
     if (v->kind == KIND_CARTPOLE) {
         draw_cartpole(c, v->env_x, v->env_y, env_view(env));
+    } else if (v->kind == KIND_ACROBOT) {
+        draw_acrobot(c, v->env_x, v->env_y, env_view(env));
+    } else if (v->kind == KIND_PENDULUM) {
+        draw_pendulum(c, v->env_x, v->env_y, env_view(env));
+    } else if (v->kind == KIND_MOUNTAINCAR || v->kind == KIND_MOUNTAINCAR_CONTINUOUS) {
+        draw_mountaincar(c, v->env_x, v->env_y, env_view(env), v->kind == KIND_MOUNTAINCAR ? 0.5 : 0.45);
     } else if (v->kind == KIND_GRID) {
         if (draw_grid(c, v->env_x, v->env_y, v->tiles, env_view(env)))
             return err_set(err, "out of memory drawing the gridworld");

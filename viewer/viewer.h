@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "algo/normalize.h"
 #include "core/err.h"
 #include "envs/env.h"
 #include "policies/policy.h"
@@ -124,6 +125,9 @@ typedef struct WatchOptions {
                                 write them there, each shown for a step at the env's pace
                                 times the speed, the last for a second more */
     const char *shot_dir;    /* folder of the s key's screenshots (NULL: the current one) */
+    const RunningStats *obs_norm; /* frozen observation statistics the policy was trained with
+                                     (the checkpoint's, algo/normalize.h); NULL: raw */
+    double clip_obs;         /* with obs_norm: the clip of normalized observations */
     volatile sig_atomic_t *stop; /* set asynchronously to stop (SIGINT); may be NULL */
     /* Told of each finished episode (1-based) and of notes for the user (a screenshot saved);
      * may be NULL. */
