@@ -174,7 +174,8 @@ static void part_gradient(void *ctx, int w) {
     const PPOConfig *ppo = l->ppo;
     Policy *p = l->policy;
     const int T = l->T, B = q->B;
-    PPOLossCoefs coefs = {ppo->clip_coef, ppo->clip_vloss, ppo->ent_coef, ppo->vf_coef};
+    PPOLossCoefs coefs = {ppo->clip_coef, ppo->clip_vloss, ppo->ent_coef, ppo->vf_coef,
+                          ppo->vf_huber};
     gather(l, q);
     policy_forward_sequence(p, q->work, T, B, q->state0, q->obs, q->episode_start, q->prev_action,
                             q->logits, q->new_values, NULL);

@@ -44,6 +44,7 @@ typedef struct PPOConfig {
     bool clip_vloss;       /* clip the value loss around the old value */
     double ent_coef;       /* entropy coefficient */
     double vf_coef;        /* value-loss coefficient */
+    double vf_huber;       /* Huber delta of the value loss; 0 = squared error */
     double max_grad_norm;  /* global gradient-norm clip */
     double target_kl;      /* stop an update's epochs once approx_kl exceeds it; 0 = never */
     double adam_eps;       /* Adam epsilon */

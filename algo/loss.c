@@ -20,6 +20,19 @@ int ppo_normalize_advantages(Dist *d, int n, real *adv) {
     return 0;
 }
 
+/* The value loss of one row for the error e = V - R and its derivative d/dV: 0.5 e^2 and e, or
+ * with delta > 0 Huber's loss (Huber 1964; PyTorch's smooth_l1_loss with beta = delta, times
+ * delta): 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) beyond, whose slope is e clipped to
+ * [-delta, delta]. */
+static double value_row(double e, double delta, double *de) {
+    if (delta > 0 && fabs(e) > delta) {
+        *de = e > 0 ? delta : -delta;
+        return delta * (fabs(e) - 0.5 * delta);
+    }
+    *de = e;
+    return 0.5 * e * e;
+}
+
 /* The clipped surrogate term of one sample, max(-A ratio, -A clip(ratio, 1 - c, 1 + c)), and
  * its derivative with respect to the ratio into *dratio: the unclipped branch carries the
  * gradient; when the clipped branch is strictly larger the ratio is outside [1-c, 1+c], where
@@ -31,20 +44,20 @@ static inline double surrogate(double ratio, double adv, double c, double *drati
     return fmax(unclipped, clip_term);
 }
 
-/* The value term of one sample, 0.5 (V - R)^2 or with clip_vloss 0.5 max((V - R)^2,
- * (V_old + clip(V - V_old, -c, c) - R)^2), and its derivative with respect to V into *dv. */
+/* The value term of one sample, value_row(V - R) or with clip_vloss
+ * max(value_row(V - R), value_row(V_old + clip(V - V_old, -c, c) - R)) (0.5 e^2 or Huber's loss
+ * with delta = vf_huber), and its derivative with respect to V into *dv. */
 static inline double value_term(double v, double ret, double old_v, const PPOLossCoefs *coefs,
                                 double *dv) {
     const double c = coefs->clip_coef;
-    double l1 = (v - ret) * (v - ret);
+    double l1 = value_row(v - ret, coefs->vf_huber, dv);
     if (coefs->clip_vloss) {
-        double vc = old_v + fmin(fmax(v - old_v, -c), c);
-        double l2 = (vc - ret) * (vc - ret);
-        *dv = l1 >= l2 ? (v - ret) : 0.0; /* l2 > l1 only where the clip is active: slope 0 */
-        return 0.5 * fmax(l1, l2);
+        double vc = old_v + fmin(fmax(v - old_v, -c), c), dvc;
+        double l2 = value_row(vc - ret, coefs->vf_huber, &dvc);
+        if (l1 < l2) *dv = 0.0; /* l2 > l1 only where the clip is active: slope 0 */
+        return fmax(l1, l2);
     }
-    *dv = v - ret;
-    return 0.5 * l1;
+    return l1;
 }
 
 static PPOLossStats finish_stats(double pg, double vl, double ent, double kl, double clipped, double inv_n,

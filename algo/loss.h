@@ -6,7 +6,9 @@
  *   ratio   = exp(logprob_new(a) - logprob_old(a))
  *   pg_loss = mean(max(-A * ratio, -A * clip(ratio, 1 - c, 1 + c)))
  *   v_loss  = 0.5 * mean((V - R)^2), or with clip_vloss
- *             0.5 * mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2))
+ *             0.5 * mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2));
+ *             with vf_huber = delta > 0 each 0.5 e^2 is Huber's loss of e instead: 0.5 e^2 for
+ *             |e| <= delta, delta (|e| - delta / 2) beyond, so a row's gradient is at most delta
  *   entropy = mean(-sum_j p_j log p_j)
  *   loss    = pg_loss - ent_coef * entropy + vf_coef * v_loss
  * and logs approx_kl = mean((ratio - 1) - log ratio) (Schulman's k3 estimator, as CleanRL) and
@@ -29,6 +31,7 @@ typedef struct PPOLossCoefs {
     bool clip_vloss;
     double ent_coef;
     double vf_coef;
+    double vf_huber; /* delta of the Huber value loss; 0 = the squared error */
 } PPOLossCoefs;
 
 typedef struct PPOLossStats {

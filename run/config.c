@@ -75,6 +75,7 @@ static const Field FIELDS[] = {
     BOOL(ppo, clip_vloss, "clip the value loss around the old value"),
     DBL(ppo, ent_coef, 0, 100, "entropy coefficient"),
     DBL(ppo, vf_coef, 0, 100, "value-loss coefficient"),
+    DBL(ppo, vf_huber, 0, 1e9, "Huber delta of the value loss (a row's gradient at most delta); 0 = squared error"),
     DBL(ppo, max_grad_norm, 0, 1e9, "global gradient-norm clip; 0 = no clip"),
     DBL(ppo, target_kl, 0, 1e9, "stop the update's epochs once approx_kl exceeds it; 0 = never"),
     DBL(ppo, adam_eps, 1e-12, 1, "Adam epsilon"),

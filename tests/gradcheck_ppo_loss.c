@@ -79,8 +79,8 @@ static double check(const PPOLossCoefs *c, uint64_t seed) {
 }
 
 START_TEST(the_loss_gradient_matches_central_differences) {
-    const PPOLossCoefs with_clip = {0.2, true, 0.01, 0.5};
-    const PPOLossCoefs no_clip = {0.2, false, 0.05, 1.0};
+    const PPOLossCoefs with_clip = {0.2, true, 0.01, 0.5, 0.0};
+    const PPOLossCoefs no_clip = {0.2, false, 0.05, 1.0, 0.0};
     for (uint64_t seed = 1; seed <= 5; seed++) {
         double e1 = check(&with_clip, seed), e2 = check(&no_clip, seed);
         ck_assert_msg(e1 <= 1e-6, "clip_vloss: max relative error %.3g (seed %llu)", e1, (unsigned long long)seed);
@@ -89,13 +89,45 @@ START_TEST(the_loss_gradient_matches_central_differences) {
 }
 END_TEST
 
+START_TEST(the_huber_value_loss_gradient_matches_central_differences) {
+    /* values and returns N(0, 1): errors |V - R| on both sides of delta 0.5 */
+    const PPOLossCoefs huber = {0.2, false, 0.01, 0.5, 0.5}, huber_clip = {0.2, true, 0.01, 0.5, 0.5};
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        double e1 = check(&huber, seed), e2 = check(&huber_clip, seed);
+        ck_assert_msg(e1 <= 1e-6, "vf_huber: max relative error %.3g (seed %llu)", e1, (unsigned long long)seed);
+        ck_assert_msg(e2 <= 1e-6, "vf_huber, clip_vloss: max relative error %.3g (seed %llu)", e2, (unsigned long long)seed);
+    }
+}
+END_TEST
+
+START_TEST(the_huber_value_loss_is_the_squared_error_within_delta_and_bounds_each_rows_gradient) {
+    /* Errors V - R of 0.3, -0.8, 40 and -40 at delta 1, vf_coef 0.5, n = 4: loss
+     * 0.5 * 0.3^2, 0.5 * 0.8^2, then 1 * (40 - 0.5) twice; gradients vf_coef / n times 0.3,
+     * -0.8, 1, -1 (the squared error's would be 40 and -40). */
+    enum { n = 4 };
+    double logits[n * A] = {0}, values[n] = {50.3, 49.2, 50, 10}, ret[n] = {50, 50, 10, 50};
+    double old_logprobs[n], adv[n] = {0}, dl[n * A], dv[n];
+    int32_t actions[n] = {0, 1, 2, 0};
+    for (int i = 0; i < n; i++) old_logprobs[i] = -log(3.0);
+    const PPOLossCoefs huber = {0.2, false, 0.0, 0.5, 1.0}, squared = {0.2, false, 0.0, 0.5, 0.0};
+    PPOLossStats st;
+    ppo_loss(n, A, logits, values, actions, old_logprobs, values, adv, ret, &huber, dl, dv, &st);
+    const double want[n] = {0.3, -0.8, 1, -1};
+    for (int i = 0; i < n; i++) ck_assert_double_eq_tol(dv[i], 0.5 * want[i] / n, 1e-12);
+    ck_assert_double_eq_tol(st.v_loss, (0.5 * 0.09 + 0.5 * 0.64 + 2 * 39.5) / n, 1e-12);
+    ppo_loss(n, A, logits, values, actions, old_logprobs, values, adv, ret, &squared, dl, dv, &st);
+    ck_assert_double_eq_tol(dv[2], 0.5 * 40 / n, 1e-12);
+    ck_assert_double_eq_tol(st.v_loss, (0.5 * 0.09 + 0.5 * 0.64 + 2 * 800) / n, 1e-12);
+}
+END_TEST
+
 START_TEST(every_term_contributes_to_the_gradient) {
     /* A guard against a term silently dropped: each coefficient changes the gradient. */
     Batch b;
     make_batch(&b, 9);
     double base_l[N * A], base_v[N], l2[N * A], v2[N];
-    const PPOLossCoefs c = {0.2, true, 0.01, 0.5}, more_ent = {0.2, true, 0.5, 0.5},
-                       more_vf = {0.2, true, 0.01, 2.0};
+    const PPOLossCoefs c = {0.2, true, 0.01, 0.5, 0.0}, more_ent = {0.2, true, 0.5, 0.5, 0.0},
+                       more_vf = {0.2, true, 0.01, 2.0, 0.0};
     ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &c, base_l, base_v, NULL);
     ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &more_ent, l2, v2, NULL);
     double d = 0;
@@ -114,7 +146,7 @@ START_TEST(at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_sco
         categorical_log_softmax(A, b.logits + i * A, logp);
         b.old_logprobs[i] = logp[b.actions[i]];
     }
-    const PPOLossCoefs c = {0.2, false, 0.0, 0.0};
+    const PPOLossCoefs c = {0.2, false, 0.0, 0.0, 0.0};
     double dl[N * A], dv[N];
     PPOLossStats st;
     ppo_loss(N, A, b.logits, b.values, b.actions, b.old_logprobs, b.old_values, b.adv, b.ret, &c, dl, dv, &st);
@@ -208,14 +240,16 @@ static double gcheck(const PPOLossCoefs *c, uint64_t seed) {
 }
 
 START_TEST(the_gaussian_loss_gradient_matches_central_differences) {
-    const PPOLossCoefs with_clip = {0.2, true, 0.01, 0.5};
-    const PPOLossCoefs no_clip = {0.2, false, 0.05, 1.0};
+    const PPOLossCoefs with_clip = {0.2, true, 0.01, 0.5, 0.0};
+    const PPOLossCoefs no_clip = {0.2, false, 0.05, 1.0, 0.0};
+    const PPOLossCoefs huber = {0.2, true, 0.01, 0.5, 0.3};
     double worst = 0;
     for (uint64_t seed = 1; seed <= 5; seed++) {
-        double e1 = gcheck(&with_clip, seed), e2 = gcheck(&no_clip, seed);
+        double e1 = gcheck(&with_clip, seed), e2 = gcheck(&no_clip, seed), e3 = gcheck(&huber, seed);
         ck_assert_msg(e1 <= 1e-6, "clip_vloss: max relative error %.3g (seed %llu)", e1, (unsigned long long)seed);
         ck_assert_msg(e2 <= 1e-6, "no clip_vloss: max relative error %.3g (seed %llu)", e2, (unsigned long long)seed);
-        worst = fmax(worst, fmax(e1, e2));
+        ck_assert_msg(e3 <= 1e-6, "vf_huber 0.3: max relative error %.3g (seed %llu)", e3, (unsigned long long)seed);
+        worst = fmax(worst, fmax(e1, fmax(e2, e3)));
     }
     printf("gradcheck gaussian ppo loss (means, log_std, values): max rel err %.2e\n", worst);
 }
@@ -262,7 +296,7 @@ typedef struct E2E {
 static double e2e_loss(E2E *e) {
     policy_forward_sequence(e->p, e->w, e->T, e->B, e->state0, e->obs, e->start, e->prev, e->logits,
                             e->values, NULL);
-    const PPOLossCoefs c = {0.2, true, 0.01, 0.5};
+    const PPOLossCoefs c = {0.2, true, 0.01, 0.5, 0.0};
     double L = ppo_loss(e->T * e->B, e->p->n_actions, e->logits, e->values, e->actions,
                         e->old_logprobs, e->old_values, e->adv, e->ret, &c, e->dl, e->dv, NULL);
     return L;
@@ -374,7 +408,7 @@ typedef struct GE2E {
 
 static double ge2e_loss(GE2E *e) {
     policy_forward_sequence(e->p, e->w, e->T, e->B, e->state0, e->obs, e->start, e->prev, e->means, e->values, NULL);
-    const PPOLossCoefs c = {0.2, true, 0.01, 0.5};
+    const PPOLossCoefs c = {0.2, true, 0.01, 0.5, 0.0};
     return ppo_loss_gaussian(e->T * e->B, e->p->n_actions, e->means, policy_log_std(e->p), e->values, e->actions,
                              e->old_logprobs, e->old_values, e->adv, e->ret, &c, e->dm, e->dls, e->dv, NULL);
 }
@@ -477,6 +511,8 @@ static Suite *loss_suite(void) {
     Suite *s = suite_create("ppo_loss (double)");
     TCase *tc = test_case("gradient");
     tcase_add_test(tc, the_loss_gradient_matches_central_differences);
+    tcase_add_test(tc, the_huber_value_loss_gradient_matches_central_differences);
+    tcase_add_test(tc, the_huber_value_loss_is_the_squared_error_within_delta_and_bounds_each_rows_gradient);
     tcase_add_test(tc, every_term_contributes_to_the_gradient);
     tcase_add_test(tc, at_ratio_one_the_policy_gradient_is_minus_the_advantage_times_the_score);
     tcase_add_test(tc, advantages_are_normalized_with_the_unbiased_std);

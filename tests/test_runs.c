@@ -841,8 +841,9 @@ static void assert_finite(const Checkpoint *ck) {
 /* Copies the checkpoint at from to to, poisoned so that the next update's gradient overflows:
  * no setting makes CartPole's training diverge within a few updates (Adam bounds each step;
  * learning_rate 1 with no gradient clip stays finite), so the value head's bias is put at the
- * edge of float and the config's vf_coef at 99.9 (CRC made right): the value loss's gradient,
- * vf_coef (v - return) per row, is then beyond float. */
+ * edge of float, the config's vf_coef at 99.9 and its vf_huber at 0 (CRC made right): the
+ * squared value loss's gradient, vf_coef (v - return) per row, is then beyond float (a Huber
+ * loss would bound it at vf_coef * vf_huber). */
 static void poison(const char *from, const char *to) {
     size_t len;
     char *bytes = slurp(from, &len);
@@ -856,6 +857,10 @@ static void poison(const char *from, const char *to) {
     at = find_bytes(bytes, len, coef, sizeof coef - 1);
     ck_assert_ptr_nonnull(at);
     memcpy(at, "vf_coef: 99.9", sizeof coef - 1);
+    static const char huber[] = "vf_huber: 1";
+    at = find_bytes(bytes, len, huber, sizeof huber - 1);
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "vf_huber: 0", sizeof huber - 1);
     fix_crc(bytes, len);
     spit(to, bytes, len);
     free(bytes);
@@ -907,7 +912,7 @@ START_TEST(a_branch_that_turns_nan_before_saving_leaves_no_folder_and_names_its_
     Snap before;
     snap_take(&before, run);
     snprintf(args, sizeof args, "train configs/cartpole.yaml --quiet " TINY " --set run.runs_dir=%s/runs "
-             "--set ppo.vf_coef=99.9 --max-updates 5 --resume %s", dir, copy);
+             "--set ppo.vf_coef=99.9 --set ppo.vf_huber=0 --max-updates 5 --resume %s", dir, copy);
     ck_assert_msg(test_run_ppo(args, out, sizeof out) == 1, "%s", out);
     char said[1200];
     snprintf(said, sizeof said, "the last checkpoint with finite values is %s (update 10)", copy);

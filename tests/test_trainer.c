@@ -1,12 +1,14 @@
 /* test_trainer.c: training is bit-for-bit reproducible, a resumed run equals an uninterrupted
  * one, the learner's replay reproduces the rollout (ratio 1 on the first minibatch), the
- * truncation bootstrap uses the ended episode's own state, and NaN stops an update; each for the
- * recurrent kinds gla, lstm and gru. */
+ * truncation bootstrap uses the ended episode's own state, ppo.vf_huber bounds the value
+ * gradient, and NaN stops an update; each (but vf_huber's) for the recurrent kinds gla, lstm
+ * and gru. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "algo/gae.h"
 #include "algo/learner.h"
 #include "algo/loss.h"
 #include "algo/rollout.h"
@@ -426,6 +428,43 @@ START_TEST(a_truncated_episode_is_bootstrapped_from_its_own_state) {
 }
 END_TEST
 
+/* The gradient of the value bias v.b of one minibatch: vf_coef times the mean of the rows' value
+ * slopes (the bias adds to every value). */
+static double value_bias_gradient(Setup *s, Learner *l, const PPOConfig *ppo) {
+    int envs[6] = {0, 1, 2, 3, 4, 5};
+    PPOLossStats ls;
+    bool finite;
+    ck_assert_int_eq(learner_gradient(l, &s->r->buf, envs, ppo, &ls, &finite), 0);
+    ck_assert(finite);
+    return l->grads[policy_tensor(s->p, "v.b")->offset];
+}
+
+START_TEST(ppo_vf_huber_bounds_the_value_gradient_of_far_targets) {
+    /* Returns near 1000 (rewards times 1000) against values of order 1: every row's error is far
+     * beyond delta, so with vf_huber each row's slope is -delta and v.b's gradient is
+     * -vf_coef * delta exactly; the squared error's is vf_coef times the mean error, ~-1000x. */
+    Setup s;
+    setup(&s, 2, 1, 0); /* gla */
+    RolloutBuffer *b = &s.r->buf;
+    for (int i = 0; i < b->T * b->N; i++) b->rewards[i] *= 1000.0f;
+    gae_compute(b->T, b->N, b->rewards, b->values, b->terminated, b->truncated, b->final_values,
+                b->next_values, 0.99, 0.95, b->advantages, b->returns);
+    Learner *l;
+    Err err;
+    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, s.pool, &err), 0);
+    PPOConfig ppo = s.cfg.ppo;
+    ppo.vf_coef = 0.5;
+    ppo.vf_huber = 0.0;
+    double squared = value_bias_gradient(&s, l, &ppo);
+    ppo.vf_huber = 2.0;
+    double huber = value_bias_gradient(&s, l, &ppo);
+    ck_assert_msg(fabs(huber - -0.5 * 2.0) <= 1e-5, "v.b gradient with vf_huber 2: %.9g, want -1", huber);
+    ck_assert_msg(squared < -100.0, "v.b gradient of the squared error: %.9g, want < -100", squared);
+    learner_destroy(l);
+    teardown(&s);
+}
+END_TEST
+
 START_TEST(a_nan_stops_the_update_before_adam_touches_the_parameters) {
     Setup s;
     setup(&s, 1, 1, _i);
@@ -503,6 +542,7 @@ static Suite *trainer_suite(void) {
     tc = test_case("learner");
     tcase_add_loop_test(tc, the_learners_replay_reproduces_the_rollouts_logprobs_and_values, 0, N_KINDS);
     tcase_add_loop_test(tc, a_truncated_episode_is_bootstrapped_from_its_own_state, 0, N_KINDS);
+    tcase_add_test(tc, ppo_vf_huber_bounds_the_value_gradient_of_far_targets);
     tcase_add_loop_test(tc, a_nan_stops_the_update_before_adam_touches_the_parameters, 0, N_KINDS);
     tcase_add_loop_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole, 0, N_KINDS);
     tcase_add_loop_test(tc, a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces, 0, N_KINDS);
