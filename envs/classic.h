@@ -66,6 +66,17 @@ size_t classic_state_size(const void *self);
 void classic_state_save(const void *self, void *buf);
 int classic_state_load(void *self, const void *buf, Err *err);
 
+/* Pendulum-v1's dynamics, shared with POPGym's pendulum variants (envs/popgym/): one
+ * PendulumEnv.step of state [theta (rad), thetadot (rad/s)] in place with torque action (N m,
+ * clipped to [-2, 2] in float32, then used in double); returns the cost of the state before the
+ * step, theta^2 + 0.1 thetadot^2 + 0.001 u^2 (the reward is its negative), and writes the
+ * applied torque u to *torque. No errors. */
+double pendulum_dynamics(double *state, float action, double *torque);
+
+/* PendulumEnv.reset's state: theta uniform in [-pi, pi], thetadot in [-1, 1], drawn from rng
+ * into state [2]. */
+void pendulum_reset_state(double *state, Rng *rng);
+
 /* Python's float modulo (and NumPy's np.remainder): x - floor(x / y) * y computed as C's fmod,
  * moved by y when the remainder's sign differs from y's, so the result has y's sign. */
 double classic_py_mod(double x, double y);

@@ -16,6 +16,7 @@
     X(pendulum_class)                                                                             \
     X(gridworld_class)                                                                            \
     X(popgym_class)                                                                               \
+    X(popgym_pendulum_class)                                                                      \
     X(tmaze_class)                                                                                \
     /* a new env: one line X(NAME_class) above this one */
 

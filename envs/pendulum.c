@@ -33,8 +33,7 @@ static void *pendulum_create(const EnvConfig *cfg, int *obs_dim, int *n_actions,
 
 static void pendulum_reset(void *self, float *obs) {
     ClassicEnv *e = self;
-    e->pub.state[0] = -RESET_THETA + 2.0 * RESET_THETA * rng_double(&e->rng);
-    e->pub.state[1] = -RESET_THETADOT + 2.0 * RESET_THETADOT * rng_double(&e->rng);
+    pendulum_reset_state(e->pub.state, &e->rng);
     e->pub.steps = 0;
     e->pub.last_action = NAN;
     pendulum_observe(e->pub.state, obs);
@@ -50,20 +49,32 @@ static int pendulum_action_box(const void *self, float *low, float *high) {
 /* angle_normalize of pendulum.py: ((x + pi) % (2 pi)) - pi. */
 static double angle_normalize(double x) { return classic_py_mod(x + PI, 2 * PI) - PI; }
 
-/* PendulumEnv.step: the torque is the action clipped to [-2, 2] (in float32, then used in
- * double); the cost is of the state before the step. */
-static void pendulum_step(void *self, const float *action, float *obs, float *reward,
-                          bool *terminated, bool *truncated) {
-    ClassicEnv *e = self;
-    double th = e->pub.state[0], thdot = e->pub.state[1];
-    double u = fminf(fmaxf(action[0], -MAX_TORQUE), MAX_TORQUE);
+/* PendulumEnv.step's arithmetic, in its order (see classic.h). */
+double pendulum_dynamics(double *state, float action, double *torque) {
+    double th = state[0], thdot = state[1];
+    double u = fminf(fmaxf(action, -MAX_TORQUE), MAX_TORQUE);
     double an = angle_normalize(th);
     double costs = an * an + 0.1 * (thdot * thdot) + 0.001 * (u * u);
     double newthdot = thdot + (3 * G / (2 * L) * sin(th) + 3.0 / (M * (L * L)) * u) * DT;
     newthdot = newthdot < -MAX_SPEED ? -MAX_SPEED : newthdot > MAX_SPEED ? MAX_SPEED : newthdot;
-    double newth = th + newthdot * DT;
-    e->pub.state[0] = newth;
-    e->pub.state[1] = newthdot;
+    state[0] = th + newthdot * DT;
+    state[1] = newthdot;
+    *torque = u;
+    return costs;
+}
+
+/* PendulumEnv.reset (see classic.h). */
+void pendulum_reset_state(double *state, Rng *rng) {
+    state[0] = -RESET_THETA + 2.0 * RESET_THETA * rng_double(rng);
+    state[1] = -RESET_THETADOT + 2.0 * RESET_THETADOT * rng_double(rng);
+}
+
+/* PendulumEnv.step through pendulum_dynamics. */
+static void pendulum_step(void *self, const float *action, float *obs, float *reward,
+                          bool *terminated, bool *truncated) {
+    ClassicEnv *e = self;
+    double u;
+    double costs = pendulum_dynamics(e->pub.state, action[0], &u);
     e->pub.last_action = u;
     e->pub.steps++;
     *terminated = false;

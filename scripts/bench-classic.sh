@@ -20,7 +20,7 @@ if [ "${1:-}" = --one ]; then # one run: --one OUTDIR LABEL SEED CONFIG [overrid
     fi
     steps=$(awk -F, 'NR > 1 { s = $2 } END { print s }' "$dir/progress.csv")
     secs=$(awk -F, 'NR > 1 { t = $3 } END { printf "%.1f", t }' "$dir/progress.csv")
-    ev=$(./ppo eval "$dir/checkpoints/latest.ckpt" --episodes 100 | awk '/^return/ { print $2 "," $4 }')
+    ev=$(./ppo eval "$dir/checkpoints/latest.ckpt" --episodes 100 | awk '/^return / { print $2 "," $4 }')
     echo "$label,$seed,$steps,$secs,$ev"
     exit 0
 fi

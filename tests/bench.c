@@ -20,6 +20,29 @@
 #include "run/trainer.h"
 
 
+/* One step of v with row r of the random actions: discrete ones (int32) or, for a continuous
+ * env, torques and forces uniform over its box (float, action_dim per env). */
+static void step_random(VecEnv *v, const int32_t *actions, const float *box, float *obs, float *reward,
+                        uint8_t *term, uint8_t *trunc, float *final_obs) {
+    if (v->action_dim > 0) vecenv_step_box(v, box, obs, reward, term, trunc, final_obs);
+    else vecenv_step(v, actions, obs, reward, term, trunc, final_obs);
+}
+
+/* Uniform random actions [rows, n] for v into actions (discrete) or box [rows, n, action_dim]
+ * (continuous, over env 0's box). */
+static void random_actions(const VecEnv *v, Rng *rng, int rows, int32_t *actions, float *box) {
+    const Env *e = v->envs[0];
+    for (long i = 0; i < (long)rows * v->n; i++) {
+        if (v->action_dim == 0) {
+            actions[i] = (int32_t)rng_below(rng, (uint32_t)v->n_actions);
+            continue;
+        }
+        for (int j = 0; j < v->action_dim; j++)
+            box[i * v->action_dim + j] =
+                e->action_low[j] + (e->action_high[j] - e->action_low[j]) * (float)rng_double(rng);
+    }
+}
+
 /* Steps n envs of `name` with random actions taken from a precomputed buffer, autoreset
  * included, for about `seconds`; prints env steps per second (best of 3 rounds). */
 static int bench_env(const char *name, int n, double seconds) {
@@ -37,9 +60,10 @@ static int bench_env(const char *name, int n, double seconds) {
     float *reward = malloc(sizeof(float) * (size_t)n);
     uint8_t *term = malloc((size_t)n), *trunc = malloc((size_t)n);
     int32_t *actions = malloc(sizeof(int32_t) * (size_t)n * ACTION_ROWS);
+    float *box = malloc(sizeof(float) * (size_t)n * ACTION_ROWS * (v->action_dim > 0 ? v->action_dim : 1));
     Rng rng;
     rng_seed(&rng, 2, 0);
-    for (int i = 0; i < n * ACTION_ROWS; i++) actions[i] = (int32_t)rng_below(&rng, (uint32_t)v->n_actions);
+    random_actions(v, &rng, ACTION_ROWS, actions, box);
     vecenv_reset(v, obs);
     double best = 0.0;
     for (int round = 0; round < 3; round++) {
@@ -47,7 +71,8 @@ static int bench_env(const char *name, int n, double seconds) {
         double t0 = clock_seconds(), t1 = t0;
         while (t1 - t0 < seconds / 3) {
             for (int r = 0; r < ACTION_ROWS; r++)
-                vecenv_step(v, actions + (size_t)r * n, obs, reward, term, trunc, final_obs);
+                step_random(v, actions + (size_t)r * n, box + (size_t)r * n * (v->action_dim > 0 ? v->action_dim : 1),
+                            obs, reward, term, trunc, final_obs);
             steps += (long)n * ACTION_ROWS;
             v->log_len = 0; /* the benchmark does not read the episode log */
             t1 = clock_seconds();
@@ -63,6 +88,7 @@ static int bench_env(const char *name, int n, double seconds) {
     free(term);
     free(trunc);
     free(actions);
+    free(box);
     vecenv_destroy(v);
     return 0;
 }
@@ -383,6 +409,7 @@ static int random_policy_return(const char *name, int episodes) {
     float *obs = malloc(sizeof(float) * N * d), *final_obs = malloc(sizeof(float) * N * d), reward[N];
     uint8_t term[N], trunc[N];
     int32_t actions[N];
+    float box[N * ENV_MAX_ACTION_DIM];
     Episode done[1 << 10];
     Rng rng;
     rng_seed(&rng, 123, 1u << 20);
@@ -390,8 +417,8 @@ static int random_policy_return(const char *name, int episodes) {
     double sum = 0, sum2 = 0, length = 0;
     long n = 0, ended_positive = 0;
     while (n < episodes) {
-        for (int i = 0; i < N; i++) actions[i] = (int32_t)rng_below(&rng, (uint32_t)v->n_actions);
-        vecenv_step(v, actions, obs, reward, term, trunc, final_obs);
+        random_actions(v, &rng, 1, actions, box);
+        step_random(v, actions, box, obs, reward, term, trunc, final_obs);
         int k = vecenv_drain_episodes(v, done, 1 << 10);
         for (int i = 0; i < k && n < episodes; i++, n++) {
             sum += done[i].ret;

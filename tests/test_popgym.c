@@ -14,7 +14,8 @@
 
 #define EPISODES "tests/data/popgym/episodes.txt"
 #define MAX_OBS 728
-#define N_LEVELS 36
+#define N_LEVELS 36 /* the discrete levels, named by GAMES and DIFFS */
+#define N_PENDULUM 6 /* the Pendulum variants (continuous actions), named by PENDULUMS */
 
 #define require(cond, ...)                      \
     do {                                        \
@@ -26,6 +27,12 @@ static const char *const GAMES[12] = {
     "minesweeper", "battleship", "multiarmed-bandit", "position-only-cartpole", "velocity-only-cartpole",
     "noisy-position-only-cartpole"};
 static const char *const DIFFS[3] = {"easy", "medium", "hard"};
+static const char *const PENDULUMS[N_PENDULUM] = {
+    "popgym/position-only-pendulum-easy", "popgym/position-only-pendulum-medium",
+    "popgym/position-only-pendulum-hard", "popgym/noisy-position-only-pendulum-easy",
+    "popgym/noisy-position-only-pendulum-medium", "popgym/noisy-position-only-pendulum-hard"};
+static const int PENDULUM_LENGTHS[N_PENDULUM] = {200, 150, 100, 200, 200, 200}; /* POPGym's */
+static const double PENDULUM_SIGMAS[N_PENDULUM] = {0, 0, 0, 0.1, 0.2, 0.3};
 
 static void level_name(int i, char *buf, size_t cap) {
     snprintf(buf, cap, "popgym/%s-%s", GAMES[i / 3], DIFFS[i % 3]);
@@ -41,6 +48,7 @@ static Env *make_env(const char *name) {
 }
 
 static bool is_cartpole(const char *name) { return strstr(name, "cartpole") != NULL; }
+static bool is_pendulum(const char *name) { return strstr(name, "pendulum") != NULL; }
 
 /* ---- the reference file ---- */
 
@@ -103,12 +111,16 @@ static int expected_obs(const Env *env, const char *token, float *want) {
 }
 
 /* Compares obs [obs_dim] with the reference observation in text (a raw token, or for the
- * CartPole variants two floats; the noisy one only within its clip). */
+ * CartPole and Pendulum variants two floats; the noisy ones only within their clip). */
 static void check_obs(const Env *env, const float *obs, const char *text, const char *where) {
     float want[MAX_OBS];
-    if (is_cartpole(env->name)) {
+    if (is_cartpole(env->name) || is_pendulum(env->name)) {
         float a, b;
         require(sscanf(text, "%f %f", &a, &b) == 2, "%s: cannot read the observation '%s'", where, text);
+        if (is_pendulum(env->name) && strstr(env->name, "noisy")) {
+            require(fabsf(obs[0]) <= 1.0f && fabsf(obs[1]) <= 1.0f, "%s: noisy obs outside [-1, 1]", where);
+            return;
+        }
         if (strstr(env->name, "noisy")) {
             require(fabsf(obs[0]) <= 4.8f && fabsf(obs[1]) <= 0.41887903f, "%s: noisy obs outside its clip", where);
             return;
@@ -171,28 +183,41 @@ static void replay_episode(Ref *r, Env *env, const char *label, int *steps_check
         }
         if (strncmp(line, "state ", 6) == 0) {
             double s[4];
-            require(sscanf(line + 6, "%lf %lf %lf %lf", &s[0], &s[1], &s[2], &s[3]) == 4, "%s:%d: bad state", EPISODES,
+            int k = is_pendulum(env->name) ? 2 : 4;
+            const double *got = k == 2 ? v->pend.state : v->pole.state;
+            require(sscanf(line + 6, "%lf %lf %lf %lf", &s[0], &s[1], &s[2], &s[3]) == k, "%s:%d: bad state", EPISODES,
                     r->lineno);
-            for (int i = 0; i < 4; i++)
-                require(v->pole.state[i] == s[i], "%s %s step %d: state[%d] %.17g, POPGym's %.17g", env->name, label, t, i,
-                        v->pole.state[i], s[i]);
+            for (int i = 0; i < k; i++)
+                require(got[i] == s[i], "%s %s step %d: state[%d] %.17g, POPGym's %.17g", env->name, label, t, i, got[i],
+                        s[i]);
             continue;
         }
-        int action, term, trunc, used;
+        int action = 0, term, trunc, used;
+        float torque = 0.0f;
         double reward;
-        require(sscanf(line, "step %d %lf %d %d %n", &action, &reward, &term, &trunc, &used) == 4, "%s:%d: bad step line",
-                EPISODES, r->lineno);
+        if (env->action_dim > 0)
+            require(sscanf(line, "step %f %lf %d %d %n", &torque, &reward, &term, &trunc, &used) == 4,
+                    "%s:%d: bad step line", EPISODES, r->lineno);
+        else
+            require(sscanf(line, "step %d %lf %d %d %n", &action, &reward, &term, &trunc, &used) == 4,
+                    "%s:%d: bad step line", EPISODES, r->lineno);
         float got_r;
         bool got_term, got_trunc;
-        env_step(env, action, obs, &got_r, &got_term, &got_trunc);
+        if (env->action_dim > 0)
+            env_step_box(env, &torque, obs, &got_r, &got_term, &got_trunc);
+        else
+            env_step(env, action, obs, &got_r, &got_term, &got_trunc);
         t++;
         snprintf(where, sizeof where, "%s %s step %d (%s:%d)", env->name, label, t, EPISODES, r->lineno);
         require(got_r == (float)reward, "%s: reward %.9g, POPGym's %.17g", where, got_r, reward);
         require(got_term == (term != 0) && got_trunc == (trunc != 0), "%s: terminated %d truncated %d, POPGym's %d %d",
                 where, got_term, got_trunc, term, trunc);
         check_obs(env, obs, line + used, where);
-        require(v->step == t && v->last_action == action, "%s: the view says step %d action %d", where, v->step,
-                v->last_action);
+        require(v->step == t && v->last_action == (env->action_dim > 0 ? -1 : action), "%s: the view says step %d action %d",
+                where, v->step, v->last_action);
+        if (env->action_dim > 0)
+            require(v->pend.last_action == (double)fminf(fmaxf(torque, -2.0f), 2.0f), "%s: applied torque %.9g for %.9g",
+                    where, v->pend.last_action, (double)torque);
         require(t <= v->max_length, "%s: longer than the documented %d steps", where, v->max_length);
         ret += reward;
         ret_f += got_r;
@@ -231,8 +256,8 @@ START_TEST(every_env_replays_popgyms_own_episodes_step_by_step) {
     free(r.text);
     printf("popgym reference: %d levels, %d episodes, %d steps, %d best returns of 1, %d worst returns checked\n",
            levels, episodes, steps, best, worst);
-    ck_assert_int_eq(levels, N_LEVELS);
-    ck_assert_int_eq(episodes, 3 * N_LEVELS);
+    ck_assert_int_eq(levels, N_LEVELS + N_PENDULUM);
+    ck_assert_int_eq(episodes, 3 * (N_LEVELS + N_PENDULUM));
     ck_assert_int_eq(best, 33);
     ck_assert_int_eq(worst, 24);
 }
@@ -563,6 +588,191 @@ START_TEST(the_noisy_cartpole_adds_noise_of_its_sigma_and_clips) {
 }
 END_TEST
 
+/* ---- the Pendulum variants (continuous torque) ---- */
+
+/* Plays env from (seed, 1) for n steps with torques from rng in [-3, 3] (beyond the box), resetting
+ * at each episode's end, into obs and rewards [n] (obs 2 floats per step). */
+static void play_pendulum(Env *env, uint64_t seed, int n, float *obs_log, float *rewards) {
+    float obs[2];
+    Rng rng;
+    rng_seed(&rng, seed, 2);
+    env_seed(env, seed, 1);
+    env_reset(env, obs);
+    for (int t = 0; t < n; t++) {
+        float a = (float)(6.0 * rng_double(&rng) - 3.0), r;
+        bool term, trunc;
+        env_step_box(env, &a, obs, &r, &term, &trunc);
+        memcpy(obs_log + 2 * t, obs, sizeof obs);
+        rewards[t] = r;
+        if (term || trunc) env_reset(env, obs);
+    }
+}
+
+START_TEST(the_pendulum_variants_are_registered_with_popgyms_lengths_and_rewards) {
+    const char *names[256];
+    int n = env_names(names, 256);
+    for (int i = 0; i < N_PENDULUM; i++) {
+        bool found = false;
+        for (int k = 0; k < n; k++) found |= strcmp(names[k], PENDULUMS[i]) == 0;
+        ck_assert_msg(found, "%s is not registered", PENDULUMS[i]);
+        Env *env = make_env(PENDULUMS[i]);
+        ck_assert_int_eq(env->obs_dim, 2);
+        ck_assert_int_eq(env->n_actions, 0);
+        ck_assert_int_eq(env->action_dim, 1);
+        ck_assert(env->action_low[0] == -2.0f && env->action_high[0] == 2.0f);
+        const PopgymView *v = env_view(env);
+        ck_assert(v->pendulum && !v->cartpole);
+        ck_assert_str_eq(v->difficulty, DIFFS[i % 3]);
+        ck_assert_int_eq(v->max_length, PENDULUM_LENGTHS[i]);
+        /* every episode lasts exactly L steps, never terminates, and each reward is POPGym's
+         * transform of Pendulum's: ((r + 8.1368022) / 8.1368022) / L, within [-1/L, 1/L] */
+        const int L = PENDULUM_LENGTHS[i];
+        Rng rng;
+        rng_seed(&rng, 3, (uint64_t)i);
+        env_seed(env, 8, (uint64_t)i);
+        float obs[2];
+        for (int ep = 0; ep < 20; ep++) {
+            env_reset(env, obs);
+            ck_assert(fabsf(obs[0]) <= 1.0f && fabsf(obs[1]) <= 1.0f);
+            for (int t = 1;; t++) {
+                float a = (float)(6.0 * rng_double(&rng) - 3.0), r;
+                bool term, trunc;
+                env_step_box(env, &a, obs, &r, &term, &trunc);
+                ck_assert(!term);
+                require(fabsf(obs[0]) <= 1.0f && fabsf(obs[1]) <= 1.0f, "%s: obs outside [-1, 1]", PENDULUMS[i]);
+                double want = ((v->pend.last_reward + 16.2736044 / 2) / (16.2736044 / 2)) / L;
+                require(r == (float)want && r >= -1.0f / L && r <= 1.0f / L, "%s: reward %.9g for Pendulum's %.9g",
+                        PENDULUMS[i], r, v->pend.last_reward);
+                require(v->pend.last_reward <= 0 && v->pend.last_reward >= -16.2736044, "%s: Pendulum reward %g",
+                        PENDULUMS[i], v->pend.last_reward);
+                if (trunc) {
+                    require(t == L, "%s: truncated after %d steps, POPGym's length is %d", PENDULUMS[i], t, L);
+                    break;
+                }
+                require(t < L, "%s: not truncated at step %d", PENDULUMS[i], L);
+            }
+        }
+        /* stepping past the end without a reset changes nothing */
+        double th = v->pend.state[0];
+        for (int k = 0; k < 10; k++) {
+            float a = 1.0f, r;
+            bool term, trunc;
+            env_step_box(env, &a, obs, &r, &term, &trunc);
+            ck_assert(term && r == 0.0f);
+        }
+        ck_assert(v->pend.state[0] == th);
+        env_destroy(env);
+    }
+    EnvConfig cfg = {0};
+    Env *env;
+    Err err;
+    snprintf(cfg.name, sizeof cfg.name, "popgym/position-only-pendulum-hard");
+    cfg.max_steps = 10;
+    ck_assert_int_ne(env_create(&env, &cfg, &err), 0);
+    ck_assert_msg(strstr(err.msg, "env.max_steps") && strstr(err.msg, "100 steps"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(the_pendulum_variants_are_deterministic_and_restore_saved_states) {
+    enum { N = 600 };
+    static float o1[2 * N], o2[2 * N], r1[N], r2[N];
+    for (int i = 0; i < N_PENDULUM; i++) {
+        Env *e1 = make_env(PENDULUMS[i]), *e2 = make_env(PENDULUMS[i]);
+        play_pendulum(e1, 3, N, o1, r1);
+        play_pendulum(e2, 3, N, o2, r2);
+        ck_assert_msg(memcmp(o1, o2, sizeof o1) == 0 && memcmp(r1, r2, sizeof r1) == 0, "%s: same seed, other play",
+                      PENDULUMS[i]);
+        play_pendulum(e2, 4, N, o2, r2);
+        ck_assert_msg(memcmp(o1, o2, sizeof o1) != 0, "%s: seeds 3 and 4 played alike", PENDULUMS[i]);
+        /* save mid-episode, play on, restore, replay: the same observations and rewards */
+        size_t size = env_state_size(e1);
+        unsigned char *saved = malloc(size), *junk = malloc(size);
+        env_state_save(e1, saved);
+        float a = 0.5f, ra[50], rb[50], oa[2], ob[2];
+        bool term, trunc;
+        for (int t = 0; t < 50; t++) {
+            env_step_box(e1, &a, oa, &ra[t], &term, &trunc);
+            if (term || trunc) env_reset(e1, oa);
+        }
+        Err err;
+        ck_assert_msg(env_state_load(e1, saved, &err) == 0, "%s: %s", PENDULUMS[i], err.msg);
+        for (int t = 0; t < 50; t++) {
+            env_step_box(e1, &a, ob, &rb[t], &term, &trunc);
+            if (term || trunc) env_reset(e1, ob);
+        }
+        ck_assert(memcmp(ra, rb, sizeof ra) == 0 && memcmp(oa, ob, sizeof oa) == 0);
+        /* another level's state is refused; random bytes are refused or harmless */
+        Env *o = make_env(PENDULUMS[(i + 1) % N_PENDULUM]);
+        env_state_save(o, junk);
+        ck_assert_int_ne(env_state_load(e1, junk, &err), 0);
+        env_destroy(o);
+        Rng bytes;
+        rng_seed(&bytes, 9, (uint64_t)i);
+        for (int k = 0; k < 200; k++) {
+            memcpy(junk, saved, size);
+            for (int f = 1 + (int)rng_below(&bytes, 8); f > 0; f--)
+                junk[8 + rng_below(&bytes, (uint32_t)(size - 8))] = (unsigned char)rng_u32(&bytes);
+            if (env_state_load(e1, junk, &err) == 0)
+                for (int t = 0; t < 3; t++) env_step_box(e1, &a, oa, &ra[0], &term, &trunc);
+        }
+        free(saved);
+        free(junk);
+        env_destroy(e1);
+        env_destroy(e2);
+        /* env.h's promises, as for every env */
+        e1 = make_env(PENDULUMS[i]);
+        e2 = make_env(PENDULUMS[i]);
+        test_env_contract(e1, e2, 2 * PENDULUM_LENGTHS[i] + 100, PENDULUM_LENGTHS[i], false);
+        env_destroy(e1);
+        env_destroy(e2);
+    }
+}
+END_TEST
+
+START_TEST(the_noisy_pendulum_adds_noise_of_its_sigma_and_clips_to_the_unit_box) {
+    enum { N = 40000 };
+    for (int i = 3; i < N_PENDULUM; i++) {
+        const double sigma = PENDULUM_SIGMAS[i];
+        Env *env = make_env(PENDULUMS[i]);
+        const PopgymView *v = env_view(env);
+        Rng rng;
+        rng_seed(&rng, 6, 2);
+        env_seed(env, 6, 1);
+        float o[2];
+        env_reset(env, o);
+        double sum = 0, sum2 = 0;
+        long n = 0, clipped = 0;
+        for (int t = 0; t < N; t++) {
+            float a = (float)(6.0 * rng_double(&rng) - 3.0), r;
+            bool term, trunc;
+            env_step_box(env, &a, o, &r, &term, &trunc);
+            float c = (float)cos(v->pend.state[0]), s = (float)sin(v->pend.state[0]);
+            clipped += fabsf(o[0]) == 1.0f || fabsf(o[1]) == 1.0f;
+            /* the error where the clip hardly reaches: values within 0.1 of 0 (the edge at 3 sigma
+             * and more; the clipped tail moves the sd by less than 1%) */
+            if (fabsf(c) < 0.1f) {
+                double e = (double)o[0] - (double)c;
+                sum += e;
+                sum2 += e * e;
+                n++;
+            }
+            if (fabsf(s) < 0.1f) {
+                double e = (double)o[1] - (double)s;
+                sum += e;
+                sum2 += e * e;
+                n++;
+            }
+            if (term || trunc) env_reset(env, o);
+        }
+        double mean = sum / n, sd = sqrt(sum2 / n - mean * mean);
+        ck_assert_msg(n > N / 20 && fabs(mean) < 0.01 && fabs(sd / sigma - 1) < 0.03, "%s: noise mean %g sd %g over %ld",
+                      PENDULUMS[i], mean, sd, n);
+        ck_assert_msg(clipped > N / 100, "%s: only %ld observations clipped at +-1", PENDULUMS[i], clipped);
+        env_destroy(env);
+    }
+}
+END_TEST
+
 static Suite *popgym_suite(void) {
     Suite *s = suite_create("popgym");
     TCase *tc = test_case("reference");
@@ -578,6 +788,11 @@ static Suite *popgym_suite(void) {
     tc = test_case("draws");
     tcase_add_test(tc, shuffles_mines_ships_and_arms_follow_popgyms_distributions);
     tcase_add_test(tc, the_noisy_cartpole_adds_noise_of_its_sigma_and_clips);
+    tcase_add_test(tc, the_noisy_pendulum_adds_noise_of_its_sigma_and_clips_to_the_unit_box);
+    suite_add_tcase(s, tc);
+    tc = test_case("pendulum");
+    tcase_add_test(tc, the_pendulum_variants_are_registered_with_popgyms_lengths_and_rewards);
+    tcase_add_test(tc, the_pendulum_variants_are_deterministic_and_restore_saved_states);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -221,6 +221,37 @@ static SDL_Surface *frame_of(const Viewer *v) {
     return s;
 }
 
+START_TEST(popgym_pendulum_variants_are_drawn_as_pendulum) {
+    const char *names[] = {"popgym/position-only-pendulum-medium", "popgym/noisy-position-only-pendulum-hard"};
+    const Rgb ROD = {204, 77, 77};
+    const double d = 0.6 * 500 / 4.4; /* px: 0.6 m along the rod (pendulum.py's scale) */
+    for (int i = 0; i < 2; i++) {
+        Env *env = make_env(names[i]);
+        float obs[2];
+        Err err;
+        env_seed(env, 5, 0);
+        env_reset(env, obs);
+        const double up_right[2] = {-M_PI / 2, 0.0}; /* theta -pi/2: the rod points right */
+        ck_assert_msg(popgym_test_setup(env, up_right, 2, obs, &err) == 0, "%s", err.msg);
+        Viewer *v;
+        ViewerConfig vc = {false, "test", 2};
+        ck_assert_msg(viewer_create(&v, env, &vc, &err) == 0, "%s: %s", names[i], err.msg);
+        ck_assert(viewer_env_pace(env) == 30.0);
+        const char *lines[] = {"one", "two"};
+        ck_assert_msg(viewer_render(v, env, lines, 2, &err) == 0, "%s: %s", names[i], err.msg);
+        int w, h, ex, ey, ew, eh;
+        viewer_layout(v, &w, &h, &ex, &ey, &ew, &eh);
+        ck_assert_int_eq(ew, 500);
+        SDL_Surface *s = frame_of(v);
+        ck_assert_rgb(draw_get(s, ex + 250 + (int)d, ey + 249), ROD, "rod right", 250 + d, 249);
+        ck_assert_rgb(draw_get(s, ex + 250, ey + 249 - (int)d), WHITE, "nothing above", 250, 249 - d);
+        SDL_FreeSurface(s);
+        viewer_destroy(v);
+        env_destroy(env);
+    }
+}
+END_TEST
+
 START_TEST(popgym_games_are_drawn_as_their_text_and_cartpole_variants_as_cartpole) {
     const char *games[] = {"repeat-previous", "repeat-first", "autoencode", "count-recall", "higher-lower",
                            "concentration", "minesweeper", "battleship", "multiarmed-bandit",
@@ -783,6 +814,7 @@ static Suite *viewer_suite(void) {
     tcase_add_test(tc, gridworld_tiles_are_drawn_as_minigrid_draws_them);
     tcase_add_test(tc, a_gridworld_objects_color_appears_in_its_tile);
     tcase_add_test(tc, popgym_games_are_drawn_as_their_text_and_cartpole_variants_as_cartpole);
+    tcase_add_test(tc, popgym_pendulum_variants_are_drawn_as_pendulum);
     tcase_add_test(tc, a_screenshot_is_a_valid_png_of_the_frames_size);
     tcase_add_test(tc, the_viewer_refuses_an_env_it_cannot_draw_and_a_missing_font);
     suite_add_tcase(s, tc);

@@ -214,7 +214,7 @@ static void compose(Session *s, char lines[TEXT_LINES][LINE_LEN]) {
     snprintf(lines[0], LINE_LEN, "%s  episode %d  step %d  return %.2f%s", s->env->name, episode,
              s->step, s->ret, s->finished ? "  (done)" : s->paused ? "  [paused]" : "");
     if (s->policy && s->policy->gaussian) {
-        const ClassicView *cv = env_view(s->env);
+        const ClassicView *cv = s->popgym ? &((const PopgymView *)env_view(s->env))->pend : env_view(s->env);
         snprintf(lines[1], LINE_LEN, "next: mean action %.3f  std %.3f  value %.2f;  last applied %.3f",
                  (double)s->logits[0], exp((double)policy_log_std(s->policy)[0]), s->value, cv->last_action);
     } else if (s->policy && A > 7) {

@@ -26,9 +26,10 @@ static const Rgb BOARD_BG = {250, 250, 245}, BOARD_FG = {20, 20, 20};
 
 /* CartPole; a gridworld level; a popgym game drawn as text; a popgym CartPole variant (the
  * cart and pole, with the game's text over them); any other env with a text picture of its own
- * (EnvClass.describe); Acrobot, MountainCar (both) and Pendulum as Gymnasium draws them. */
+ * (EnvClass.describe); Acrobot, MountainCar (both) and Pendulum as Gymnasium draws them; a popgym
+ * Pendulum variant, drawn as Pendulum (its hidden state: the agent sees only cos and sin). */
 enum { KIND_CARTPOLE, KIND_GRID, KIND_POPGYM_TEXT, KIND_POPGYM_CARTPOLE, KIND_TEXT, KIND_ACROBOT, KIND_MOUNTAINCAR,
-       KIND_MOUNTAINCAR_CONTINUOUS, KIND_PENDULUM };
+       KIND_MOUNTAINCAR_CONTINUOUS, KIND_PENDULUM, KIND_POPGYM_PENDULUM };
 
 struct Viewer {
     ViewerConfig cfg;
@@ -62,7 +63,10 @@ double viewer_env_pace(const Env *env) {
     /* Gymnasium's render_fps: acrobot 15, the mountain cars and pendulum 30 */
     if (strcmp(env->name, "acrobot") == 0) return 15.0;
     if (strncmp(env->name, "mountaincar", 11) == 0 || strcmp(env->name, "pendulum") == 0) return 30.0;
-    if (is_popgym(env->name)) return ((const PopgymView *)env_view(env))->cartpole ? 50.0 : 4.0;
+    if (is_popgym(env->name)) {
+        const PopgymView *pv = env_view(env);
+        return pv->cartpole ? 50.0 : pv->pendulum ? 30.0 : 4.0;
+    }
     if (is_cartpole(env->name)) return 50.0;
     return env->cls->steps_per_second > 0 ? env->cls->steps_per_second : 4.0;
 }
@@ -94,6 +98,9 @@ int viewer_create(Viewer **out, const Env *env, const ViewerConfig *cfg, Err *er
         v->kind = KIND_POPGYM_CARTPOLE;
         v->env_w = CARTPOLE_SCREEN_W;
         v->env_h = CARTPOLE_SCREEN_H;
+    } else if (is_popgym(env->name) && ((const PopgymView *)env_view(env))->pendulum) {
+        v->kind = KIND_POPGYM_PENDULUM;
+        v->env_w = v->env_h = ACROBOT_SCREEN;
     } else if (is_popgym(env->name) || env->cls->describe) {
         v->kind = is_popgym(env->name) ? KIND_POPGYM_TEXT : KIND_TEXT;
         v->board_font = draw_font_open(PANEL_FONT, BOARD_PT, err);
@@ -229,6 +236,8 @@ int viewer_render(Viewer *v, const Env *env, const char *const *lines, int n_lin
         draw_acrobot(c, v->env_x, v->env_y, env_view(env));
     } else if (v->kind == KIND_PENDULUM) {
         draw_pendulum(c, v->env_x, v->env_y, env_view(env));
+    } else if (v->kind == KIND_POPGYM_PENDULUM) {
+        draw_pendulum(c, v->env_x, v->env_y, &((const PopgymView *)env_view(env))->pend);
     } else if (v->kind == KIND_MOUNTAINCAR || v->kind == KIND_MOUNTAINCAR_CONTINUOUS) {
         draw_mountaincar(c, v->env_x, v->env_y, env_view(env), v->kind == KIND_MOUNTAINCAR ? 0.5 : 0.45);
     } else if (v->kind == KIND_GRID) {

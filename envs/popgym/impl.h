@@ -166,6 +166,10 @@ extern const PopgymGame popgym_repeat_previous, popgym_repeat_first, popgym_auto
     popgym_battleship, popgym_multiarmed_bandit, popgym_position_only_cartpole,
     popgym_velocity_only_cartpole, popgym_noisy_position_only_cartpole;
 
+/* popgym_test_setup for the Pendulum variants (position_only_pendulum.c): values is the state
+ * [theta, thetadot]; the noisy variant draws its first observation's noise afresh. */
+int popgym_pendulum_test_setup(Env *env, const double *values, int n, float *obs, Err *err);
+
 /* Appends formatted text to buf [cap] at *used (snprintf-style truncation; *used never passes
  * cap - 1). */
 void text_add(char *buf, size_t cap, size_t *used, const char *fmt, ...)

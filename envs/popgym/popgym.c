@@ -303,16 +303,29 @@ static const Popgym *of_view(const PopgymView *v) { return (const Popgym *)(cons
 void popgym_describe(const PopgymView *v, char *buf, size_t cap) {
     if (cap == 0) return;
     buf[0] = '\0';
+    if (v->pendulum) { /* another struct behind the view: popgym_pendulum_class's */
+        size_t u = 0;
+        text_add(buf, cap, &u, "%s %s, step %d of %d\n", v->game, v->difficulty, v->step, v->max_length);
+        text_add(buf, cap, &u, "theta %+.2f rad  thetadot %+.3f rad/s (hidden)\n", v->pend.state[0], v->pend.state[1]);
+        text_add(buf, cap, &u, "last torque %+.3f N m, reward %+.4f (Pendulum's %+.3f)\n", v->pend.last_action,
+                 (double)v->last_reward, v->pend.last_reward);
+        return;
+    }
     of_view(v)->level->game->describe(of_view(v), buf, cap);
 }
 
 void popgym_action_name(const PopgymView *v, int a, char *buf, size_t cap) {
     if (cap == 0) return;
     buf[0] = '\0';
+    if (v->pendulum) { /* a continuous torque: no action has a name */
+        snprintf(buf, cap, "torque");
+        return;
+    }
     of_view(v)->level->game->action_name(of_view(v), a, buf, cap);
 }
 
 int popgym_test_setup(Env *env, const double *values, int n, float *obs, Err *err) {
+    if (env->cls == &popgym_pendulum_class) return popgym_pendulum_test_setup(env, values, n, obs, err);
     if (env->cls != &popgym_class) return err_set(err, "popgym_test_setup: %s is not a popgym env", env->name);
     Popgym *p = env->self;
     begin(p);

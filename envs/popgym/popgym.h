@@ -11,8 +11,9 @@
  * Observations are float32 vectors: a Discrete(n) observation is a one-hot of n floats, a
  * MultiDiscrete or Tuple observation the one-hots of its components one after the other (in
  * POPGym's order): exactly gymnasium.spaces.utils.flatten of the observation, as POPGym's
- * Flatten wrapper gives it. The CartPole variants observe 2 floats.
- * Actions are discrete, 0 .. n_actions - 1. A MultiDiscrete([R, C]) action (MineSweeper and
+ * Flatten wrapper gives it. The CartPole and Pendulum variants observe 2 floats.
+ * Actions are discrete, 0 .. n_actions - 1, but for the Pendulum variants (their own env class,
+ * popgym_pendulum_class): Pendulum's continuous torque, a box [-2, 2] of one dimension. A MultiDiscrete([R, C]) action (MineSweeper and
  * Battleship's (row, column)) is flattened as POPGym's DiscreteAction wrapper does it
  * (np.unravel_index in C order): action = row * C + column. An action outside 0 .. n_actions - 1
  * is taken as action 0. Stepping past an episode's last step without a reset (the caller's error)
@@ -96,7 +97,20 @@
  *       [noisy_position_only_cartpole.py NoisyPositionOnlyCartPole] [x, theta] plus Gaussian
  *       noise of standard deviation 0.1/0.2/0.3 (drawn in double, added in float32), clipped to
  *       +-(4.8, 0.41887903); L = 200 at every difficulty, as POPGym's Easy/Medium/Hard set only
- *       the noise. */
+ *       the noise.
+ *   position-only-pendulum-{easy,medium,hard}  [position_only_pendulum.py PositionOnlyPendulum]
+ *       Gymnasium's Pendulum-v1 (envs/classic.h, pendulum_dynamics; reset theta uniform in
+ *       [-pi, pi], thetadot in [-1, 1]) observed as obs 2: [cos theta, sin theta] (float32; no
+ *       angular velocity). act: a torque in [-2, 2] N m (one continuous dimension, clipped by
+ *       the env). Reward POPGym's reward_transform of Pendulum's r = -(theta^2 + 0.1 thetadot^2
+ *       + 0.001 u^2) in (-16.2736044, 0]: ((r + 8.1368022) / 8.1368022) / L, so a step pays
+ *       between -1/L and 1/L and an episode R in [-1, 1]; Pendulum's own return of the episode is
+ *       8.1368022 L (R - 1) (= 1627.36 (R - 1) at L = 200). Never terminated; truncated at
+ *       L = 200/150/100.
+ *   noisy-position-only-pendulum-{easy,medium,hard}
+ *       [noisy_position_only_pendulum.py NoisyPositionOnlyPendulum] the same plus Gaussian noise
+ *       of standard deviation 0.1/0.2/0.3 on both values (drawn in double, added in float32,
+ *       also on the first observation), clipped to [-1, 1]; L = 200 at every difficulty. */
 #ifndef PPO_POPGYM_H
 #define PPO_POPGYM_H
 
@@ -105,6 +119,7 @@
 #include <stdint.h>
 
 #include "envs/cartpole.h"
+#include "envs/classic.h"
 #include "envs/env.h"
 
 #define POPGYM_TEXT_LEN 2048 /* bytes of popgym_describe's text, NUL included */
@@ -121,17 +136,23 @@ typedef struct PopgymView {
     float ret;            /* the return so far in this episode */
     bool cartpole;        /* a CartPole variant: `pole` holds its state */
     CartPoleView pole;    /* the CartPole variants' state, as cartpole.h shows it */
+    bool pendulum;        /* a Pendulum variant: `pend` holds its state (last_action is -1 and
+                             last_reward POPGym's scaled reward; pend has the torque and
+                             Pendulum's own reward) */
+    ClassicView pend;     /* the Pendulum variants' state, as classic.h shows it */
 } PopgymView;
 
 extern const EnvClass popgym_class;
+extern const EnvClass popgym_pendulum_class; /* the Pendulum variants (continuous actions) */
 
 /* The state of the env whose view is v, written as up to 16 lines of text (UTF-8, '\n' between
  * lines, at most 72 characters each) into buf [cap]: what the agent saw and did, and what it
- * cannot see (the deck, the board), for the viewer. Truncated to fit. */
+ * cannot see (the deck, the board; the Pendulum variants' angle and velocity), for the viewer.
+ * Truncated to fit. */
 void popgym_describe(const PopgymView *v, char *buf, size_t cap);
 
-/* The name of action a of the env whose view is v (a suit, "higher", "r2 c3", an arm), into
- * buf [cap]. */
+/* The name of action a of the env whose view is v (a suit, "higher", "r2 c3", an arm; "torque"
+ * for the Pendulum variants, whose action is continuous), into buf [cap]. */
 void popgym_action_name(const PopgymView *v, int a, char *buf, size_t cap);
 
 /* Test seam: replaces the episode that the last reset began by one laid out from values [n], as
@@ -139,9 +160,9 @@ void popgym_action_name(const PopgymView *v, int a, char *buf, size_t cap);
  * game: the shuffled deck as POPGym's Deck.idx after reset (N card ids; CountRecall: the value
  * deck's then the query deck's, 2N), MineSweeper's hidden grid and Battleship's board (cells in
  * row-major order, 1 for a mine or ship cell), MultiarmedBandit's arm probabilities (float32
- * values), the CartPole variants' state [x, x_dot, theta, theta_dot]. The noisy CartPole draws
- * its first observation's noise afresh. Errors: a game or count that does not fit, a deck that is
- * not a permutation, a board without POPGym's number of mines (or 12 ship cells), a probability
+ * values), the CartPole variants' state [x, x_dot, theta, theta_dot], the Pendulum variants'
+ * [theta, thetadot]. The noisy CartPole and Pendulum draw their first observation's noise afresh.
+ * Errors: a game or count that does not fit, a deck that is not a permutation, a board without POPGym's number of mines (or 12 ship cells), a probability
  * outside [0, 1], a state that is not finite. */
 int popgym_test_setup(Env *env, const double *values, int n, float *obs, Err *err);
 

@@ -17,7 +17,8 @@ features turned off NumPy's sin and cos are the C library's, and the C env repro
 CartPole state bit for bit (as tests/test_cartpole.c does with Gymnasium's own trajectories).
 
 For every env and difficulty it plays a best, a worst and a random episode (the CartPole variants: a
-balancing controller, constant pushes and random pushes) from POPGym's own reset(seed=...), and
+balancing controller, constant pushes and random pushes; the Pendulum variants: a swing-up
+controller, a constant torque of 2.5 (clipped to 2) and random torques in [-3, 3]) from POPGym's own reset(seed=...), and
 writes what the C test needs to replay it: the episode's layout as popgym_test_setup takes it (the
 shuffled deck Deck.idx, the board, the arm probabilities, the CartPole state), then every step's
 action, reward, terminated, truncated and observation. It also asserts that gymnasium's
@@ -31,9 +32,11 @@ Format, one record a line, space separated:
   reset OBS                   the first observation
   step ACTION REWARD TERMINATED TRUNCATED OBS
   state X X_DOT THETA THETA_DOT   (CartPole variants, after each step: CartPoleEnv.state, %.17g)
+  state THETA THETADOT            (Pendulum variants, after each step: PendulumEnv.state, %.17g)
   end RETURN                  the episode's return, summed in float64
 OBS is the raw observation: for discrete envs one base-36 digit per part ("0".."9", "a".."z");
-for the CartPole variants two float32 values (%.9g).
+for the CartPole and Pendulum variants two float32 values (%.9g). ACTION is an integer, or for the
+Pendulum variants a float32 torque (%.9g).
 """
 import math
 import sys
@@ -44,8 +47,9 @@ import numpy as np
 import popgym  # noqa: F401
 from popgym.envs import (
     autoencode, battleship, concentration, count_recall, higher_lower, minesweeper,
-    multiarmed_bandit, noisy_position_only_cartpole, position_only_cartpole, repeat_first,
-    repeat_previous, velocity_only_cartpole)
+    multiarmed_bandit, noisy_position_only_cartpole, noisy_position_only_pendulum,
+    position_only_cartpole, position_only_pendulum, repeat_first, repeat_previous,
+    velocity_only_cartpole)
 
 POPGYM_COMMIT = "410d5aa626dae8024f498354d8781a0d1870c399"
 DIFFS = ["easy", "medium", "hard"]
@@ -87,14 +91,21 @@ def obs_token(env, obs):
 
 def action_count(env):
     space = env.action_space
+    if isinstance(space, gym.spaces.Box):
+        return 0  # the Pendulum variants: continuous, as env->n_actions = 0 in ppo
     if isinstance(space, gym.spaces.Discrete):
         return int(space.n)
     return int(np.prod(space.nvec))
 
 
 def to_env_action(env, a):
-    """Our flat action to POPGym's: DiscreteAction's np.unravel_index for MultiDiscrete."""
+    """Our flat action to POPGym's: DiscreteAction's np.unravel_index for MultiDiscrete; for the
+    Pendulum variants the torque as a float64 array (its value a float32: ppo's actions are
+    float32, and PendulumEnv.step with a float32 array would compute its torque terms in float32
+    under NumPy's casting rules, while envs/pendulum.c follows Gymnasium's float64 arithmetic)."""
     space = env.action_space
+    if isinstance(space, gym.spaces.Box):
+        return np.array([a], dtype=np.float64)
     if isinstance(space, gym.spaces.MultiDiscrete):
         return np.array(np.unravel_index(a, space.nvec))
     return a
@@ -135,12 +146,14 @@ class Recorder:
         w("reset %s\n" % obs_token(env, obs))
         ret, t = 0.0, 0
         cartpole = isinstance(env.observation_space, gym.spaces.Box)
+        box = isinstance(env.action_space, gym.spaces.Box)
         while t < max_steps:
-            a = int(policy(env, t, rng))
+            a = float(np.float32(policy(env, t, rng))) if box else int(policy(env, t, rng))
             obs, r, term, trunc, _ = env.step(to_env_action(env, a))
             ret += r
             t += 1
-            w("step %d %s %d %d %s\n" % (a, fmt(r), int(term), int(trunc), obs_token(env, obs)))
+            w("step %s %s %d %d %s\n" % ("%.9g" % a if box else "%d" % a, fmt(r), int(term), int(trunc),
+                                         obs_token(env, obs)))
             if cartpole:
                 w("state %s\n" % " ".join(fmt(v) for v in env.unwrapped.state))
             if term or trunc:
@@ -151,6 +164,8 @@ class Recorder:
 
 
 def random_policy(env, t, rng):
+    if isinstance(env.action_space, gym.spaces.Box):
+        return rng.uniform(-3.0, 3.0)  # beyond Pendulum's [-2, 2], to check the clip
     return rng.integers(action_count(env))
 
 
@@ -265,6 +280,18 @@ def pole_balance(env, t, rng):
     return int(theta + 0.3 * theta_dot + 0.01 * x + 0.05 * x_dot > 0)
 
 
+def pendulum_swing(env, t, rng):
+    """Pumps the energy 0.5 thdot^2 + 15 cos(th) (conserved without torque: thddot = 15 sin(th)
+    + 3u) toward the upright's 15, then a PD hold near the top (PendulumEnv's state, theta 0
+    upright)."""
+    th, thdot = env.unwrapped.state
+    th = (th + np.pi) % (2 * np.pi) - np.pi
+    if abs(th) < 0.6:
+        return float(np.clip(-10.0 * th - 2.0 * thdot, -2.0, 2.0))
+    energy = 0.5 * thdot ** 2 + 15.0 * np.cos(th)
+    return 2.0 * (1.0 if thdot >= 0 else -1.0) * (1.0 if energy < 15.0 else -1.0)
+
+
 GAMES = [
     ("repeat-previous", [repeat_previous.RepeatPreviousEasy, repeat_previous.RepeatPreviousMedium,
                          repeat_previous.RepeatPreviousHard],
@@ -306,6 +333,14 @@ GAMES = [
                                       noisy_position_only_cartpole.NoisyPositionOnlyCartPoleMedium,
                                       noisy_position_only_cartpole.NoisyPositionOnlyCartPoleHard],
      [("best", pole_balance), ("push-left", lambda e, t, r: 0), ("random", random_policy)]),
+    ("position-only-pendulum", [position_only_pendulum.PositionOnlyPendulumEasy,
+                                position_only_pendulum.PositionOnlyPendulumMedium,
+                                position_only_pendulum.PositionOnlyPendulumHard],
+     [("swing-up", pendulum_swing), ("torque-2.5", lambda e, t, r: 2.5), ("random", random_policy)]),
+    ("noisy-position-only-pendulum", [noisy_position_only_pendulum.NoisyPositionOnlyPendulumEasy,
+                                      noisy_position_only_pendulum.NoisyPositionOnlyPendulumMedium,
+                                      noisy_position_only_pendulum.NoisyPositionOnlyPendulumHard],
+     [("swing-up", pendulum_swing), ("torque-2.5", lambda e, t, r: 2.5), ("random", random_policy)]),
 ]
 
 
