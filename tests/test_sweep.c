@@ -341,6 +341,43 @@ START_TEST(a_damaged_eval_file_stops_the_report_naming_the_file_and_line) {
 }
 END_TEST
 
+/* A second sweep in a folder a sweep is running in is refused with one line naming the first
+ * one's process. */
+START_TEST(a_second_sweep_in_the_same_folder_is_refused_naming_the_first_ones_process) {
+    char dir[256], file[600], args[1024], log[600], lock[600];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/l.yaml", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "out: %s/out\nconfigs: [configs/cartpole.yaml]\nseeds: [1]\nset: {run.total_timesteps: 2000000, "
+               "run.stop_return: 0}\njobs: 1\n", dir);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep %s", file);
+    snprintf(log, sizeof log, "%s/first.log", dir);
+    snprintf(lock, sizeof lock, "%s/out/.lock-0", dir);
+    pid_t first = start_ppo(args, log);
+    char *held = NULL;
+    for (int i = 0; i < 6000 && !(held && strchr(held, '\n')); i++) {
+        free(held);
+        usleep(5000);
+        held = slurp(lock);
+    }
+    ck_assert_msg(held && strchr(held, '\n'), "the first sweep did not lock its folder");
+    free(held);
+    int rc = test_run_ppo(args, out, sizeof out);
+    pid_t kids[16];
+    int n = children_of(first, kids, 16);
+    kill(first, SIGKILL);
+    for (int i = 0; i < n; i++) kill(kids[i], SIGKILL);
+    waitpid(first, NULL, 0);
+    char want[160];
+    snprintf(want, sizeof want, "(process %d); wait for it to end, or stop it (kill %d) and", (int)first, (int)first);
+    ck_assert_msg(rc == 2 && strstr(out, want), "exit code %d, no '%s' in:\n%s", rc, want, out);
+    const char *msg = strstr(out, "ppo sweep: ");
+    ck_assert_msg(msg && strchr(msg, '\n') == msg + strlen(msg) - 1, "more than one line:\n%s", out);
+}
+END_TEST
+
 START_TEST(a_grid_expands_to_the_product_of_its_values_in_file_order) {
     char dir[256], file[600], args[1024];
     test_tmpdir(dir, sizeof dir);
@@ -438,6 +475,7 @@ static Suite *sweep_suite(void) {
     tcase_add_test(tc, a_killed_sweep_started_again_ends_with_the_report_of_an_uninterrupted_one);
     tcase_add_test(tc, a_failed_run_does_not_stop_the_others_and_is_reported_as_failed);
     tcase_add_test(tc, a_damaged_eval_file_stops_the_report_naming_the_file_and_line);
+    tcase_add_test(tc, a_second_sweep_in_the_same_folder_is_refused_naming_the_first_ones_process);
     suite_add_tcase(s, tc);
     return s;
 }
