@@ -460,6 +460,8 @@ START_TEST(bad_sweep_files_are_refused_before_any_run_naming_the_file_line_and_k
     refused(dir, text, "no configs: (the list of config files to run)", NULL);
     refused(dir, HEAD_OUT("tasks:\n  cartpole: {random: 22}\n"), "give both random", NULL);
     refused(dir, HEAD_OUT("grid: {ppo.gamma: [0.9]}\nlist: [{ppo.gamma: 0.8}]\n"), "give a grid or a list of variants, not both", NULL);
+    snprintf(want, sizeof want, "%s/bad.yaml:5:28: grid.ppo.learning_rate: 0.1 is listed twice", dir);
+    refused(dir, HEAD_OUT("grid:\n  ppo.learning_rate: [0.1, 0.1]\n"), want, NULL);
 #undef HEAD_OUT
 }
 END_TEST
