@@ -455,6 +455,7 @@ static int open_out(Sweeper *sv, Err *err) {
         char pid[32] = "";
         ssize_t n = pread(sv->lock_fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\r\n")] = '\0'; /* the file holds "PID\n" */
         return err_input(err, "%s is in use by another ppo sweep (process %s); wait for it to end, or stop it "
                          "(kill %s) and start this one again", sv->sw->out, pid[0] ? pid : "?", pid[0] ? pid : "PID");
     }

@@ -234,6 +234,14 @@ static int read_grid(Doc *d, yaml_node_t *n, Sweep *sw, Err *err) {
         long len = v->type == YAML_SEQUENCE_NODE ? (long)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
         if (v->type == YAML_MAPPING_NODE) return at(d, v, err, "grid.%s: expected a list of values, found a mapping", text(node(d, p->key)));
         if (len == 0) return at(d, v, err, "grid.%s: the list is empty", text(node(d, p->key)));
+        for (long i = 1; v->type == YAML_SEQUENCE_NODE && i < len; i++) { /* else two runs of one name */
+            yaml_node_t *a = node(d, v->data.sequence.items.start[i]);
+            for (long j = 0; j < i && a->type == YAML_SCALAR_NODE; j++) {
+                yaml_node_t *b = node(d, v->data.sequence.items.start[j]);
+                if (b->type == YAML_SCALAR_NODE && strcmp(text(a), text(b)) == 0)
+                    return at(d, a, err, "grid.%s: %s is listed twice", text(node(d, p->key)), text(a));
+            }
+        }
         total *= len;
         if (total > SWEEP_MAX_VARIANTS) return at(d, n, err, "grid: more than %d points", SWEEP_MAX_VARIANTS);
     }

@@ -28,24 +28,58 @@ static double median(double *x, int n) {
 
 /* ---- one run --------------------------------------------------------------------------------- */
 
-/* The mean return of an eval CSV (episode,return,length,terminated) and the share of returns
- * >= success (when has_success). */
-static int read_eval(const char *path, bool has_success, double success, double *ret, double *won, Err *err) {
+/* The mean return of an eval CSV (episode,return,length,terminated) of want episodes and the
+ * share of returns >= success (when has_success). A row that does not read as an episode (a
+ * truncated or edited file), a return that is not finite or another number of episodes than the
+ * sweep asked for is refused, naming the file and line: a report must not average it. */
+static int read_eval(const char *path, const char *status, int want, bool has_success, double success, double *ret,
+                     double *won, Err *err) {
     char *text;
     size_t len;
     if (file_read(path, "eval file", EVAL_CSV_MAX, &text, &len, err)) return -1;
+    char fix[PATH_LEN + 64];
+    snprintf(fix, sizeof fix, "remove it and %s to evaluate the run again", status);
     double sum = 0;
     long n = 0, wins = 0;
+    int lineno = 1;
     for (char *line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
-        const char *comma = strchr(line + 1, ',');
-        if (!comma) continue;
-        double r = strtod(comma + 1, NULL);
+        lineno++;
+        char *end;
+        const char *p = line + 1;
+        long ep = strtol(p, &end, 10);
+        double r = NAN;
+        bool ok = end != p && *end == ',' && ep == n;
+        if (ok) {
+            p = end + 1;
+            r = strtod(p, &end);
+            ok = end != p && *end == ',' && isfinite(r);
+        }
+        if (ok) { /* length, terminated: two more fields, then the end of the line */
+            p = end + 1;
+            (void)strtol(p, &end, 10);
+            ok = end != p && *end == ',';
+            if (ok) {
+                p = end + 1;
+                (void)strtol(p, &end, 10);
+                ok = end != p && (*end == '\n' || *end == '\r');
+            }
+        }
+        if (!ok) {
+            int w = (int)strcspn(line + 1, "\n");
+            err_input(err, "%s:%d: '%.*s' is not an episode row (episode %ld,return,length,terminated); the file is "
+                           "damaged: %s", path, lineno, w > 60 ? 60 : w, line + 1, n, fix);
+            free(text);
+            return -1;
+        }
         sum += r;
         wins += has_success && r >= success;
         n++;
     }
     free(text);
-    if (n == 0) return err_input(err, "%s: no episodes", path);
+    if (n == 0) return err_input(err, "%s: no episodes; %s", path, fix);
+    if (n != want)
+        return err_input(err, "%s: %ld episodes where the sweep evaluates %d; the file is damaged: %s", path, n, want,
+                         fix);
     *ret = sum / n;
     *won = has_success ? (double)wins / n : NAN;
     return 0;
@@ -82,10 +116,11 @@ static int read_run(const Sweep *sw, int r, SweepRunResult *res, Err *err) {
     if (res->status != 1) return 0;
     for (int c = 0; c < e->n_ckpts; c++)
         for (int m = 0; m < e->n_modes; m++) {
-            char suffix[64], path[PATH_LEN];
+            char suffix[64], path[PATH_LEN], status[PATH_LEN];
             snprintf(suffix, sizeof suffix, ".%s.%s.csv", SWEEP_CKPT_NAMES[e->ckpts[c]], SWEEP_MODE_NAMES[e->modes[m]]);
             if (sweep_run_file(sw, r, "evals", suffix, path, err) ||
-                read_eval(path, task->has_success, task->success, &res->ret[c][m], &res->success[c][m], err))
+                sweep_run_file(sw, r, "status", "", status, err) ||
+                read_eval(path, status, sw->runs[r].episodes, task->has_success, task->success, &res->ret[c][m], &res->success[c][m], err))
                 return -1;
         }
     if (task->normalized) res->score = (res->ret[0][0] - task->random) / (task->max - task->random);

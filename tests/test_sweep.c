@@ -299,6 +299,85 @@ START_TEST(a_failed_run_does_not_stop_the_others_and_is_reported_as_failed) {
 }
 END_TEST
 
+/* A damaged eval file (truncated mid-row, a NaN return, rows missing) is refused by the report,
+ * naming the file and line, never averaged into it; removing the run's status evaluates it again. */
+START_TEST(a_damaged_eval_file_stops_the_report_naming_the_file_and_line) {
+    char dir[256], file[600], args[1024], csv[1200], status[1200];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/e.yaml", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "out: %s/out\nconfigs: [configs/cartpole.yaml]\nseeds: [1]\nset: {run.total_timesteps: 4096}\n"
+               "eval: {episodes: 4, checkpoints: [final], policies: [deterministic]}\n", dir);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep %s", file);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    snprintf(csv, sizeof csv, "%s/out/evals/cartpole__s1.final.deterministic.csv", dir);
+    snprintf(status, sizeof status, "%s/out/status/cartpole__s1", dir);
+    char *good = slurp(csv);
+    ck_assert_msg(good && strstr(good, "\n3,"), "%s", good ? good : "no eval file");
+    snprintf(args, sizeof args, "sweep %s --report", file);
+    const char *damaged[] = {"episode,return,length,terminated\n0,12,12,1\n1,3", /* cut mid-row */
+                             "episode,return,length,terminated\n0,nan,12,1\n1,9,9,1\n2,9,9,1\n3,9,9,1\n",
+                             "episode,return,length,terminated\n0,12,12,1\n1,9,9,1\n"};
+    const char *want[] = {":3: '1,3' is not an episode row", ":2: '0,nan,12,1' is not an episode row",
+                          ": 2 episodes where the sweep evaluates 4"};
+    for (int i = 0; i < 3; i++) {
+        f = fopen(csv, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(damaged[i], f);
+        fclose(f);
+        ck_assert_msg(test_run_ppo(args, out, sizeof out) == 2, "%s", out);
+        ck_assert_msg(strstr(out, csv) && strstr(out, want[i]) && strstr(out, status), "no '%s' in:\n%s", want[i],
+                      out);
+    }
+    ck_assert_int_eq(unlink(status), 0);
+    snprintf(args, sizeof args, "sweep %s", file);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    char *again = slurp(csv);
+    ck_assert_msg(again && strcmp(again, good) == 0, "evaluated again:\n%s\nfirst:\n%s", again, good);
+    free(good);
+    free(again);
+}
+END_TEST
+
+/* A second sweep in a folder a sweep is running in is refused with one line naming the first
+ * one's process. */
+START_TEST(a_second_sweep_in_the_same_folder_is_refused_naming_the_first_ones_process) {
+    char dir[256], file[600], args[1024], log[600], lock[600];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/l.yaml", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "out: %s/out\nconfigs: [configs/cartpole.yaml]\nseeds: [1]\nset: {run.total_timesteps: 2000000, "
+               "run.stop_return: 0}\njobs: 1\n", dir);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep %s", file);
+    snprintf(log, sizeof log, "%s/first.log", dir);
+    snprintf(lock, sizeof lock, "%s/out/.lock-0", dir);
+    pid_t first = start_ppo(args, log);
+    char *held = NULL;
+    for (int i = 0; i < 6000 && !(held && strchr(held, '\n')); i++) {
+        free(held);
+        usleep(5000);
+        held = slurp(lock);
+    }
+    ck_assert_msg(held && strchr(held, '\n'), "the first sweep did not lock its folder");
+    free(held);
+    int rc = test_run_ppo(args, out, sizeof out);
+    pid_t kids[16];
+    int n = children_of(first, kids, 16);
+    kill(first, SIGKILL);
+    for (int i = 0; i < n; i++) kill(kids[i], SIGKILL);
+    waitpid(first, NULL, 0);
+    char want[160];
+    snprintf(want, sizeof want, "(process %d); wait for it to end, or stop it (kill %d) and", (int)first, (int)first);
+    ck_assert_msg(rc == 2 && strstr(out, want), "exit code %d, no '%s' in:\n%s", rc, want, out);
+    const char *msg = strstr(out, "ppo sweep: ");
+    ck_assert_msg(msg && strchr(msg, '\n') == msg + strlen(msg) - 1, "more than one line:\n%s", out);
+}
+END_TEST
+
 START_TEST(a_grid_expands_to_the_product_of_its_values_in_file_order) {
     char dir[256], file[600], args[1024];
     test_tmpdir(dir, sizeof dir);
@@ -381,6 +460,8 @@ START_TEST(bad_sweep_files_are_refused_before_any_run_naming_the_file_line_and_k
     refused(dir, text, "no configs: (the list of config files to run)", NULL);
     refused(dir, HEAD_OUT("tasks:\n  cartpole: {random: 22}\n"), "give both random", NULL);
     refused(dir, HEAD_OUT("grid: {ppo.gamma: [0.9]}\nlist: [{ppo.gamma: 0.8}]\n"), "give a grid or a list of variants, not both", NULL);
+    snprintf(want, sizeof want, "%s/bad.yaml:5:28: grid.ppo.learning_rate: 0.1 is listed twice", dir);
+    refused(dir, HEAD_OUT("grid:\n  ppo.learning_rate: [0.1, 0.1]\n"), want, NULL);
 #undef HEAD_OUT
 }
 END_TEST
@@ -395,6 +476,8 @@ static Suite *sweep_suite(void) {
     tcase_set_timeout(tc, 3 * TEST_TIMEOUT);
     tcase_add_test(tc, a_killed_sweep_started_again_ends_with_the_report_of_an_uninterrupted_one);
     tcase_add_test(tc, a_failed_run_does_not_stop_the_others_and_is_reported_as_failed);
+    tcase_add_test(tc, a_damaged_eval_file_stops_the_report_naming_the_file_and_line);
+    tcase_add_test(tc, a_second_sweep_in_the_same_folder_is_refused_naming_the_first_ones_process);
     suite_add_tcase(s, tc);
     return s;
 }
