@@ -1,7 +1,8 @@
 /* template.c: the starting point of a new env (README "Your own environment").
  *
  * To add an env NAME:
- *   1. copy this file to envs/NAME.c and rename template_/Template/TEMPLATE_ to NAME_/Name/NAME_;
+ *   1. copy this file to envs/NAME.c, rename template_/Template/TEMPLATE_ to NAME_/Name/NAME_
+ *      and the name "template" in NAME_NAMES to "NAME";
  *   2. write its rules below (the struct, create, reset, step, the saved state);
  *   3. add the line X(NAME_class) to ENV_CLASSES in envs/env.c: the one line outside its files;
  *   4. give it a config (configs/NAME.yaml) and a test (tests/test_NAME.c).

@@ -1,6 +1,7 @@
 /* test_template.c: envs/template.c, the starting point of a new env, is a working env: it keeps
  * env.h's promises (test_env_contract), walks to its goal, and refuses other envs' options. It is
- * not registered, so the test makes it from its class directly. */
+ * not registered, so the test makes it from its class directly. And the registry names every env
+ * once: a copy of the template registered without its name changed fails here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,11 +62,28 @@ START_TEST(the_template_refuses_other_envs_options_naming_the_key) {
 }
 END_TEST
 
+
+START_TEST(every_registered_env_has_a_name_of_its_own) {
+    const char *names[1024];
+    int n = env_names(names, 1024);
+    ck_assert_int_le(n, 1024);
+    ck_assert_int_gt(n, 0);
+    for (int i = 0; i < n; i++) {
+        ck_assert_msg(strcmp(names[i], "template") != 0,
+                      "an env is registered as \"template\": rename its names list (README \"Your own environment\")");
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(strcmp(names[i], names[j]) != 0, "env name \"%s\" is registered twice (entries %d and %d)",
+                          names[i], j, i);
+    }
+}
+END_TEST
+
 static Suite *template_suite(void) {
     Suite *s = suite_create("template");
     TCase *tc = test_case("template");
     tcase_add_test(tc, the_template_keeps_the_env_contract_and_reaches_its_goal);
     tcase_add_test(tc, the_template_refuses_other_envs_options_naming_the_key);
+    tcase_add_test(tc, every_registered_env_has_a_name_of_its_own);
     suite_add_tcase(s, tc);
     return s;
 }
