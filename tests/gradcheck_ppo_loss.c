@@ -303,6 +303,31 @@ static double e2e_loss(E2E *e) {
 }
 
 /* The recurrent kinds the whole-loss check runs through (one per loop index). */
+static double e2e_loss_of(void *e) { return e2e_loss(e); }
+
+/* The relative error of tensor t's gradient grads [P] against fourth-order central differences
+ * of loss(ctx) (step h = 1e-4) at up to 6 of its entries (spread by a stride of 7919):
+ * |num - ana| / max(|num|, |ana|) over those entries, as 2-norms. Restores every parameter. */
+static double tensor_rel_error(Policy *p, const ParamTensor *t, const double *grads, double (*loss)(void *),
+                               void *ctx) {
+    const double h = 1e-4, steps[4] = {-2 * h, -h, h, 2 * h};
+    double d2 = 0, n2 = 0, a2 = 0;
+    for (size_t k = 0; k < t->size && k < 6; k++) {
+        size_t at = t->offset + (k * 7919) % t->size;
+        double keep = p->params[at], f[4];
+        for (int s = 0; s < 4; s++) {
+            p->params[at] = keep + steps[s];
+            f[s] = loss(ctx);
+        }
+        p->params[at] = keep;
+        double num = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h), ana = grads[at];
+        d2 += (num - ana) * (num - ana);
+        n2 += num * num;
+        a2 += ana * ana;
+    }
+    return sqrt(d2) / fmax(sqrt(fmax(n2, a2)), 1e-300);
+}
+
 static const char *const E2E_KINDS[] = {"gla", "lstm", "gru"};
 #define N_E2E_KINDS (int)(sizeof E2E_KINDS / sizeof E2E_KINDS[0])
 
@@ -360,26 +385,10 @@ START_TEST(the_whole_ppo_loss_backpropagates_through_each_recurrent_policy) {
     double *grads = calloc(e.p->n_params, sizeof(double));
     e2e_loss(&e);
     policy_backward_sequence(e.p, e.w, e.dl, e.dv, grads);
-    const double h = 1e-4;
     double worst = 0;
     for (int ti = 0; ti < e.p->n_tensors; ti++) {
         const ParamTensor *t = &e.p->tensors[ti];
-        double d2 = 0, n2 = 0, a2 = 0;
-        for (size_t k = 0; k < t->size && k < 6; k++) {
-            size_t at = t->offset + (k * 7919) % t->size;
-            double keep = e.p->params[at], f[4];
-            const double steps[4] = {-2 * h, -h, h, 2 * h};
-            for (int s2 = 0; s2 < 4; s2++) {
-                e.p->params[at] = keep + steps[s2];
-                f[s2] = e2e_loss(&e);
-            }
-            e.p->params[at] = keep;
-            double num = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h), ana = grads[at];
-            d2 += (num - ana) * (num - ana);
-            n2 += num * num;
-            a2 += ana * ana;
-        }
-        double rel = sqrt(d2) / fmax(sqrt(fmax(n2, a2)), 1e-300);
+        double rel = tensor_rel_error(e.p, t, grads, e2e_loss_of, &e);
         printf("gradcheck ppo loss through %-4s %-24s max rel err %.2e\n", kind, t->name, rel);
         ck_assert_msg(rel <= 1e-6, "%s %s: relative error %.3g", kind, t->name, rel);
         if (rel > worst) worst = rel;
@@ -412,6 +421,8 @@ static double ge2e_loss(GE2E *e) {
     return ppo_loss_gaussian(e->T * e->B, e->p->n_actions, e->means, policy_log_std(e->p), e->values, e->actions,
                              e->old_logprobs, e->old_values, e->adv, e->ret, &c, e->dm, e->dls, e->dv, NULL);
 }
+
+static double ge2e_loss_of(void *e) { return ge2e_loss(e); }
 
 static double gaussian_e2e(const char *kind) {
     GE2E e = {0};
@@ -464,26 +475,10 @@ static double gaussian_e2e(const char *kind) {
     ge2e_loss(&e);
     for (int j = 0; j < D; j++) grads[e.p->log_std_offset + j] = e.dls[j];
     policy_backward_sequence(e.p, e.w, e.dm, e.dv, grads);
-    const double h = 1e-4;
     double worst = 0;
     for (int ti = 0; ti < e.p->n_tensors; ti++) {
         const ParamTensor *t = &e.p->tensors[ti];
-        double d2 = 0, n2 = 0, a2 = 0;
-        for (size_t k = 0; k < t->size && k < 6; k++) {
-            size_t at = t->offset + (k * 7919) % t->size;
-            double keep = e.p->params[at], f[4];
-            const double steps[4] = {-2 * h, -h, h, 2 * h};
-            for (int s2 = 0; s2 < 4; s2++) {
-                e.p->params[at] = keep + steps[s2];
-                f[s2] = ge2e_loss(&e);
-            }
-            e.p->params[at] = keep;
-            double num = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h), ana = grads[at];
-            d2 += (num - ana) * (num - ana);
-            n2 += num * num;
-            a2 += ana * ana;
-        }
-        double rel = sqrt(d2) / fmax(sqrt(fmax(n2, a2)), 1e-300);
+        double rel = tensor_rel_error(e.p, t, grads, ge2e_loss_of, &e);
         if (strcmp(t->name, "log_std") == 0)
             printf("gradcheck gaussian ppo loss through %s  %-24s max rel err %.2e\n", kind, t->name, rel);
         ck_assert_msg(rel <= 1e-6, "%s %s: relative error %.3g", kind, t->name, rel);
