@@ -13,6 +13,7 @@
 
 #include "envs/env.h"
 #include "run/checkpoint.h"
+#include "tests/same_training.h"
 #include "tests/testutil.h"
 #include "viewer/draw.h"
 #include "viewer/record.h"
@@ -341,26 +342,6 @@ START_TEST(watch_record_refuses_what_it_cannot_write_before_playing) {
 }
 END_TEST
 
-/* Two checkpoints hold the same parameters, optimizer state, env states and samplers. */
-static void assert_same_training(const char *path_a, const char *path_b) {
-    Checkpoint a, b;
-    Err err;
-    ck_assert_msg(checkpoint_read(&a, path_a, &err) == 0, "%s", err.msg);
-    ck_assert_msg(checkpoint_read(&b, path_b, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(a.n_tensors, b.n_tensors);
-    ck_assert_int_eq(a.global_step, b.global_step);
-    ck_assert_int_eq(a.adam_step, b.adam_step);
-    for (int i = 0; i < a.n_tensors; i++) {
-        ck_assert_str_eq(a.tensors[i].name, b.tensors[i].name);
-        ck_assert_msg(memcmp(a.tensors[i].data, b.tensors[i].data, a.tensors[i].size * sizeof(float)) == 0,
-                      "tensor %s differs with recordings", a.tensors[i].name);
-    }
-    ck_assert_mem_eq(a.env_states, b.env_states, (size_t)a.num_envs * a.env_state_bytes);
-    ck_assert_mem_eq(a.sample_rngs, b.sample_rngs, sizeof(Rng) * (size_t)a.num_envs);
-    checkpoint_free(&a);
-    checkpoint_free(&b);
-}
-
 START_TEST(a_run_records_into_videos_every_interval_trains_the_same_and_never_replaces_a_recording) {
     char dir[256], args[2048], path[1024], run[512];
     test_tmpdir(dir, sizeof dir);
@@ -383,7 +364,7 @@ START_TEST(a_run_records_into_videos_every_interval_trains_the_same_and_never_re
     char a_path[1024], b_path[1024];
     snprintf(a_path, sizeof a_path, "%s/checkpoints/latest.ckpt", run);
     snprintf(b_path, sizeof b_path, "%s/runs/plain/checkpoints/latest.ckpt", dir);
-    assert_same_training(a_path, b_path);
+    test_assert_same_training(a_path, b_path);
     /* a file in the way of a later recording stays; the recording takes another name */
     snprintf(path, sizeof path, "%s/videos/update_000006.gif", run);
     FILE *f = fopen(path, "w");

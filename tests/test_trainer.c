@@ -16,6 +16,7 @@
 #include "policies/gaussian.h"
 #include "policies/linalg.h"
 #include "run/checkpoint.h"
+#include "tests/same_training.h"
 #include "run/config.h"
 #include "run/evaluate.h"
 #include "run/progress.h"
@@ -67,25 +68,6 @@ static char *progress_without_time(const char *run_dir) {
     return out;
 }
 
-static void assert_same_state(const char *ckpt_a, const char *ckpt_b) {
-    Checkpoint a, b;
-    Err err;
-    ck_assert_msg(checkpoint_read(&a, ckpt_a, &err) == 0, "%s", err.msg);
-    ck_assert_msg(checkpoint_read(&b, ckpt_b, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(a.n_tensors, b.n_tensors);
-    ck_assert_int_eq(a.global_step, b.global_step);
-    ck_assert_int_eq(a.adam_step, b.adam_step);
-    for (int i = 0; i < a.n_tensors; i++) {
-        ck_assert_str_eq(a.tensors[i].name, b.tensors[i].name);
-        ck_assert_msg(memcmp(a.tensors[i].data, b.tensors[i].data, a.tensors[i].size * sizeof(float)) == 0,
-                      "tensor %s differs", a.tensors[i].name);
-    }
-    ck_assert_mem_eq(a.env_states, b.env_states, (size_t)a.num_envs * a.env_state_bytes);
-    ck_assert_mem_eq(a.sample_rngs, b.sample_rngs, sizeof(Rng) * (size_t)a.num_envs);
-    checkpoint_free(&a);
-    checkpoint_free(&b);
-}
-
 START_TEST(the_same_seed_and_workers_give_bit_identical_training) {
     char dir[512];
     test_tmpdir(dir, sizeof dir);
@@ -96,7 +78,7 @@ START_TEST(the_same_seed_and_workers_give_bit_identical_training) {
     train(&cfg, NULL, 0, &r1);
     train(&cfg, NULL, 0, &r2);
     ck_assert_str_ne(r1.run_dir, r2.run_dir); /* never overwrites a run */
-    assert_same_state(r1.checkpoint, r2.checkpoint);
+    test_assert_same_training(r1.checkpoint, r2.checkpoint);
     char *p1 = progress_without_time(r1.run_dir), *p2 = progress_without_time(r2.run_dir);
     ck_assert_str_eq(p1, p2); /* every update's losses and returns */
     char *other_seed[] = {"run.seed=2", (char *)KINDS[_i]};
@@ -135,7 +117,7 @@ START_TEST(evaluations_leave_training_as_it_is_and_choose_best_ckpt) {
                      "run.eval_episodes=4"};
     small_config(&cfg, dir, evals, 4);
     train(&cfg, NULL, 0, &b);
-    assert_same_state(a.checkpoint, b.checkpoint); /* parameters, envs and samplers */
+    test_assert_same_training(a.checkpoint, b.checkpoint); /* parameters, envs and samplers */
     char *pa = progress_without_time(a.run_dir), *pb = progress_without_time(b.run_dir);
     keep_columns(pa, 16); /* update .. collapse, without seconds and sps */
     keep_columns(pb, 16);
@@ -210,7 +192,7 @@ START_TEST(a_resumed_run_equals_an_uninterrupted_one_bit_for_bit) {
     train(&cfg, first.checkpoint, 0, &rest);
     ck_assert_int_eq(rest.global_step, 4 * 8 * 32);
     ck_assert_str_eq(rest.run_dir, first.run_dir); /* continued in its own folder */
-    assert_same_state(whole.checkpoint, rest.checkpoint);
+    test_assert_same_training(whole.checkpoint, rest.checkpoint);
     char *pw = progress_without_time(whole.run_dir), *pr = progress_without_time(rest.run_dir);
     ck_assert_str_eq(pw, pr);
     free(pw);
@@ -336,10 +318,10 @@ START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
     TrainResult whole, again, first, rest;
     train(&cfg, NULL, 0, &whole);
     train(&cfg, NULL, 0, &again);
-    assert_same_state(whole.checkpoint, again.checkpoint);
+    test_assert_same_training(whole.checkpoint, again.checkpoint);
     train(&cfg, NULL, 2, &first);
     train(&cfg, first.checkpoint, 0, &rest);
-    assert_same_state(whole.checkpoint, rest.checkpoint);
+    test_assert_same_training(whole.checkpoint, rest.checkpoint);
     char *pw = progress_without_time(whole.run_dir), *pr = progress_without_time(rest.run_dir);
     ck_assert_str_eq(pw, pr);
     free(pw);
