@@ -282,7 +282,28 @@ static int read_list(Doc *d, yaml_node_t *n, Sweep *sw, Err *err) {
             sw->n_variants++;
             continue;
         }
-        if (read_sets(d, e, "list", sw->variants[k].sets, &sw->variants[k].n_sets, err)) return -1;
+        SweepVariant *var = &sw->variants[k];
+        if (e->type == YAML_MAPPING_NODE) { /* {method: NAME, KEY: value, ...} */
+            if (check_keys(d, e, "list", NULL, err)) return -1;
+            for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
+                yaml_node_t *key = node(d, p->key);
+                if (strcmp(text(key), "method") == 0) {
+                    if (get_string(d, node(d, p->value), "list.method", var->method, sizeof var->method, err)) return -1;
+                    if (!var->method[0] || strlen(var->method) > 40 || strpbrk(var->method, "/ ,=") ||
+                        strstr(var->method, "__"))
+                        return at(d, node(d, p->value), err, "list.method: '%s' is not a name (at most 40 of "
+                                  "letters, digits, '-', '.', '_'; no '__')", var->method);
+                    for (int j = 0; j < k; j++)
+                        if (strcmp(sw->variants[j].method, var->method) == 0)
+                            return at(d, node(d, p->value), err, "list.method: %s is listed twice", var->method);
+                } else {
+                    if (var->n_sets == SWEEP_MAX_SETS) return at(d, e, err, "list: more than %d overrides", SWEEP_MAX_SETS);
+                    if (make_set(d, key, node(d, p->value), "list", &var->sets[var->n_sets++], err)) return -1;
+                }
+            }
+        } else if (read_sets(d, e, "list", var->sets, &var->n_sets, err)) {
+            return -1;
+        }
         sw->n_variants++;
     }
     return 0;
@@ -464,6 +485,10 @@ static void run_name(const Sweep *sw, SweepRun *run) {
         snprintf(run->name, sizeof run->name, "%s__s%ld", c->stem, run->seed);
         return;
     }
+    if (sw->variants[run->variant].method[0]) {
+        snprintf(run->name, sizeof run->name, "%s__%s__s%ld", c->stem, sw->variants[run->variant].method, run->seed);
+        return;
+    }
     char v[SWEEP_SET_LEN];
     size_t k = 0;
     for (const char *s = sw->variants[run->variant].label; *s && k + 1 < sizeof v; s++)
@@ -575,7 +600,9 @@ static int expand(Sweep *sw, Err *err) {
                 if (s == 0) {
                     grp->task = run->task;
                     const char *m = sw->configs[c].method[0] ? sw->configs[c].method : cfg.policy.kind;
-                    if (sw->variants[v].label[0])
+                    if (sw->variants[v].method[0])
+                        snprintf(grp->method, sizeof grp->method, "%s", sw->variants[v].method);
+                    else if (sw->variants[v].label[0])
                         snprintf(grp->method, sizeof grp->method, "%s (%s)", m, sw->variants[v].label);
                     else
                         snprintf(grp->method, sizeof grp->method, "%s", m);

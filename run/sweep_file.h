@@ -64,6 +64,7 @@ typedef struct SweepVariant {
     int n_sets;
     SweepSet sets[SWEEP_MAX_SETS];
     char label[SWEEP_SET_LEN]; /* the overrides joined by ", " ("" for none) */
+    char method[SWEEP_NAME_LEN]; /* a list entry's method: NAME ("" for none): its groups' method */
 } SweepVariant;
 
 /* The figures of one task (`tasks:`), for the report. */

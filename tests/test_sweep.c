@@ -408,6 +408,27 @@ START_TEST(a_grid_expands_to_the_product_of_its_values_in_file_order) {
 }
 END_TEST
 
+START_TEST(a_list_entry_with_a_method_names_its_groups_and_runs) {
+    char dir[256], file[600], args[1024];
+    test_tmpdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/m.yaml", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "out: %s/out\nconfigs: [configs/cartpole-stateless.yaml]\nseeds: [2]\nlist:\n"
+               "  - {method: gla}\n  - {method: gru-h32, policy.kind: gru, policy.hidden: 32}\n"
+               "  - {policy.kind: mlp}\n", dir);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep %s --list", file);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "3 runs (1 config x 3 variants x 1 seed)"), "%s", out);
+    ck_assert_msg(strstr(out, "cartpole-stateless__gla__s2"), "%s", out);
+    ck_assert_msg(strstr(out, "cartpole-stateless__gru-h32__s2"), "%s", out);
+    ck_assert_msg(strstr(out, "cartpole-stateless__policy.kind=mlp__s2"), "%s", out);
+    ck_assert_msg(strstr(out, "method gru-h32\n"), "%s", out);
+    ck_assert_msg(strstr(out, "method mlp (policy.kind=mlp)"), "%s", out);
+}
+END_TEST
+
 /* Runs `ppo sweep` on a sweep file holding text; expects exit 2 and want in the output, and
  * that nothing was started (no output folder). */
 static void refused(const char *dir, const char *text, const char *want, const char *want2) {
@@ -462,6 +483,10 @@ START_TEST(bad_sweep_files_are_refused_before_any_run_naming_the_file_line_and_k
     refused(dir, HEAD_OUT("grid: {ppo.gamma: [0.9]}\nlist: [{ppo.gamma: 0.8}]\n"), "give a grid or a list of variants, not both", NULL);
     snprintf(want, sizeof want, "%s/bad.yaml:5:28: grid.ppo.learning_rate: 0.1 is listed twice", dir);
     refused(dir, HEAD_OUT("grid:\n  ppo.learning_rate: [0.1, 0.1]\n"), want, NULL);
+    snprintf(want, sizeof want, "%s/bad.yaml:6:14: list.method: gla is listed twice", dir);
+    refused(dir, HEAD_OUT("list:\n  - {method: gla}\n  - {method: gla, ppo.gamma: 0.9}\n"), want, NULL);
+    snprintf(want, sizeof want, "%s/bad.yaml:5:14: list.method: 'a b' is not a name", dir);
+    refused(dir, HEAD_OUT("list:\n  - {method: a b}\n"), want, NULL);
 #undef HEAD_OUT
 }
 END_TEST
@@ -470,6 +495,7 @@ static Suite *sweep_suite(void) {
     Suite *s = suite_create("sweep");
     TCase *tc = test_case("sweep files");
     tcase_add_test(tc, a_grid_expands_to_the_product_of_its_values_in_file_order);
+    tcase_add_test(tc, a_list_entry_with_a_method_names_its_groups_and_runs);
     tcase_add_test(tc, bad_sweep_files_are_refused_before_any_run_naming_the_file_line_and_key);
     suite_add_tcase(s, tc);
     tc = test_case("running");
