@@ -477,16 +477,16 @@ static void name_parts(Sweep *sw) {
     }
 }
 
-/* Run r's folder name: STEM__sSEED, or STEM__VARIANT__sSEED when there are variants (VARIANT the
+/* Run r's folder name: STEM__METHOD__sSEED for a variant with a method, STEM__sSEED, or STEM__VARIANT__sSEED when there are variants (VARIANT the
  * overrides without spaces, '/' made '-'; vN when that is too long). */
 static void run_name(const Sweep *sw, SweepRun *run) {
     const SweepConfig *c = &sw->configs[run->config];
-    if (sw->n_variants == 1) {
-        snprintf(run->name, sizeof run->name, "%s__s%ld", c->stem, run->seed);
+    if (sw->variants[run->variant].method[0]) { /* named, even when it is the only variant */
+        snprintf(run->name, sizeof run->name, "%s__%s__s%ld", c->stem, sw->variants[run->variant].method, run->seed);
         return;
     }
-    if (sw->variants[run->variant].method[0]) {
-        snprintf(run->name, sizeof run->name, "%s__%s__s%ld", c->stem, sw->variants[run->variant].method, run->seed);
+    if (sw->n_variants == 1) {
+        snprintf(run->name, sizeof run->name, "%s__s%ld", c->stem, run->seed);
         return;
     }
     char v[SWEEP_SET_LEN];
