@@ -14,11 +14,16 @@
  *              x = x + W_2 (silu(W_1 n) * W_3 n), n = RMSNorm(x)   (when F > 0)
  *   h = RMSNorm(x); logits = W_pi h + b_pi [A]; value = w_v . h + b_v
  * GLA: [q | k | v | u | a1] = W_proj n (W_proj = [W_q; W_k; W_v; W_g; W_a1], stored one after
- * the other so one matrix product computes all five), z = W_a2 a1 + b_a, alpha =
+ * the other so one matrix product computes all five), with policy.conv = W > 0 each channel c of
+ * q, k and v replaced by its short causal convolution over the episode's last W steps,
+ * sum_i w_conv[c, i] raw_{t-i}[c] (fla's ShortConvolution without its activation; steps before
+ * the episode's first count 0; w_conv starts as [1, 0, ..., 0], so a new policy computes what
+ * it does without), z = W_a2 a1 + b_a, alpha =
  * exp(logsigmoid(z) / tau), the recurrence of gla_scan.h per head, then per-head RMSNorm times
  * swish(u) (layers.h gated_rmsnorm).
  *
- * State per env: S = L * H * Kh * Vh reals, laid out [L, H, Kh, Vh].
+ * State per env: S = L * H * Kh * Vh reals, laid out [L, H, Kh, Vh], then with policy.conv = W
+ * the last W - 1 unconvolved [q | k | v] rows of each layer, [L, W - 1, 2K + V] (oldest first).
  *
  * Cost per row (gla_flops; a multiply-add is 2 FLOP): matrix products 2 * in * out each in
  * forward and twice that in backward (input and weight gradients; the embedding's input
@@ -63,12 +68,14 @@
 _Static_assert(POLICY_MAX_CHUNK <= GLA_CHUNK_MAX, "policy.chunk exceeds GLA_CHUNK_MAX");
 
 typedef struct GlaLayer {
-    size_t norm1, proj, wa2, ba, gnorm, wo, norm2, w13, w2; /* offsets into params */
+    size_t norm1, proj, wa2, ba, conv, gnorm, wo, norm2, w13, w2; /* offsets into params */
 } GlaLayer;
 
 typedef struct Gla {
     int O, A, IN, D, H, L, K, V, Kh, Vh, R, F, PC;
     int chunk; /* policy.chunk: 0 = gla_lanes.h's scan, C = gla_chunk.h's chunks of C */
+    int W, C;  /* policy.conv and the channels it convolves, 2K + V (0 and 0 without) */
+    long hist0; /* offset in a state of the convolution's history (after the GLA states) */
     bool prev_action, start_flag;
     real tau, scale;
     size_t w_in, b_in, normf, w_head, b_head; /* w_head [A + 1, D] = pi.w then v.w */
@@ -85,6 +92,7 @@ typedef struct Gla {
 typedef struct GlaActs { /* one layer's saved forward values, rows N */
     real *ln1, *rstd1;   /* [N, D], [N] */
     real *proj;          /* [N, PC] */
+    real *praw;          /* [N, C] q, k, v before the convolution (with policy.conv) */
     real *z, *alpha;     /* [N, K] each */
     real *o, *grstd;     /* [N, V], [N, H] */
     real *gated;         /* [N, V] */
@@ -103,6 +111,9 @@ typedef struct GlaWork {
     real *state0;         /* [max_b, S] initial state of the last forward */
     real *state_fin;      /* [max_b, S] final state when the caller does not want it */
     uint8_t *start;       /* [N] episode-start flags of the last forward */
+    uint8_t *age;         /* [N] steps since the episode's start, at most W (policy.conv) */
+    real *dconv;          /* [N, C] d(convolved q, k, v) (policy.conv) */
+    real *chist;          /* [W - 1, C] one env's new history (policy.conv) */
     /* backward */
     real *dresid, *dln;   /* [N, D] */
     real *dproj;          /* [N, PC] */
@@ -173,6 +184,9 @@ static int gla_validate(const PolicyConfig *c, int obs_dim, int n_actions, Err *
     if (!(c->init_std >= POLICY_MIN_POSITIVE) || c->init_std > POLICY_MAX_INIT_STD)
         return err_set(err, "policy.init_std: %g is out of range (allowed %g .. %g)", c->init_std,
                        POLICY_MIN_POSITIVE, POLICY_MAX_INIT_STD);
+    if (c->conv < 0 || c->conv > POLICY_MAX_CONV)
+        return err_set(err, "policy.conv: %d is out of range (allowed 0 .. %d; 0 = none)", c->conv,
+                       POLICY_MAX_CONV);
     if (c->chunk < 0 || c->chunk > POLICY_MAX_CHUNK)
         return err_set(err, "policy.chunk: %d is out of range (allowed 0 .. %d; 0 = step by step)",
                        c->chunk, POLICY_MAX_CHUNK);
@@ -201,6 +215,8 @@ static int gla_build(Policy *p, Err *err) {
     g->PC = 2 * g->K + 2 * g->V + g->R;
     g->tau = (real)c->gate_tau;
     g->chunk = c->chunk;
+    g->W = c->conv;
+    g->C = g->W > 0 ? 2 * g->K + g->V : 0;
     g->scale = (real)(1.0 / sqrt((double)g->Kh));
     g->layers = calloc((size_t)g->L, sizeof *g->layers);
     if (!g->layers) return err_set(err, "policy: out of memory");
@@ -228,6 +244,7 @@ static int gla_build(Policy *p, Err *err) {
         NAME("layers.%d.gla.w_a1", l); ADD(&tmp, R, D);
         NAME("layers.%d.gla.w_a2", l); ADD(&ly->wa2, K, R);
         NAME("layers.%d.gla.b_a", l); ADD(&ly->ba, K);
+        if (g->W > 0) { NAME("layers.%d.gla.conv", l); ADD(&ly->conv, g->C, g->W); }
         NAME("layers.%d.gla.norm.w", l); ADD(&ly->gnorm, g->Vh);
         NAME("layers.%d.gla.w_o", l); ADD(&ly->wo, D, V);
         if (F > 0) {
@@ -246,7 +263,8 @@ static int gla_build(Policy *p, Err *err) {
     NAME("v.b"); ADD(&tmp, 1);
 #undef ADD
 #undef NAME
-    p->state_size = (size_t)g->L * g->H * g->Kh * g->Vh;
+    g->hist0 = (long)g->L * g->H * g->Kh * g->Vh;
+    p->state_size = (size_t)g->hist0 + (size_t)g->L * (size_t)(g->W > 0 ? g->W - 1 : 0) * (size_t)g->C;
     return 0;
 }
 
@@ -283,6 +301,7 @@ static void gla_init(Policy *p, Rng *rng) {
                  * overflow (e^sp does past 709, with a large gate_tau) */
                 P[ly->ba + h * g->Kh + i] = (real)(sp > 20 ? -(sp + log(-expm1(-sp))) : -log(expm1(sp)));
             }
+        for (long i = 0; i < (long)g->C * g->W; i++) P[ly->conv + i] = i % g->W == 0 ? 1 : 0;
         for (int i = 0; i < g->Vh; i++) P[ly->gnorm + i] = 1;
         policy_init_normal(P + ly->wo, (size_t)D * V, std, rng);
         if (F > 0) {
@@ -305,7 +324,8 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     size_t D = (size_t)g->D, K = (size_t)g->K, V = (size_t)g->V, H = (size_t)g->H;
     size_t F = (size_t)g->F, PC = (size_t)g->PC, A1 = (size_t)g->A + 1, S = p->state_size;
     size_t KV = (size_t)g->Kh * (size_t)g->Vh;
-    size_t per_layer = N * (D + 1 + PC + 2 * K + V + H + V + D + (F ? D + 1 + 3 * F : 0));
+    size_t C = (size_t)g->C, W = (size_t)g->W;
+    size_t per_layer = N * (D + 1 + PC + C + 2 * K + V + H + V + D + (F ? D + 1 + 3 * F : 0));
     const size_t LN = GLA_LANES, MT = (size_t)w->max_t, KH = (size_t)g->Kh, VH = (size_t)g->Vh;
     const size_t segments = (MT + SEG - 1) / SEG;
     const size_t hist_n = SEG * LN > MT ? SEG * LN : MT; /* lhist: a segment of lanes, or T states */
@@ -313,12 +333,14 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     size_t lanes =
         MT * KH * LN * 6 + MT * VH * LN * 3 + KV * (LN * (2 + segments) + hist_n) + cwork;
     size_t total = N * g->IN + (L + 1) * N * D + L * per_layer + N * (D + 1) + N * A1 +
-                   2 * (size_t)w->max_b * S + N * (2 * D + PC + K + 2 * V + 3 * F + A1) + lanes;
+                   2 * (size_t)w->max_b * S + N * (2 * D + PC + K + 2 * V + 3 * F + A1) + lanes +
+                   N * C + (W > 0 ? W - 1 : 0) * C;
     k->arena = malloc(total * sizeof(real));
     k->acts = calloc(L, sizeof *k->acts);
     k->start = malloc(N);
+    k->age = malloc(N);
     k->lstart = malloc(MT * LN);
-    if (!k->arena || !k->acts || !k->start || !k->lstart) {
+    if (!k->arena || !k->acts || !k->start || !k->age || !k->lstart) {
         w->cls->work_free(w);
         return -1;
     }
@@ -335,6 +357,7 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
         TAKE(a->ln1, N * D);
         TAKE(a->rstd1, N);
         TAKE(a->proj, N * PC);
+        TAKE(a->praw, N * C);
         TAKE(a->z, N * K);
         TAKE(a->alpha, N * K);
         TAKE(a->o, N * V);
@@ -376,6 +399,8 @@ static int gla_work_init(const Policy *p, PolicyWork *w) {
     TAKE(k->lbound, segments * KV * LN);
     TAKE(k->lhist, hist_n * KV);
     TAKE(k->lwork, cwork);
+    TAKE(k->dconv, N * C);
+    TAKE(k->chist, (W > 0 ? W - 1 : 0) * C);
 #undef TAKE
     if ((size_t)(c - k->arena) != total) abort(); /* the size sum above is wrong: a bug */
     return 0;
@@ -387,6 +412,7 @@ static void gla_work_free(PolicyWork *w) {
     free(k->arena);
     free(k->acts);
     free(k->start);
+    free(k->age);
     free(k->lstart);
     free(k);
     w->self = NULL;
@@ -546,6 +572,90 @@ static void lanes_backward(const Gla *g, GlaWork *k, const GlaActs *a, int layer
     }
 }
 
+/* ---- the short convolution of policy.conv -------------------------------------------------- */
+
+/* age [N] = steps since the episode's start of row n = t * B + b, at most W: W at t = 0 unless
+ * the episode starts there (the history in the state belongs to the same episode). */
+static void conv_ages(const Gla *g, uint8_t *age, int T, int B, const uint8_t *start) {
+    for (int b = 0; b < B; b++) {
+        int a = g->W;
+        for (int t = 0; t < T; t++) {
+            long n = (long)t * B + b;
+            a = start[n] ? 0 : (a < g->W ? a + 1 : g->W);
+            age[n] = (uint8_t)a;
+        }
+    }
+}
+
+/* Row (t - i, b)'s unconvolved channel block [C]: from praw [N, C] when t - i >= 0, else from
+ * the history [W - 1, C] of env b in state (row -1 its last). */
+static const real *conv_src(const Gla *g, const real *praw, const real *hist, int t, int i, int B, int b) {
+    return t - i >= 0 ? praw + ((long)(t - i) * B + b) * g->C : hist + (long)(g->W - 1 + t - i) * g->C;
+}
+
+/* Layer `layer`'s convolution: a->praw [N, C] = the first C columns of a->proj [N, PC], which
+ * become sum_{i <= age} w_conv[c, i] raw_{t-i}[c]; each env's history from state_in [B, S] moves
+ * on into state_out [B, S] (they may be the same): its last W - 1 raw rows, 0 for rows of an
+ * earlier episode. */
+static void conv_forward(const Gla *g, GlaWork *k, GlaActs *a, const real *w, int layer, int T, int B,
+                         const real *state_in, real *state_out, long S_size, const uint8_t *start) {
+    const int C = g->C, W = g->W, PC = g->PC;
+    const long N = (long)T * B, H = (long)(W - 1) * C;
+    for (long n = 0; n < N; n++) memcpy(a->praw + n * C, a->proj + n * PC, (size_t)C * sizeof(real));
+    conv_ages(g, k->age, T, B, start);
+    for (int b = 0; b < B; b++) {
+        const real *hist = state_in + (long)b * S_size + g->hist0 + layer * H;
+        for (int t = 0; t < T; t++) {
+            long n = (long)t * B + b;
+            real *y = a->proj + n * PC;
+            const int last = k->age[n] < W - 1 ? k->age[n] : W - 1;
+            for (int c = 0; c < C; c++) y[c] = 0;
+            for (int i = 0; i <= last; i++) {
+                const real *x = conv_src(g, a->praw, hist, t, i, B, b);
+                for (int c = 0; c < C; c++) y[c] += w[(long)c * W + i] * x[c];
+            }
+        }
+        /* the new history, row m = W - 2 - j the raw row T - 1 - j, while of this episode */
+        for (int j = 0; j < W - 1; j++) {
+            real *dst = k->chist + (long)(W - 2 - j) * C;
+            if (j <= k->age[(long)(T - 1) * B + b])
+                memcpy(dst, conv_src(g, a->praw, hist, T - 1, j, B, b), (size_t)C * sizeof(real));
+            else
+                memset(dst, 0, (size_t)C * sizeof(real));
+        }
+        memcpy(state_out + (long)b * S_size + g->hist0 + layer * H, k->chist, (size_t)H * sizeof(real));
+    }
+}
+
+/* The backward of conv_forward: dproj's first C columns hold d(convolved); they become
+ * d(raw), and dw [C, W] accumulates. The history in the initial state gets no gradient (as the
+ * initial GLA state). */
+static void conv_backward(const Gla *g, GlaWork *k, const GlaActs *a, const real *w, real *dw, int layer,
+                          int T, int B, long S_size) {
+    const int C = g->C, W = g->W, PC = g->PC;
+    const long N = (long)T * B, H = (long)(W - 1) * C;
+    for (long n = 0; n < N; n++) {
+        memcpy(k->dconv + n * C, k->dproj + n * PC, (size_t)C * sizeof(real));
+        memset(k->dproj + n * PC, 0, (size_t)C * sizeof(real));
+    }
+    conv_ages(g, k->age, T, B, k->start);
+    for (int b = 0; b < B; b++) {
+        const real *hist = k->state0 + (long)b * S_size + g->hist0 + layer * H;
+        for (int t = 0; t < T; t++) {
+            long n = (long)t * B + b;
+            const real *dy = k->dconv + n * C;
+            const int last = k->age[n] < W - 1 ? k->age[n] : W - 1;
+            for (int i = 0; i <= last; i++) {
+                const real *x = conv_src(g, a->praw, hist, t, i, B, b);
+                for (int c = 0; c < C; c++) dw[(long)c * W + i] += x[c] * dy[c];
+                if (t - i < 0) continue;
+                real *dx = k->dproj + ((long)(t - i) * B + b) * PC;
+                for (int c = 0; c < C; c++) dx[c] += w[(long)c * W + i] * dy[c];
+            }
+        }
+    }
+}
+
 /* Layer `layer`'s recurrence over T steps of B envs, pair by pair (gla_scan.c): the states from
  * state_in into state_out [B, S] (they may be the same), the outputs into a->o [N, V]. */
 static void pair_forward(const Gla *g, GlaActs *a, int layer, int T, int B, const real *state_in,
@@ -618,6 +728,7 @@ static void gla_forward_rows(const Policy *p, PolicyWork *w, int T, int B, const
         real *y = k->resid + (long)(l + 1) * N * D;
         rmsnorm_forward(a->ln1, a->rstd1, x, P + ly->norm1, N, D);
         linear_forward(a->proj, PC, a->ln1, D, P + ly->proj, NULL, N, D, PC, nv);
+        if (g->W > 0) conv_forward(g, k, a, P + ly->conv, l, T, B, state_in, state_out, S, start);
         linear_forward(a->z, K, a->proj + COL_A1(g), PC, P + ly->wa2, P + ly->ba, N, g->R, K, nv);
         gate_forward(a->alpha, a->z, (long)N * K, g->tau);
         if (T > 1 && !nv) { /* a sequence: lane blocks */
@@ -719,6 +830,7 @@ static void gla_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
         else
             lanes_backward(g, k, a, l, T, B, S);
         gate_backward(k->dz, a->z, (long)N * K, g->tau);
+        if (g->W > 0) conv_backward(g, k, a, P + ly->conv, G + ly->conv, l, T, B, S);
         linear_backward(k->dproj + COL_A1(g), G + ly->wa2, G + ly->ba, k->dz, K,
                         a->proj + COL_A1(g), PC, P + ly->wa2, N, g->R, K, nv);
         memset(k->dln, 0, ND);
@@ -735,9 +847,9 @@ static void gla_flops(const Policy *p, double *forward, double *backward) {
     double D = g->D, K = g->K, V = g->V, R = g->R, F = g->F, A = g->A, Vh = g->Vh;
     double embed = 2 * g->IN * D, head = 2 * D * (A + 1);
     double mm = 2 * D * g->PC + 2 * R * K + 2 * V * D + (F > 0 ? 2 * D * 2 * F + 2 * F * D : 0);
-    double scan = K * Vh;
-    *forward = embed + g->L * (mm + 5 * scan) + head;
-    *backward = embed + g->L * (2 * mm + 11 * scan) + 2 * head;
+    double scan = K * Vh, conv = 2.0 * g->W * g->C;
+    *forward = embed + g->L * (mm + 5 * scan + conv) + head;
+    *backward = embed + g->L * (2 * mm + 11 * scan + 2 * conv) + 2 * head;
 }
 
 const PolicyClass policy_gla_class = {

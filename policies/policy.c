@@ -50,6 +50,7 @@ void policy_config_defaults(PolicyConfig *cfg) {
     cfg->start_flag = false;
     cfg->init_std = 0.02;
     cfg->chunk = 0;
+    cfg->conv = 0;
     cfg->hidden = 64;
 }
 

@@ -45,6 +45,7 @@
 #define POLICY_MAX_PARAMS (1L << 26) /* parameters at most (256 MiB of floats, 3x that with Adam) */
 #define POLICY_MAX_STATE (1L << 20)  /* reals of recurrent state per env at most (4 MiB) */
 #define POLICY_MIN_GATE_TAU 1e-3 /* gate_tau in [MIN, MAX] */
+#define POLICY_MAX_CONV 16       /* conv in [0, MAX] */
 #define POLICY_MAX_GATE_TAU 1e6
 #define POLICY_MAX_CHUNK 64 /* chunk in [0, MAX] */
 
@@ -64,6 +65,8 @@ typedef struct PolicyConfig {
     bool prev_action;  /* feed the one-hot previous action into the input embedding (gla, lstm, gru) */
     bool start_flag;   /* feed the episode-start flag into the input embedding (gla, lstm, gru) */
     double init_std;   /* std of the N(0, std) init of linear weights */
+    int conv;          /* width W of the short causal convolution over time of q, k and v
+                          (fla's ShortConvolution); 0 = none */
     int chunk;         /* the learner's sequence forward and backward: 0 = the step-by-step
                           scan (gla_lanes.h), C >= 1 = the chunked form with chunks of C
                           steps (gla_chunk.h); the same function either way */

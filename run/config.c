@@ -61,6 +61,7 @@ static const Field FIELDS[] = {
     BOOL(policy, prev_action, "gla, lstm, gru: feed the one-hot previous action as input"),
     BOOL(policy, start_flag, "gla, lstm, gru: feed the episode-start flag as input"),
     DBL(policy, init_std, POLICY_MIN_POSITIVE, POLICY_MAX_INIT_STD, "gla: std of the normal init of linear weights"),
+    INT(policy, conv, 0, POLICY_MAX_CONV, "gla: width of the short causal convolution over time of q, k and v (each channel mixes its last conv steps of the episode); 0 = none"),
     INT(policy, chunk, 0, POLICY_MAX_CHUNK, "gla: the learner's recurrence in chunks of this many steps; 0 = step by step"),
     INT(policy, hidden, 1, POLICY_MAX_WIDTH, "mlp: width of the two tanh layers of actor and critic; lstm, gru: width of the embedding and recurrent layers"),
 

@@ -780,6 +780,11 @@ int export_checkpoint(const char *path, const ExportOptions *o, ExportResult *re
                        p->cfg.kind, kinds);
         goto done;
     }
+    if (p->cfg.conv > 0) {
+        rc = err_input(err, "%s: ppo export has no C emitter for policy.conv (GLA's short convolution, here %d); "
+                       "it exports GLA policies with policy.conv 0", path, p->cfg.conv);
+        goto done;
+    }
     for (size_t i = 0; i < p->n_params; i++)
         if (!isfinite(p->params[i])) {
             rc = err_input(err, "%s: parameter %zu is not finite; export a checkpoint with finite values", path, i);

@@ -211,6 +211,30 @@ START_TEST(gla_gradients_match_central_differences_in_chunks_across_segments) {
 }
 END_TEST
 
+START_TEST(gla_gradients_match_central_differences_with_the_short_convolution) {
+    /* policy.conv 3: the convolution's taps reach back across the sequence's start into the
+     * history in the (random) initial state for envs 1 and 2, never across the starts at
+     * (t 0, b 0), (t 4, b 0) and (t 2, b 1); in chunks of 4 steps as well */
+    for (int chunk = 0; chunk <= 4; chunk += 4) {
+        PolicyConfig cfg;
+        policy_config_defaults(&cfg);
+        cfg.d_model = 8;
+        cfg.n_heads = 2;
+        cfg.n_layers = 2;
+        cfg.gate_rank = 3;
+        cfg.mlp_ratio = 1.5;
+        cfg.prev_action = true;
+        cfg.start_flag = true;
+        cfg.conv = 3;
+        cfg.chunk = chunk;
+        Case c;
+        case_make(&c, &cfg, 3, 3, 9, 3, 0.3, chunk ? 7 : 6);
+        case_check(&c, chunk ? "glaWC" : "glaW");
+        case_free(&c);
+    }
+}
+END_TEST
+
 START_TEST(mlp_gradients_match_central_differences) {
     PolicyConfig cfg;
     policy_config_defaults(&cfg);
@@ -258,6 +282,7 @@ static Suite *gradcheck_policy_suite(void) {
     tcase_add_test(tc, gla_gradients_match_central_differences_across_resets_and_layers);
     tcase_add_test(tc, gla_gradients_match_without_mlp_and_at_the_default_init);
     tcase_add_test(tc, gla_gradients_match_central_differences_in_chunks_across_segments);
+    tcase_add_test(tc, gla_gradients_match_central_differences_with_the_short_convolution);
     tcase_add_test(tc, mlp_gradients_match_central_differences);
     tcase_add_test(tc, lstm_gradients_match_central_differences_across_resets_and_layers);
     tcase_add_test(tc, gru_gradients_match_central_differences_across_resets_and_layers);

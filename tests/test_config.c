@@ -175,6 +175,9 @@ START_TEST(the_config_allows_exactly_the_ranges_the_policies_accept) {
     ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", over_chunk, 1, &err), -1);
     ck_assert_msg(strstr(err.msg, "policy.chunk") && strstr(err.msg, "[0, 64]"), "%s", err.msg);
     ck_assert_int_eq(POLICY_MAX_CHUNK, 64);
+    char *over_conv[] = {"policy.conv=17"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", over_conv, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "policy.conv") && strstr(err.msg, "[0, 16]"), "%s", err.msg);
     char *at_chunk[] = {"policy.chunk=64"};
     ck_assert_msg(config_load_string(&cfg, "", 0, "t.yaml", at_chunk, 1, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(cfg.policy.chunk, 64);

@@ -283,14 +283,18 @@ END_TEST
  * exporting one is refused with exit 2 and one line naming the kind and the kinds it exports,
  * before anything is made. */
 START_TEST(a_kind_without_an_emitter_is_refused_with_exit_2_naming_it) {
-    const char *kinds[] = {"lstm", "gru"};
+    const char *kinds[] = {"lstm", "gru", "gla"}; /* gla with policy.conv */
     char dir[512], ckpt[1024], args[4096], msg[256];
     test_tmpdir(dir, sizeof dir);
-    snprintf(args, sizeof args, "--max-updates 1 --set policy.kind=%s --set policy.hidden=8", kinds[_i]);
+    snprintf(args, sizeof args, "--max-updates 1 --set policy.kind=%s --set policy.hidden=8%s", kinds[_i],
+             _i == 2 ? " --set policy.conv=4" : "");
     train(dir, "r", "configs/cartpole-stateless.yaml", args, ckpt, sizeof ckpt);
     snprintf(args, sizeof args, "export %s -o %s/o", ckpt, dir);
     ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
-    snprintf(msg, sizeof msg, "no C emitter for policy kind '%s' (it exports gla, mlp)", kinds[_i]);
+    if (_i == 2)
+        snprintf(msg, sizeof msg, "no C emitter for policy.conv (GLA's short convolution, here 4)");
+    else
+        snprintf(msg, sizeof msg, "no C emitter for policy kind '%s' (it exports gla, mlp)", kinds[_i]);
     ck_assert_msg(strstr(out, "ppo export: ") && strstr(out, msg), "%s", out);
     ck_assert_int_eq((int)(strchr(out, '\n') - out), (int)strlen(out) - 1);
     snprintf(args, sizeof args, "%s/o", dir);
@@ -330,7 +334,7 @@ static Suite *export_suite(void) {
     suite_add_tcase(s, tc);
     tc = test_case("command");
     tcase_add_test(tc, bad_checkpoints_folders_and_names_are_refused_with_exit_2);
-    tcase_add_loop_test(tc, a_kind_without_an_emitter_is_refused_with_exit_2_naming_it, 0, 2);
+    tcase_add_loop_test(tc, a_kind_without_an_emitter_is_refused_with_exit_2_naming_it, 0, 3);
     tcase_add_test(tc, names_are_c_identifiers_and_default_to_the_env);
     suite_add_tcase(s, tc);
     return s;

@@ -169,18 +169,22 @@ static double step_vs_sequence(const Policy *p, const Seq *s) {
 }
 
 START_TEST(step_run_t_times_equals_forward_sequence_with_resets_inside) {
-    PolicyConfig cfgs[5] = {gla_cfg(), gla_cfg(), mlp_cfg(), rnn_cfg("lstm"), rnn_cfg("gru")};
+    PolicyConfig cfgs[7] = {gla_cfg(), gla_cfg(), mlp_cfg(), rnn_cfg("lstm"), rnn_cfg("gru"), gla_cfg(),
+                            gla_chunk_cfg(8)};
     cfgs[1].n_layers = 2;
     cfgs[1].mlp_ratio = 0;
     cfgs[1].n_heads = 4;
     cfgs[3].n_layers = cfgs[4].n_layers = 2;
-    for (int c = 0; c < 5; c++) {
+    cfgs[5].conv = 4; /* the short convolution: its history carried step to step in the state */
+    cfgs[5].n_layers = 2;
+    cfgs[6].conv = 3;
+    for (int c = 0; c < 7; c++) {
         Policy *p = make_policy(&cfgs[c], 5, 3, 10 + c, 0.1);
         Seq s;
         seq_make(&s, p, 24, 6, 20 + c);
         double e = step_vs_sequence(p, &s);
-        printf("policy %s (%d layers): step vs sequence, largest relative difference %.2e\n",
-               cfgs[c].kind, cfgs[c].n_layers, e);
+        printf("policy %s (%d layers, conv %d, chunk %d): step vs sequence, largest relative difference %.2e\n",
+               cfgs[c].kind, cfgs[c].n_layers, cfgs[c].conv, cfgs[c].chunk, e);
         seq_free(&s);
         policy_destroy(p);
     }
@@ -202,8 +206,10 @@ static void env_slice(real *out_l, real *out_v, const real *l, const real *v, in
  * held exactly to [A'; B] (another episode A' of the same length before the reset, the same
  * row count) and to B alone within float rounding. */
 START_TEST(an_episode_after_a_reset_gives_exactly_the_outputs_it_gives_from_a_zero_state) {
-    for (int naive = 0; naive < 2; naive++) {
+    for (int round = 0; round < 4; round++) { /* 2, 3: with the short convolution (policy.conv) */
+        const int naive = round % 2;
         PolicyConfig cfg = gla_cfg();
+        cfg.conv = round >= 2 ? 4 : 0;
         Policy *p = make_policy(&cfg, 4, 3, 5, 0.1);
         const int TA = 9, TB = 7, B = 3, T = TA + TB, O = 4, A = 3;
         size_t S = p->state_size, NB = (size_t)TB * B;
