@@ -426,6 +426,15 @@ START_TEST(a_list_entry_with_a_method_names_its_groups_and_runs) {
     ck_assert_msg(strstr(out, "cartpole-stateless__policy.kind=mlp__s2"), "%s", out);
     ck_assert_msg(strstr(out, "method gru-h32\n"), "%s", out);
     ck_assert_msg(strstr(out, "method mlp (policy.kind=mlp)"), "%s", out);
+    /* a named variant alone still names its runs: a sweep of one method writes the folders of
+     * the sweep of all methods */
+    f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "out: %s/out\nconfigs: [configs/cartpole-stateless.yaml]\nseeds: [2]\nlist:\n"
+               "  - {method: gru-h32, policy.kind: gru, policy.hidden: 32}\n", dir);
+    fclose(f);
+    ck_assert_msg(test_run_ppo(args, out, sizeof out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "cartpole-stateless__gru-h32__s2"), "%s", out);
 }
 END_TEST
 
