@@ -16,6 +16,16 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+double stats_t975(int df) {
+    static const double table[30] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                     2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                     2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    if (df < 1) return NAN;
+    if (df <= 30) return table[df - 1];
+    const double z = 1.959963984540054, z3 = z * z * z, z5 = z3 * z * z, d = df;
+    return z + (z3 + z) / (4 * d) + (5 * z5 + 16 * z3 + 3 * z) / (96 * d * d);
+}
+
 double stats_mean(const double *x, int n) {
     double s = 0;
     for (int i = 0; i < n; i++) s += x[i];

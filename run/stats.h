@@ -49,6 +49,12 @@ typedef struct StatsTable {
     const double *const *scores; /* [tasks] -> [n[m]] */
 } StatsTable;
 
+/* The 0.975 quantile of Student's t distribution with df >= 1 degrees of freedom (the factor of
+ * a 95% interval of a mean: mean +- t sd / sqrt(n), df = n - 1): the table of any statistics
+ * book for df 1 .. 30 (scipy.stats.t.ppf(0.975, df) to 3 decimals), above it the Cornish-Fisher
+ * expansion to 1 / df^2 (within 2e-4 of it). NAN for df < 1. */
+double stats_t975(int df);
+
 /* The mean of x [n] (n >= 1). */
 double stats_mean(const double *x, int n);
 

@@ -156,6 +156,7 @@ static void summarize_group(const Sweep *sw, const SweepReport *rep, int g, Swee
                 if (runs[s].status == 1) sq += (runs[s].ret[c][m] - mean) * (runs[s].ret[c][m] - mean);
             gr->ret_mean[c][m] = mean;
             gr->ret_std[c][m] = n > 1 ? sqrt(sq / (n - 1)) : n ? 0 : NAN;
+            gr->ret_ci[c][m] = n > 1 ? stats_t975(n - 1) * gr->ret_std[c][m] / sqrt((double)n) : NAN;
             gr->success_mean[c][m] = n ? wins / n : NAN;
         }
     int k = 0, d = 0;
@@ -314,9 +315,9 @@ static void write_runs_csv(FILE *f, const Sweep *sw, const SweepReport *rep) {
 
 static void write_summary_csv(FILE *f, const Sweep *sw, const SweepReport *rep) {
     static const char *const whats[] = {"return_median", "return_min", "return_max", "return_mean", "return_std",
-                                        "success"};
+                                        "return_ci_low", "return_ci_high", "success"};
     fprintf(f, "task,method,config,variant,runs,done,failed");
-    eval_header(f, &sw->eval, whats, 6);
+    eval_header(f, &sw->eval, whats, 8);
     fprintf(f, ",target,reached,steps_to_target_median,seconds_to_target_median,seconds_median,sps_median,"
                "score_mean\n");
     for (int g = 0; g < sw->n_groups; g++) {
@@ -334,6 +335,8 @@ static void write_summary_csv(FILE *f, const Sweep *sw, const SweepReport *rep) 
                 csv_num(f, gr->ret_max[c][m]);
                 csv_num(f, gr->ret_mean[c][m]);
                 csv_num(f, gr->ret_std[c][m]);
+                csv_num(f, gr->ret_mean[c][m] - gr->ret_ci[c][m]);
+                csv_num(f, gr->ret_mean[c][m] + gr->ret_ci[c][m]);
                 csv_num(f, gr->success_mean[c][m]);
             }
         csv_num(f, sw->runs[(size_t)g * sw->n_seeds].target);

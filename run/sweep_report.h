@@ -34,6 +34,7 @@ typedef struct SweepGroupResult {
     int runs, done, failed;
     double ret_median[2][2], ret_min[2][2], ret_max[2][2]; /* of the done runs' mean returns */
     double ret_mean[2][2], ret_std[2][2], success_mean[2][2]; /* over the done runs (std n - 1) */
+    double ret_ci[2][2]; /* half-width of the mean's 95% t interval, t_0.975(n - 1) std / sqrt(n); NAN below 2 runs */
     int reached;                   /* done runs that reached the target */
     double steps_to_target, seconds_to_target; /* medians over the runs that reached it */
     double seconds, sps;           /* medians over the done runs */

@@ -29,6 +29,20 @@ START_TEST(the_aggregates_of_a_small_table_are_the_values_worked_out_by_hand) {
 }
 END_TEST
 
+START_TEST(the_t_quantile_is_the_tables_and_the_expansion_beyond_it) {
+    /* scipy.stats.t.ppf(0.975, df): 12.7062, 4.3027, 2.0423 (30), 2.0211 (40), 1.9840 (100),
+     * 1.9623 (1000) */
+    ck_assert_double_eq_tol(stats_t975(1), 12.706, 1e-9);
+    ck_assert_double_eq_tol(stats_t975(2), 4.303, 1e-9);
+    ck_assert_double_eq_tol(stats_t975(30), 2.042, 1e-9);
+    ck_assert_double_eq_tol(stats_t975(40), 2.0211, 2e-4);
+    ck_assert_double_eq_tol(stats_t975(100), 1.9840, 2e-4);
+    ck_assert_double_eq_tol(stats_t975(1000), 1.9623, 2e-4);
+    ck_assert(isnan(stats_t975(0)));
+    for (int df = 1; df < 200; df++) ck_assert(stats_t975(df + 1) < stats_t975(df));
+}
+END_TEST
+
 START_TEST(the_iqm_cuts_a_quarter_rounded_down_from_each_end) {
     const double x[8] = {8, 1, 7, 2, 6, 3, 5, 4}, y[3] = {1, 100, 2}, z[4] = {1, 2, 3, 100};
     double work[8];
@@ -123,6 +137,7 @@ static Suite *stats_suite(void) {
     Suite *s = suite_create("stats");
     TCase *tc = test_case("aggregates");
     tcase_add_test(tc, the_aggregates_of_a_small_table_are_the_values_worked_out_by_hand);
+    tcase_add_test(tc, the_t_quantile_is_the_tables_and_the_expansion_beyond_it);
     tcase_add_test(tc, the_iqm_cuts_a_quarter_rounded_down_from_each_end);
     tcase_add_test(tc, quantiles_interpolate_between_order_statistics_as_numpy_does);
     suite_add_tcase(s, tc);
