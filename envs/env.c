@@ -91,6 +91,8 @@ int env_create(Env **out, const EnvConfig *cfg, Err *err) {
         env->n_actions = 0;
     }
     snprintf(env->name, sizeof env->name, "%s", cfg->name);
+    env->obs_cells = cls->obs_cells;
+    env->obs_cell_dim = cls->obs_cell_dim;
     *out = env;
     return 0;
 }

@@ -73,6 +73,9 @@ typedef struct EnvClass {
     void (*describe)(const void *self, char *buf, size_t n);
     const char *const *action_names; /* a short name per action (n_actions of them), or NULL */
     double steps_per_second;         /* the viewer's pace at speed 1; 0: 4 steps a second */
+    /* Optional: the observation starts with a grid of obs_cells cells of obs_cell_dim values
+     * each (cell-major), which policy.cell_embed encodes cell by cell; 0 and 0 when it has none. */
+    int obs_cells, obs_cell_dim;
 } EnvClass;
 
 struct Env {
@@ -83,6 +86,7 @@ struct Env {
     int action_dim; /* continuous envs: dimensions of the action box; 0 for a discrete env */
     float action_low[ENV_MAX_ACTION_DIM], action_high[ENV_MAX_ACTION_DIM]; /* the box, per dim */
     char name[ENV_NAME_LEN];
+    int obs_cells, obs_cell_dim; /* the class's grid of cells at the start of obs (0, 0: none) */
 };
 
 /* Creates the env named cfg->name. Errors (ERR_INPUT): an unknown name (the message lists the

@@ -198,7 +198,7 @@ static int gla_build(Policy *p, Err *err) {
     Gla *g = calloc(1, sizeof *g);
     if (!g) return err_set(err, "policy: out of memory");
     p->self = g;
-    g->O = p->obs_dim;
+    g->O = p->in_dim;
     g->A = p->n_actions;
     g->prev_action = c->prev_action;
     g->start_flag = c->start_flag;
@@ -840,6 +840,7 @@ static void gla_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
     }
     linear_backward(NULL, G + g->w_in, G + g->b_in, k->dresid, D, k->inp, g->IN, P + g->w_in, N,
                     g->IN, D, nv);
+    policy_input_grad(p, w, k->dresid, D, P + g->w_in, g->IN, N, D);
 }
 
 static void gla_flops(const Policy *p, double *forward, double *backward) {

@@ -49,7 +49,7 @@ static int mlp_build(Policy *p, Err *err) {
     Mlp *m = calloc(1, sizeof *m);
     if (!m) return err_set(err, "policy: out of memory");
     p->self = m;
-    m->O = p->obs_dim;
+    m->O = p->in_dim;
     m->A = p->n_actions;
     m->H = p->cfg.hidden;
     int O = m->O, A = m->A, H = m->H;
@@ -200,6 +200,7 @@ static void mlp_backward_sequence(const Policy *p, PolicyWork *w, const real *dl
                     H, H, nv);
     tanh_backward(k->dh1, 2 * H, k->h1, 2 * H, N, 2 * H);
     linear_backward(NULL, G + m->w0, G + m->b0, k->dh1, 2 * H, k->obs, O, P + m->w0, N, O, 2 * H, nv);
+    policy_input_grad(p, w, k->dh1, 2 * H, P + m->w0, O, N, 2 * H);
 }
 
 /* Matrix products only (2 FLOP per multiply-add): forward 2 (2 O H + 2 H H + H (A + 1));

@@ -4,6 +4,8 @@
  *
  * Legend: T time steps, B envs, O obs_dim, A n_actions, S state_size, P n_params. */
 #include "policies/policy_impl.h"
+#include "policies/layers.h"
+#include "policies/linalg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +36,8 @@ static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_m
  *     (gla_chunk.c, chunk >= 1) is tested against; chunks of 8 compute the same up to float
  *     rounding in a fraction of the time (README "The policy").
  *   hidden 64: CleanRL ppo.py's Agent (and the width of lstm and gru; CleanRL's
- *     ppo_atari_lstm.py uses 128 behind a 512-wide encoder of Atari frames). */
+ *     ppo_atari_lstm.py uses 128 behind a 512-wide encoder of Atari frames).
+ *   cell_embed 0: the kind reads the observation as it is (a gridworld config sets 16). */
 void policy_config_defaults(PolicyConfig *cfg) {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->kind, sizeof cfg->kind, "gla");
@@ -52,6 +55,7 @@ void policy_config_defaults(PolicyConfig *cfg) {
     cfg->chunk = 0;
     cfg->conv = 0;
     cfg->hidden = 64;
+    cfg->cell_embed = 0;
 }
 
 static const PolicyClass *policy_class_find(const char *kind) {
@@ -71,6 +75,21 @@ static int create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
     if (obs_dim < 1) return err_set(err, "policy: obs_dim %d must be >= 1", obs_dim);
     if (n_actions < 1) return err_set(err, "policy: n_actions %d must be >= 1", n_actions);
     if (cls->validate(cfg, obs_dim, n_actions, err) != 0) return -1;
+    int in_dim = obs_dim;
+    if (cfg->cell_embed < 0 || cfg->cell_embed > POLICY_MAX_WIDTH)
+        return err_set(err, "policy.cell_embed: %d is out of range (0 = none, or 1 .. %d)",
+                       cfg->cell_embed, POLICY_MAX_WIDTH);
+    if (cfg->cell_embed > 0) {
+        long cells = cfg->obs_cells, cd = cfg->obs_cell_dim;
+        if (cells < 1 || cd < 1 || cells * cd > obs_dim)
+            return err_set(err, "policy.cell_embed: this env's observation has no grid of cells to "
+                           "encode (the gridworld levels have one); set it to 0");
+        long in = cells * cfg->cell_embed + (obs_dim - cells * cd);
+        if (in > POLICY_MAX_PARAMS)
+            return err_set(err, "policy.cell_embed: %d makes the policy's input %ld wide, more than "
+                           "ppo holds; make it smaller", cfg->cell_embed, in);
+        in_dim = (int)in;
+    }
     if (gaussian && cfg->prev_action)
         return err_set(err, "policy.prev_action: feeds the previous action as a one-hot of a discrete "
                        "action; this env's actions are continuous (set it to false)");
@@ -79,7 +98,18 @@ static int create(Policy **out, const PolicyConfig *cfg, int obs_dim, int n_acti
     p->cls = cls;
     p->cfg = *cfg;
     p->obs_dim = obs_dim;
+    p->in_dim = in_dim;
     p->n_actions = n_actions;
+    if (cfg->cell_embed > 0) { /* the encoder's tensors come first */
+        int wshape[2] = {cfg->cell_embed, cfg->obs_cell_dim};
+        p->enc_w = policy_add_tensor(p, "encoder.w", 2, wshape, err);
+        p->enc_b = p->enc_w == (size_t)-1 ? p->enc_w
+                                          : policy_add_tensor(p, "encoder.b", 1, &cfg->cell_embed, err);
+        if (p->enc_b == (size_t)-1) {
+            policy_destroy(p);
+            return -1;
+        }
+    }
     if (cls->build(p, err) != 0) {
         policy_destroy(p);
         return -1;
@@ -134,6 +164,9 @@ void policy_destroy(Policy *p) {
 void policy_init(Policy *p, Rng *rng) {
     memset(p->params, 0, p->n_params * sizeof *p->params); /* log_std starts at 0 */
     p->cls->init(p, rng);
+    if (p->cfg.cell_embed > 0) /* after the kind's draws: cell_embed 0 inits as before it existed */
+        policy_init_normal(p->params + p->enc_w, (size_t)p->cfg.cell_embed * p->cfg.obs_cell_dim,
+                           1.0 / sqrt(p->cfg.obs_cell_dim), rng);
 }
 
 const ParamTensor *policy_tensor(const Policy *p, const char *name) {
@@ -170,8 +203,22 @@ PolicyWork *policy_work_create(const Policy *p, int max_t, int max_b) {
     w->cls = p->cls;
     w->max_t = max_t;
     w->max_b = max_b;
+    if (p->cfg.cell_embed > 0) {
+        size_t rows = (size_t)max_t * max_b, cells = (size_t)p->cfg.obs_cells;
+        size_t E = (size_t)p->cfg.cell_embed;
+        w->enc_x = malloc(rows * cells * (size_t)p->cfg.obs_cell_dim * sizeof(real));
+        w->enc_h = malloc(rows * cells * E * sizeof(real));
+        w->enc_dh = malloc(rows * cells * E * sizeof(real));
+        w->feat = malloc(rows * (size_t)p->in_dim * sizeof(real));
+        w->dinput = malloc(rows * (size_t)p->in_dim * sizeof(real));
+        if (!w->enc_x || !w->enc_h || !w->enc_dh || !w->feat || !w->dinput) {
+            policy_work_destroy(w);
+            return NULL;
+        }
+    }
     if (p->cls->work_init(p, w) != 0) {
-        free(w);
+        w->self = NULL;
+        policy_work_destroy(w);
         return NULL;
     }
     return w;
@@ -179,19 +226,56 @@ PolicyWork *policy_work_create(const Policy *p, int max_t, int max_b) {
 
 void policy_work_destroy(PolicyWork *w) {
     if (!w) return;
-    w->cls->work_free(w);
+    if (w->self) w->cls->work_free(w);
+    free(w->enc_x);
+    free(w->enc_h);
+    free(w->enc_dh);
+    free(w->feat);
+    free(w->dinput);
     free(w);
 }
 
 void policy_flops(const Policy *p, double *forward, double *backward) {
     p->cls->flops(p, forward, backward);
+    if (p->cfg.cell_embed > 0) { /* the encoder's product, and its weight gradient (the kind's
+                                    input gradient that feeds it is not counted) */
+        double enc = 2.0 * p->cfg.obs_cells * p->cfg.obs_cell_dim * p->cfg.cell_embed;
+        *forward += enc;
+        *backward += enc;
+    }
 }
 
 void policy_work_set_naive(PolicyWork *w, bool naive) { w->naive = naive; }
 
+/* The cell encoder over N rows of obs [N, O]: enc_x [N * cells, cell_dim] a copy of the cells,
+ * enc_h [N * cells, E] = relu(enc_x W_e^T + b_e), and the kind's input feat [N, in_dim] =
+ * [enc_h of the row's cells, flattened | obs after the cells]. Returns feat. */
+static const real *encode(const Policy *p, PolicyWork *w, int N, const real *obs) {
+    int O = p->obs_dim, IN = p->in_dim, E = p->cfg.cell_embed, CD = p->cfg.obs_cell_dim;
+    long cells = p->cfg.obs_cells, grid = cells * CD, enc = cells * E, rest = O - grid;
+    for (long n = 0; n < N; n++)
+        memcpy(w->enc_x + n * grid, obs + n * O, (size_t)grid * sizeof(real));
+    linear_forward(w->enc_h, E, w->enc_x, CD, p->params + p->enc_w, p->params + p->enc_b,
+                   (int)(N * cells), CD, E, w->naive);
+    relu_forward(w->enc_h, E, (int)(N * cells), E);
+    for (long n = 0; n < N; n++) {
+        memcpy(w->feat + n * IN, w->enc_h + n * enc, (size_t)enc * sizeof(real));
+        memcpy(w->feat + n * IN + enc, obs + n * O + grid, (size_t)rest * sizeof(real));
+    }
+    return w->feat;
+}
+
+void policy_input_grad(const Policy *p, PolicyWork *w, const real *dout, int ldo,
+                       const real *weight, int ldw, int N, int OC) {
+    if (!w->dinput) return;
+    linalg_gemm(w->naive, false, false, N, p->in_dim, OC, 1, dout, ldo, weight, ldw, 0, w->dinput,
+                p->in_dim);
+}
+
 void policy_step(const Policy *p, PolicyWork *w, int B, real *state, const real *obs,
                  const uint8_t *episode_start, const int32_t *prev_action, real *logits,
                  real *value) {
+    if (p->cfg.cell_embed > 0) obs = encode(p, w, B, obs);
     p->cls->step(p, w, B, state, obs, episode_start, prev_action, logits, value);
 }
 
@@ -201,6 +285,7 @@ void policy_forward_sequence(const Policy *p, PolicyWork *w, int T, int B, const
                              real *state_out) {
     w->T = T;
     w->B = B;
+    if (p->cfg.cell_embed > 0) obs = encode(p, w, T * B, obs);
     p->cls->forward_sequence(p, w, T, B, state0, obs, episode_start, prev_action, logits, value,
                              state_out);
 }
@@ -208,6 +293,15 @@ void policy_forward_sequence(const Policy *p, PolicyWork *w, int T, int B, const
 void policy_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
                               const real *dvalue, real *grads) {
     p->cls->backward_sequence(p, w, dlogits, dvalue, grads);
+    if (p->cfg.cell_embed > 0) { /* w->dinput holds d/d(feat); through relu into W_e, b_e */
+        int IN = p->in_dim, E = p->cfg.cell_embed, CD = p->cfg.obs_cell_dim;
+        long N = (long)w->T * w->B, cells = p->cfg.obs_cells, enc = cells * E;
+        for (long n = 0; n < N; n++)
+            memcpy(w->enc_dh + n * enc, w->dinput + n * IN, (size_t)enc * sizeof(real));
+        relu_backward(w->enc_dh, E, w->enc_h, E, (int)(N * cells), E);
+        linear_backward(NULL, grads + p->enc_w, grads + p->enc_b, w->enc_dh, E, w->enc_x, CD,
+                        p->params + p->enc_w, (int)(N * cells), CD, E, w->naive);
+    }
 }
 
 void policy_init_normal(real *w, size_t n, double std, Rng *rng) {

@@ -73,6 +73,13 @@ typedef struct PolicyConfig {
     /* mlp */
     int hidden;        /* width of each of the two tanh layers of actor and critic; lstm, gru:
                           width of the embedding and of each recurrent layer */
+    /* every kind */
+    int cell_embed;    /* E: the cell encoder's width, 0 = none. Where the observation starts
+                          with a grid of cells (MiniGrid's 7x7 view, 19 one-hot values a cell),
+                          each cell x_c becomes relu(W_e x_c + b_e) [E] with W_e [E, cell_dim]
+                          shared by every cell, and the kind sees [cells * E | the rest of obs] */
+    int obs_cells;     /* the grid of cells at the start of obs: cells and values per cell. Not */
+    int obs_cell_dim;  /* config keys: the env's (Env.obs_cells); used only with cell_embed */
 } PolicyConfig;
 
 /* One named parameter tensor inside the contiguous buffer. */
@@ -92,6 +99,9 @@ typedef struct Policy {
     void *self;          /* the implementation's own description (sizes, offsets) */
     PolicyConfig cfg;    /* as created */
     int obs_dim;         /* O */
+    int in_dim;          /* the kind's input width: O, or with the cell encoder
+                            obs_cells * cell_embed + O - obs_cells * obs_cell_dim */
+    size_t enc_w, enc_b; /* cell encoder: offsets of "encoder.w" [E, cell_dim], "encoder.b" [E] */
     int n_actions;       /* A: discrete actions, or dimensions of a continuous action */
     bool gaussian;       /* a Gaussian head over a continuous action (policy_create_gaussian) */
     size_t log_std_offset; /* gaussian: the offset of tensor "log_std" [A] in params */

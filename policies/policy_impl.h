@@ -46,7 +46,20 @@ struct PolicyWork {
     int T, B;       /* of the last forward_sequence (0 before the first) */
     bool naive;     /* plain loops instead of cblas (the reference path; tests only) */
     void *self;     /* the implementation's buffers, allocated once by work_init */
+    /* The cell encoder's buffers (policy.c; NULL without it), rows up to max_t * max_b:
+     * enc_x [rows * cells, cell_dim] the cells of obs, enc_h [rows * cells, E] their encodings
+     * after relu, enc_dh the same shape for backward, feat [rows, in_dim] the kind's input. */
+    real *enc_x, *enc_h, *enc_dh, *feat;
+    /* d(loss)/d(the kind's input) [T * B, in_dim], which backward_sequence writes (=) through
+     * policy_input_grad when not NULL (the cell encoder asks for it). */
+    real *dinput;
 };
+
+/* For the kinds' backward_sequence: dinput [N, in_dim] = dout [N, OC]
+ * (row stride ldo) weight[:, :in_dim], weight [OC, ldw] the kind's first linear layer whose first
+ * in_dim input columns are the kind's input. Does nothing when w->dinput is NULL. */
+void policy_input_grad(const Policy *p, PolicyWork *w, const real *dout, int ldo,
+                       const real *weight, int ldw, int N, int OC);
 
 extern const PolicyClass policy_gla_class;
 extern const PolicyClass policy_mlp_class;

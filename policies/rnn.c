@@ -85,7 +85,7 @@ int rnn_build(Policy *p, const RnnCell *cell, Err *err) {
     if (!r) return err_set(err, "policy: out of memory");
     p->self = r;
     r->cell = cell;
-    r->O = p->obs_dim;
+    r->O = p->in_dim;
     r->A = p->n_actions;
     r->prev_action = c->prev_action;
     r->start_flag = c->start_flag;
@@ -422,6 +422,7 @@ void rnn_backward_sequence(const Policy *p, PolicyWork *w, const real *dlogits,
     relu_backward(k->dy, H, k->emb, H, N, H);
     linear_backward(NULL, G + r->w_emb, G + r->b_emb, k->dy, H, k->inp, r->IN, P + r->w_emb, N,
                     r->IN, H, nv);
+    policy_input_grad(p, w, k->dy, H, P + r->w_emb, r->IN, N, H);
 }
 
 void rnn_flops(const Policy *p, double *forward, double *backward) {

@@ -64,6 +64,7 @@ static const Field FIELDS[] = {
     INT(policy, conv, 0, POLICY_MAX_CONV, "gla: width of the short causal convolution over time of q, k and v (each channel mixes its last conv steps of the episode); 0 = none"),
     INT(policy, chunk, 0, POLICY_MAX_CHUNK, "gla: the learner's recurrence in chunks of this many steps; 0 = step by step"),
     INT(policy, hidden, 1, POLICY_MAX_WIDTH, "mlp: width of the two tanh layers of actor and critic; lstm, gru: width of the embedding and recurrent layers"),
+    INT(policy, cell_embed, 0, POLICY_MAX_WIDTH, "every kind, gridworld: encode each cell of the 7x7 view as relu(W x + b) of this width (one W for every cell) before the policy; 0 = the one-hot view as it is"),
 
     DBL(ppo, learning_rate, 0, 1, "Adam step size at the start"),
     BOOL(ppo, anneal_lr, "anneal the learning rate linearly to 0"),
@@ -536,9 +537,12 @@ int policy_for_config(Policy **out, const TrainConfig *cfg, Err *err) {
     *out = NULL;
     Env *env;
     if (env_create(&env, &cfg->env, err)) return -1;
+    PolicyConfig pc = cfg->policy; /* with the env's grid of cells, for policy.cell_embed */
+    pc.obs_cells = env->obs_cells;
+    pc.obs_cell_dim = env->obs_cell_dim;
     int rc = env->action_dim > 0
-                 ? policy_create_gaussian(out, &cfg->policy, env->obs_dim, env->action_dim, err)
-                 : policy_create(out, &cfg->policy, env->obs_dim, env->n_actions, err);
+                 ? policy_create_gaussian(out, &pc, env->obs_dim, env->action_dim, err)
+                 : policy_create(out, &pc, env->obs_dim, env->n_actions, err);
     env_destroy(env);
     return rc;
 }

@@ -785,6 +785,12 @@ int export_checkpoint(const char *path, const ExportOptions *o, ExportResult *re
                        "it exports GLA policies with policy.conv 0", path, p->cfg.conv);
         goto done;
     }
+    if (p->cfg.cell_embed > 0) {
+        rc = err_input(err, "%s: ppo export has no C emitter for policy.cell_embed (the gridworld's cell "
+                       "encoder, here %d); it exports policies with policy.cell_embed 0", path,
+                       p->cfg.cell_embed);
+        goto done;
+    }
     for (size_t i = 0; i < p->n_params; i++)
         if (!isfinite(p->params[i])) {
             rc = err_input(err, "%s: parameter %zu is not finite; export a checkpoint with finite values", path, i);

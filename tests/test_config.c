@@ -184,6 +184,56 @@ START_TEST(the_config_allows_exactly_the_ranges_the_policies_accept) {
 }
 END_TEST
 
+/* policy.cell_embed is not a key of the env but needs its grid of cells: policy_for_config
+ * passes the env's (the gridworld's 7x7 view, 49 cells of 19 values, then 4 direction values),
+ * so the kind sees 49 * 16 + 4 inputs; an env without a grid (cartpole) is refused at load,
+ * naming the key where it was set, and by policy_for_config. */
+START_TEST(policy_cell_embed_encodes_the_gridworlds_cells_and_is_refused_without_a_grid) {
+    TrainConfig cfg;
+    Err err;
+    Policy *p;
+    ck_assert_msg(load("env: {name: gridworld/empty-8x8}\npolicy: {cell_embed: 16}\n", &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(cfg.policy.cell_embed, 16);
+    ck_assert_msg(policy_for_config(&p, &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p->obs_dim, 49 * 19 + 4);
+    ck_assert_int_eq(p->in_dim, 49 * 16 + 4);
+    ck_assert_int_eq(p->in_dim, 788);
+    ck_assert_int_eq(p->cfg.obs_cells, 49);
+    ck_assert_int_eq(p->cfg.obs_cell_dim, 19);
+    const ParamTensor *w = policy_tensor(p, "encoder.w"), *b = policy_tensor(p, "encoder.b");
+    ck_assert_ptr_nonnull(w);
+    ck_assert_int_eq(w->ndim, 2);
+    ck_assert_int_eq(w->shape[0], 16);
+    ck_assert_int_eq(w->shape[1], 19);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(b->ndim, 1);
+    ck_assert_int_eq(b->shape[0], 16);
+    policy_destroy(p);
+    /* the default, 0: the one-hot view as it is, no encoder */
+    ck_assert_msg(load("env: {name: gridworld/empty-8x8}\n", &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(cfg.policy.cell_embed, 0);
+    ck_assert_msg(policy_for_config(&p, &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p->in_dim, p->obs_dim);
+    ck_assert_ptr_null(policy_tensor(p, "encoder.w"));
+    policy_destroy(p);
+    /* cartpole has no grid of cells */
+    refused("env: {name: cartpole}\npolicy: {cell_embed: 16}\n", "t.yaml:2:", "policy.cell_embed");
+    refused("env: {name: cartpole}\npolicy: {cell_embed: 16}\n", "no grid of cells", NULL);
+    char *on_cartpole[] = {"policy.cell_embed=16"};
+    ck_assert_int_eq(config_load_string(&cfg, "", 0, "t.yaml", on_cartpole, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "policy.cell_embed") && strstr(err.msg, "set on the command line"), "%s", err.msg);
+    ck_assert_msg(load("env: {name: cartpole}\n", &cfg, &err) == 0, "%s", err.msg);
+    cfg.policy.cell_embed = 16;
+    p = (Policy *)1;
+    ck_assert_int_eq(policy_for_config(&p, &cfg, &err), -1);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strstr(err.msg, "policy.cell_embed"), "%s", err.msg);
+    /* out of range */
+    refused("env: {name: gridworld/empty-8x8}\npolicy: {cell_embed: -1}\n", "policy.cell_embed", "[0, 4096]");
+    refused("env: {name: gridworld/empty-8x8}\npolicy: {cell_embed: 4097}\n", "policy.cell_embed", "[0, 4096]");
+}
+END_TEST
+
 START_TEST(every_shipped_config_loads) {
     glob_t g;
     ck_assert_int_eq(glob("configs/*.yaml", 0, NULL, &g), 0);
@@ -210,6 +260,7 @@ static Suite *config_suite(void) {
     tcase_add_test(tc, files_that_cannot_be_read_are_named);
     tcase_add_test(tc, a_diff_names_the_first_differing_key_and_skips_the_ignored_ones);
     tcase_add_test(tc, the_config_allows_exactly_the_ranges_the_policies_accept);
+    tcase_add_test(tc, policy_cell_embed_encodes_the_gridworlds_cells_and_is_refused_without_a_grid);
     tcase_add_test(tc, every_shipped_config_loads);
     suite_add_tcase(s, tc);
     return s;

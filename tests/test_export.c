@@ -7,7 +7,8 @@
  * same, probabilities and values within 1e-6 of ppo's plain-loop reference (values bit for bit),
  * and within the selftest's limit (1e-5) of ppo eval's BLAS products; each case prints both. An exported CartPole policy plays
  * the episodes of `ppo eval` with the same returns; bad input, and a kind without an emitter
- * (lstm, gru), is refused with exit code 2. */
+ * (lstm, gru) or a feature without one (policy.conv, policy.cell_embed), is refused with exit
+ * code 2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,23 +280,36 @@ START_TEST(bad_checkpoints_folders_and_names_are_refused_with_exit_2) {
 }
 END_TEST
 
-/* The recurrent baselines have no emitter (README "Export a policy", "Another policy kind"):
- * exporting one is refused with exit 2 and one line naming the kind and the kinds it exports,
- * before anything is made. */
+/* The recurrent baselines have no emitter (README "Export a policy", "Another policy kind"),
+ * nor GLA's short convolution, nor the gridworld's cell encoder (policy.cell_embed, for gla and
+ * for mlp, whose kinds have one): exporting one is refused with exit 2 and one line naming the
+ * kind or the key, before anything is made. */
+static const struct {
+    const char *config, *extra, *msg;
+} NO_EMITTER[] = {
+    {"configs/cartpole-stateless.yaml", "--set policy.kind=lstm --set policy.hidden=8",
+     "no C emitter for policy kind 'lstm' (it exports gla, mlp)"},
+    {"configs/cartpole-stateless.yaml", "--set policy.kind=gru --set policy.hidden=8",
+     "no C emitter for policy kind 'gru' (it exports gla, mlp)"},
+    {"configs/cartpole-stateless.yaml", "--set policy.kind=gla --set policy.conv=4",
+     "no C emitter for policy.conv (GLA's short convolution, here 4)"},
+    {"configs/gridworld-empty-8x8.yaml",
+     "--set policy.kind=gla --set policy.cell_embed=4 --set run.num_envs=8 --set run.num_steps=32",
+     "no C emitter for policy.cell_embed (the gridworld's cell encoder, here 4)"},
+    {"configs/gridworld-empty-8x8.yaml",
+     "--set policy.kind=mlp --set policy.hidden=8 --set policy.cell_embed=3 --set run.num_envs=8 "
+     "--set run.num_steps=32",
+     "no C emitter for policy.cell_embed (the gridworld's cell encoder, here 3)"},
+};
+
 START_TEST(a_kind_without_an_emitter_is_refused_with_exit_2_naming_it) {
-    const char *kinds[] = {"lstm", "gru", "gla"}; /* gla with policy.conv */
-    char dir[512], ckpt[1024], args[4096], msg[256];
+    char dir[512], ckpt[1024], args[4096];
     test_tmpdir(dir, sizeof dir);
-    snprintf(args, sizeof args, "--max-updates 1 --set policy.kind=%s --set policy.hidden=8%s", kinds[_i],
-             _i == 2 ? " --set policy.conv=4" : "");
-    train(dir, "r", "configs/cartpole-stateless.yaml", args, ckpt, sizeof ckpt);
+    snprintf(args, sizeof args, "--max-updates 1 %s", NO_EMITTER[_i].extra);
+    train(dir, "r", NO_EMITTER[_i].config, args, ckpt, sizeof ckpt);
     snprintf(args, sizeof args, "export %s -o %s/o", ckpt, dir);
     ck_assert_int_eq(test_run_ppo(args, out, sizeof out), 2);
-    if (_i == 2)
-        snprintf(msg, sizeof msg, "no C emitter for policy.conv (GLA's short convolution, here 4)");
-    else
-        snprintf(msg, sizeof msg, "no C emitter for policy kind '%s' (it exports gla, mlp)", kinds[_i]);
-    ck_assert_msg(strstr(out, "ppo export: ") && strstr(out, msg), "%s", out);
+    ck_assert_msg(strstr(out, "ppo export: ") && strstr(out, NO_EMITTER[_i].msg), "%s", out);
     ck_assert_int_eq((int)(strchr(out, '\n') - out), (int)strlen(out) - 1);
     snprintf(args, sizeof args, "%s/o", dir);
     struct stat st;
@@ -334,7 +348,8 @@ static Suite *export_suite(void) {
     suite_add_tcase(s, tc);
     tc = test_case("command");
     tcase_add_test(tc, bad_checkpoints_folders_and_names_are_refused_with_exit_2);
-    tcase_add_loop_test(tc, a_kind_without_an_emitter_is_refused_with_exit_2_naming_it, 0, 3);
+    tcase_add_loop_test(tc, a_kind_without_an_emitter_is_refused_with_exit_2_naming_it, 0,
+                        (int)(sizeof NO_EMITTER / sizeof NO_EMITTER[0]));
     tcase_add_test(tc, names_are_c_identifiers_and_default_to_the_env);
     suite_add_tcase(s, tc);
     return s;

@@ -2,7 +2,9 @@
  * resets isolate episodes, envs in a batch do not see each other, cblas (and the vectorized
  * scan) agree with the plain loops, the chunked GLA (gla_chunk.c) agrees with the step-by-step
  * scan, a fresh policy is near-uniform, configs are validated, and workspaces are reused
- * without allocating. The gradients themselves are checked in gradcheck_policy.c (double). */
+ * without allocating; the cell encoder (policy.cell_embed) feeds the kind relu(W_e x + b_e) of
+ * each cell, the same in both forms, and is absent at 0. The gradients themselves are checked in
+ * gradcheck_policy.c (double). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -710,6 +712,26 @@ START_TEST(invalid_configs_are_rejected_with_a_message_naming_the_key) {
     expect_invalid(&c, "policy.chunk", NULL);
     c.chunk = POLICY_MAX_CHUNK + 1;
     expect_invalid(&c, "policy.chunk", NULL);
+    /* policy.cell_embed: out of range; on an observation without a grid of cells (obs_cells 0,
+     * as policy_for_config leaves it for cartpole), for every kind; or with a grid larger than
+     * the observation (3 cells of 5 values, 4 inputs) */
+    policy_config_defaults(&c);
+    c.obs_cells = 1;
+    c.obs_cell_dim = 2;
+    c.cell_embed = -1;
+    expect_invalid(&c, "policy.cell_embed", "out of range");
+    c.cell_embed = POLICY_MAX_WIDTH + 1;
+    expect_invalid(&c, "policy.cell_embed", "out of range");
+    for (int k = 0; k < 4; k++) {
+        c = k == 0 ? gla_cfg() : k == 1 ? mlp_cfg() : rnn_cfg(k == 2 ? "lstm" : "gru");
+        c.cell_embed = 16;
+        expect_invalid(&c, "policy.cell_embed", "no grid of cells");
+    }
+    c = mlp_cfg();
+    c.cell_embed = 16;
+    c.obs_cells = 3;
+    c.obs_cell_dim = 5;
+    expect_invalid(&c, "policy.cell_embed", NULL);
     c = mlp_cfg();
     c.hidden = 0;
     expect_invalid(&c, "policy.hidden", NULL);
@@ -749,6 +771,14 @@ START_TEST(invalid_configs_are_rejected_with_a_message_naming_the_key) {
     policy_destroy(p);
     c = rnn_cfg("gru");
     ck_assert_msg(policy_create(&p, &c, 4, 2, &err) == 0, "%s", err.msg);
+    policy_destroy(p);
+    /* and the encoder on a grid that fits: 1 cell of 2 values, then 2 more -> 3 * 1 + 2 inputs */
+    c = rnn_cfg("gru");
+    c.cell_embed = 3;
+    c.obs_cells = 1;
+    c.obs_cell_dim = 2;
+    ck_assert_msg(policy_create(&p, &c, 4, 2, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p->in_dim, 5);
     policy_destroy(p);
 }
 END_TEST
@@ -800,6 +830,187 @@ static PolicyConfig kind_cfg(int i) {
     return i == 0 ? gla_cfg() : i == 1 ? mlp_cfg() : rnn_cfg(i == 2 ? "lstm" : "gru");
 }
 
+/* policy.cell_embed E in front of the kind of c: 3 cells of 5 values at the start of 17 inputs
+ * (CELL_OBS), so the kind sees 3 E + 2 inputs. obs_cells and obs_cell_dim are what
+ * policy_for_config copies from a gridworld env (49 cells of 19). */
+#define CELLS 3
+#define CELL_DIM 5
+#define CELL_OBS 17
+static PolicyConfig cell_cfg(PolicyConfig c, int E) {
+    c.cell_embed = E;
+    c.obs_cells = CELLS;
+    c.obs_cell_dim = CELL_DIM;
+    return c;
+}
+
+/* Makes each cell of every observation of s a one-hot of its CELL_DIM values, as the gridworld's
+ * are (the values after the cells stay N(0, 1)). */
+static void seq_one_hot_cells(Seq *s, uint64_t seed) {
+    Rng rng;
+    rng_seed(&rng, seed, 4);
+    for (size_t n = 0; n < (size_t)s->T * s->B; n++)
+        for (int k = 0; k < CELLS; k++) {
+            real *x = s->obs + n * s->O + (size_t)k * CELL_DIM;
+            memset(x, 0, CELL_DIM * sizeof *x);
+            x[rng_below(&rng, CELL_DIM)] = 1;
+        }
+}
+
+START_TEST(with_the_cell_encoder_step_run_t_times_equals_forward_sequence) {
+    PolicyConfig cfgs[6] = {cell_cfg(gla_cfg(), 4), cell_cfg(gla_cfg(), 8), cell_cfg(gla_chunk_cfg(8), 4),
+                            cell_cfg(rnn_cfg("lstm"), 4), cell_cfg(rnn_cfg("gru"), 6),
+                            cell_cfg(mlp_cfg(), 4)};
+    cfgs[1].n_layers = 2;
+    cfgs[1].conv = 4; /* state carried step to step behind the encoder too */
+    cfgs[3].n_layers = 2;
+    for (int c = 0; c < 6; c++) {
+        Policy *p = make_policy(&cfgs[c], CELL_OBS, 3, 30 + c, 0.1);
+        ck_assert_int_eq(p->in_dim, CELLS * cfgs[c].cell_embed + CELL_OBS - CELLS * CELL_DIM);
+        Seq s;
+        seq_make(&s, p, 24, 6, 40 + c);
+        seq_one_hot_cells(&s, 50 + c);
+        double e = step_vs_sequence(p, &s);
+        printf("policy %s with cell_embed %d (%d layers, conv %d, chunk %d): step vs sequence, "
+               "largest relative difference %.2e\n", cfgs[c].kind, cfgs[c].cell_embed,
+               cfgs[c].n_layers, cfgs[c].conv, cfgs[c].chunk, e);
+        seq_free(&s);
+        policy_destroy(p);
+    }
+}
+END_TEST
+
+/* The encoder's definition: a policy with cell_embed E computes what the same kind without it,
+ * on in_dim = 3 E + 2 inputs and with the same parameters after the encoder's, computes on
+ * [relu(W_e x_c + b_e) for each cell c | the 2 values after the cells] (worked out here in
+ * double). The encoder's tensors come first: "encoder.w" [E, 5], then "encoder.b" [E]. */
+START_TEST(the_cell_encoder_feeds_the_kind_relu_of_each_cell_then_the_rest_of_the_observation) {
+    const int E = 4, T = 12, B = 5, A = 3, IN = CELLS * E + CELL_OBS - CELLS * CELL_DIM;
+    for (int k = 0; k < N_KINDS; k++) {
+        PolicyConfig plain = kind_cfg(k), enc = cell_cfg(plain, E);
+        Policy *p = make_policy(&enc, CELL_OBS, A, 60 + k, 0.1), *q;
+        Err err;
+        ck_assert_msg(policy_create(&q, &plain, IN, A, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(p->in_dim, IN);
+        ck_assert_int_eq(p->obs_dim, CELL_OBS);
+        ck_assert_int_eq(p->n_tensors, q->n_tensors + 2);
+        const ParamTensor *tw = &p->tensors[0], *tb = &p->tensors[1];
+        ck_assert_str_eq(tw->name, "encoder.w");
+        ck_assert_int_eq(tw->ndim, 2);
+        ck_assert_int_eq(tw->shape[0], E);
+        ck_assert_int_eq(tw->shape[1], CELL_DIM);
+        ck_assert_uint_eq(tw->offset, 0);
+        ck_assert_uint_eq(p->enc_w, 0);
+        ck_assert_str_eq(tb->name, "encoder.b");
+        ck_assert_int_eq(tb->ndim, 1);
+        ck_assert_int_eq(tb->shape[0], E);
+        ck_assert_uint_eq(tb->offset, (size_t)E * CELL_DIM);
+        ck_assert_uint_eq(p->enc_b, (size_t)E * CELL_DIM);
+        size_t enc_size = (size_t)E * CELL_DIM + E;
+        ck_assert_uint_eq(p->n_params, q->n_params + enc_size);
+        ck_assert_uint_eq(p->state_size, q->state_size);
+        for (int t = 0; t < q->n_tensors; t++) { /* the kind's table, shifted by the encoder */
+            const ParamTensor *a = &p->tensors[t + 2], *b = &q->tensors[t];
+            ck_assert_str_eq(a->name, b->name);
+            ck_assert_int_eq(a->ndim, b->ndim);
+            for (int d = 0; d < b->ndim; d++) ck_assert_int_eq(a->shape[d], b->shape[d]);
+            ck_assert_uint_eq(a->offset, b->offset + enc_size);
+        }
+        memcpy(q->params, p->params + enc_size, q->n_params * sizeof(real));
+        Seq s;
+        seq_make(&s, p, T, B, 70 + k);
+        seq_one_hot_cells(&s, 80 + k);
+        size_t N = (size_t)T * B, SB = p->state_size * B;
+        real *feat = malloc(N * IN * sizeof(real));
+        const real *W = p->params + p->enc_w, *bias = p->params + p->enc_b;
+        long zeros = 0;
+        for (size_t n = 0; n < N; n++) {
+            const real *o = s.obs + n * CELL_OBS;
+            real *f = feat + n * IN;
+            for (int c = 0; c < CELLS; c++)
+                for (int u = 0; u < E; u++) {
+                    double z = bias[u];
+                    for (int j = 0; j < CELL_DIM; j++) z += (double)W[u * CELL_DIM + j] * o[c * CELL_DIM + j];
+                    f[c * E + u] = (real)(z > 0 ? z : 0);
+                    zeros += z <= 0;
+                }
+            for (int j = CELLS * CELL_DIM; j < CELL_OBS; j++) f[CELLS * E + j - CELLS * CELL_DIM] = o[j];
+        }
+        /* both sides of relu are taken */
+        ck_assert_int_gt(zeros, 0);
+        ck_assert_int_lt(zeros, (long)(N * CELLS * E));
+        PolicyWork *wp = policy_work_create(p, T, B), *wq = policy_work_create(q, T, B);
+        ck_assert_ptr_nonnull(wp);
+        ck_assert_ptr_nonnull(wq);
+        real *lp = malloc(N * A * sizeof(real)), *vp = malloc(N * sizeof(real));
+        real *lq = malloc(N * A * sizeof(real)), *vq = malloc(N * sizeof(real));
+        real *fp = malloc((SB + 1) * sizeof(real)), *fq = malloc((SB + 1) * sizeof(real));
+        policy_forward_sequence(p, wp, T, B, s.state0, s.obs, s.start, s.prev, lp, vp, fp);
+        policy_forward_sequence(q, wq, T, B, s.state0, feat, s.start, s.prev, lq, vq, fq);
+        tensor_close("logits with the encoder vs the kind on encoded cells", lp, lq, N * A, 1e-5,
+                     1e-5 * max_abs(lq, N * A));
+        tensor_close("value with the encoder vs the kind on encoded cells", vp, vq, N, 1e-5,
+                     1e-5 * max_abs(vq, N));
+        tensor_close("final state with the encoder vs the kind on encoded cells", fp, fq, SB, 1e-5,
+                     1e-5 * max_abs(fq, SB));
+        printf("policy %s with cell_embed %d vs the kind on encoded cells: largest relative "
+               "difference %.2e\n", enc.kind, E, fmax(max_rel_diff(lp, lq, N * A), max_rel_diff(vp, vq, N)));
+        free(lp);
+        free(vp);
+        free(lq);
+        free(vq);
+        free(fp);
+        free(fq);
+        free(feat);
+        policy_work_destroy(wp);
+        policy_work_destroy(wq);
+        seq_free(&s);
+        policy_destroy(p);
+        policy_destroy(q);
+    }
+}
+END_TEST
+
+/* policy.cell_embed 0 (the default) leaves a policy as it was before the encoder existed: the
+ * same tensor table, parameter count and initial parameters whether or not the env has a grid
+ * of cells, in_dim = obs_dim, and no encoder tensors (mlp on CartPole: CleanRL's Agent, 9155
+ * parameters). */
+START_TEST(cell_embed_0_leaves_the_tensor_table_and_parameters_as_without_the_encoder) {
+    for (int k = 0; k < N_KINDS; k++) {
+        PolicyConfig plain = kind_cfg(k), grid = cell_cfg(plain, 0);
+        ck_assert_int_eq(plain.cell_embed, 0);
+        Policy *a = make_policy(&plain, CELL_OBS, 3, 90, 0.0), *b = make_policy(&grid, CELL_OBS, 3, 90, 0.0);
+        ck_assert_int_eq(a->in_dim, CELL_OBS);
+        ck_assert_int_eq(b->in_dim, CELL_OBS);
+        ck_assert_uint_eq(b->n_params, a->n_params);
+        ck_assert_uint_eq(b->state_size, a->state_size);
+        ck_assert_int_eq(b->n_tensors, a->n_tensors);
+        for (int t = 0; t < a->n_tensors; t++) {
+            const ParamTensor *x = &a->tensors[t], *y = &b->tensors[t];
+            ck_assert_str_eq(y->name, x->name);
+            ck_assert_int_eq(y->ndim, x->ndim);
+            for (int d = 0; d < x->ndim; d++) ck_assert_int_eq(y->shape[d], x->shape[d]);
+            ck_assert_uint_eq(y->offset, x->offset);
+            ck_assert_uint_eq(y->size, x->size);
+        }
+        for (int i = 0; i < 2; i++) {
+            Policy *p = i ? b : a;
+            ck_assert_ptr_null(policy_tensor(p, "encoder.w"));
+            ck_assert_ptr_null(policy_tensor(p, "encoder.b"));
+        }
+        ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(real)) == 0);
+        policy_destroy(a);
+        policy_destroy(b);
+    }
+    PolicyConfig c = mlp_cfg();
+    Policy *p = make_policy(&c, 4, 2, 1, 0.0);
+    ck_assert_uint_eq(p->n_params, 9155);
+    ck_assert_int_eq(p->in_dim, 4);
+    ck_assert_ptr_null(policy_tensor(p, "encoder.w"));
+    policy_destroy(p);
+}
+END_TEST
+
+
 START_TEST(the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run) {
     PolicyConfig cfg = kind_cfg(_i);
     real *out[2], *grad[2];
@@ -831,9 +1042,10 @@ START_TEST(the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run) 
 END_TEST
 
 START_TEST(a_workspace_is_reused_across_calls_without_allocating) {
-    PolicyConfig cfgs[5] = {gla_cfg(), mlp_cfg(), gla_chunk_cfg(5), rnn_cfg("lstm"), rnn_cfg("gru")};
-    for (int c = 0; c < 5; c++) {
-        Policy *p = make_policy(&cfgs[c], 5, 3, 11, 0.1);
+    PolicyConfig cfgs[6] = {gla_cfg(), mlp_cfg(), gla_chunk_cfg(5), rnn_cfg("lstm"), rnn_cfg("gru"),
+                            cell_cfg(rnn_cfg("lstm"), 4)};
+    for (int c = 0; c < 6; c++) {
+        Policy *p = make_policy(&cfgs[c], cfgs[c].cell_embed ? CELL_OBS : 5, 3, 11, 0.1);
         const int T = 16, B = 6, A = 3;
         size_t N = (size_t)T * B;
         Seq s;
@@ -1197,6 +1409,8 @@ static Suite *policy_suite(void) {
     tcase_add_test(tc, one_envs_outputs_do_not_depend_on_the_other_envs_in_the_batch);
     tcase_add_loop_test(tc, the_same_inputs_give_bit_identical_outputs_and_gradients_run_to_run, 0, N_KINDS);
     tcase_add_test(tc, nan_or_inf_in_observations_or_parameters_propagate_without_undefined_behaviour);
+    tcase_add_test(tc, with_the_cell_encoder_step_run_t_times_equals_forward_sequence);
+    tcase_add_test(tc, the_cell_encoder_feeds_the_kind_relu_of_each_cell_then_the_rest_of_the_observation);
     suite_add_tcase(s, tc);
     tc = test_case("cblas and plain loops");
     tcase_add_test(tc, linalg_gemm_through_cblas_equals_the_plain_loops_for_every_transpose_and_beta);
@@ -1213,6 +1427,7 @@ static Suite *policy_suite(void) {
     tcase_add_test(tc, invalid_configs_are_rejected_with_a_message_naming_the_key);
     tcase_add_test(tc, a_fresh_policy_is_finite_at_every_gate_temperature_the_config_allows);
     tcase_add_test(tc, the_tensor_table_covers_the_buffer_once_and_names_are_unique);
+    tcase_add_test(tc, cell_embed_0_leaves_the_tensor_table_and_parameters_as_without_the_encoder);
     tcase_add_test(tc, a_workspace_is_reused_across_calls_without_allocating);
     suite_add_tcase(s, tc);
     return s;

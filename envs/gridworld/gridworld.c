@@ -336,4 +336,6 @@ const EnvClass gridworld_class = {
     .state_size = gw_state_size,
     .state_save = gw_state_save,
     .state_load = gw_state_load,
+    .obs_cells = GRID_VIEW * GRID_VIEW,
+    .obs_cell_dim = GRID_CELL_DIM,
 };
