@@ -508,10 +508,12 @@ static int bench_end_to_end(const char *config, char **sets, int n, long updates
     char *all[32], runs_dir[64];
     snprintf(runs_dir, sizeof runs_dir, "run.runs_dir=%s", dir);
     int k = 0;
-    for (int i = 0; i < n && k < 28; i++) all[k++] = sets[i];
+    for (int i = 0; i < n && k < 26; i++) all[k++] = sets[i];
     all[k++] = runs_dir;
     all[k++] = "run.stop_return=0";
     all[k++] = "run.checkpoint_interval=0";
+    all[k++] = "run.eval_interval=0"; /* training alone: the config's evaluations are off */
+    all[k++] = "run.stop_on_eval=false";
     TrainConfig cfg;
     Err err;
     if (config_load(&cfg, config, all, k, &err)) {
