@@ -520,7 +520,8 @@ static int validate(const TrainConfig *cfg, Err *err) {
         return err_set(err, "run.run_name: '%s' is not a plain folder name (no '/', not . or ..)", run->run_name);
     if (!run->runs_dir[0]) return err_set(err, "run.runs_dir: must not be empty");
     if (run->stop_on_eval && run->eval_interval == 0)
-        return err_set(err, "run.stop_on_eval: true needs evaluations (run.eval_interval > 0)");
+        return err_set(err, "run.stop_on_eval: true needs evaluations (run.eval_interval > 0); to "
+                       "train without evaluations, set run.stop_on_eval=false as well");
     Policy *policy;
     if (policy_for_config(&policy, cfg, err)) return -1;
     /* the rollout buffer's observations, [T + 1, N, O] floats */

@@ -234,6 +234,24 @@ START_TEST(policy_cell_embed_encodes_the_gridworlds_cells_and_is_refused_without
 }
 END_TEST
 
+/* run.stop_on_eval judges run.stop_return on the evaluations, so it needs them: turning them
+ * off (run.eval_interval 0) in a config that stops on them, as the CartPole configs do, is
+ * refused at the key that needs them, naming the way out; with both off the config loads. */
+START_TEST(stop_on_eval_without_evaluations_is_refused_with_the_way_out) {
+    TrainConfig cfg;
+    Err err;
+    refused("run: {stop_on_eval: true, eval_interval: 0}\n", "t.yaml:1:", "run.stop_on_eval=false as well");
+    const char *on = "run: {stop_on_eval: true, eval_interval: 10}\n";
+    char *off[] = {"run.eval_interval=0"};
+    ck_assert_int_eq(config_load_string(&cfg, on, strlen(on), "t.yaml", off, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "run.stop_on_eval: true needs evaluations"), "%s", err.msg);
+    char *both[] = {"run.eval_interval=0", "run.stop_on_eval=false"};
+    ck_assert_msg(config_load_string(&cfg, on, strlen(on), "t.yaml", both, 2, &err) == 0, "%s", err.msg);
+    ck_assert(!cfg.run.stop_on_eval);
+    ck_assert_int_eq(cfg.run.eval_interval, 0);
+}
+END_TEST
+
 START_TEST(every_shipped_config_loads) {
     glob_t g;
     ck_assert_int_eq(glob("configs/*.yaml", 0, NULL, &g), 0);
@@ -261,6 +279,7 @@ static Suite *config_suite(void) {
     tcase_add_test(tc, a_diff_names_the_first_differing_key_and_skips_the_ignored_ones);
     tcase_add_test(tc, the_config_allows_exactly_the_ranges_the_policies_accept);
     tcase_add_test(tc, policy_cell_embed_encodes_the_gridworlds_cells_and_is_refused_without_a_grid);
+    tcase_add_test(tc, stop_on_eval_without_evaluations_is_refused_with_the_way_out);
     tcase_add_test(tc, every_shipped_config_loads);
     suite_add_tcase(s, tc);
     return s;
