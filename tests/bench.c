@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -559,8 +561,39 @@ static int bench_end_to_end_all(double seconds) {
     return rc;
 }
 
+/* Peak memory of the default run: `./ppo train configs/cartpole.yaml` as it ships (its
+ * evaluations and checkpoints included, into a temporary runs folder) in a child process, and
+ * the child's largest resident set size (wait4's rusage, ru_maxrss in KiB on Linux), in MB. */
+static int bench_peak_memory(void) {
+    char dir[] = "/tmp/ppo-bench-XXXXXX";
+    if (!mkdtemp(dir)) return -1;
+    char runs_dir[64];
+    snprintf(runs_dir, sizeof runs_dir, "run.runs_dir=%s", dir);
+    fflush(stdout); /* else the child's freopen writes the buffered lines a second time */
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout)) _exit(127);
+        execl("./ppo", "ppo", "train", "configs/cartpole.yaml", "--quiet", "--set", runs_dir, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    pid_t got = wait4(pid, &status, 0, &ru);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+    if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench: ./ppo train configs/cartpole.yaml failed (run make bench from the checkout)\n");
+        return -1;
+    }
+    printf("peak memory of ./ppo train configs/cartpole.yaml (the whole run, largest resident set): %.1f MB\n",
+           ru.ru_maxrss * 1024.0 / 1e6);
+    return 0;
+}
+
 /* Usage: bench [SECONDS [end-to-end | memory | kinds]]: every section, each measured for about
- * SECONDS (default 3), or only the end-to-end section, or only the memory tasks'
+ * SECONDS (default 3), or only the end-to-end section (with the default run's peak memory), or only the memory tasks'
  * (bench_popgym), or only the policy kinds by width (bench_kinds_by_width). */
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
@@ -571,7 +604,8 @@ int main(int argc, char **argv) {
     if (argc > 2 && strcmp(argv[2], "kinds") == 0)
         return bench_kinds_by_width(seconds / 40, bench_sgemm(512, seconds / 3)) ? 1 : 0;
     if (argc > 2 && strcmp(argv[2], "end-to-end") == 0) {
-        return bench_end_to_end_all(seconds) ? 1 : 0;
+        int e = bench_end_to_end_all(seconds);
+        return e | bench_peak_memory() ? 1 : 0;
     }
     if (argc > 2 && strcmp(argv[2], "memory") == 0) return bench_popgym(seconds) ? 1 : 0;
     rc |= bench_env("cartpole", 64, seconds);
@@ -589,5 +623,6 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) rc |= random_policy_return(levels[i], 10000);
     rc |= bench_popgym(seconds);
     rc |= bench_end_to_end_all(seconds);
+    rc |= bench_peak_memory();
     return rc ? 1 : 0;
 }
