@@ -37,7 +37,8 @@ static const PolicyClass *const POLICY_CLASSES[] = {&policy_gla_class, &policy_m
  *     rounding in a fraction of the time (README "The policy").
  *   hidden 64: CleanRL ppo.py's Agent (and the width of lstm and gru; CleanRL's
  *     ppo_atari_lstm.py uses 128 behind a 512-wide encoder of Atari frames).
- *   cell_embed 0: the kind reads the observation as it is (a gridworld config sets 16). */
+ *   cell_embed 0: the kind reads the observation as it is (the encoder did not pay off on the
+ *     gridworld levels, docs/gridworld-tuning.md, so no shipped config turns it on). */
 void policy_config_defaults(PolicyConfig *cfg) {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->kind, sizeof cfg->kind, "gla");
