@@ -257,6 +257,11 @@ static double train_us_per_sample(const Policy *p, int T, int B, double seconds,
     for (size_t i = 0; i < N * O; i++) obs[i] = (real)rng_normal(&rng);
     for (size_t i = 0; i < N; i++)
         start[i] = rng_below(&rng, 50) == 0, prev[i] = (int32_t)rng_below(&rng, A);
+    /* one untimed call first: it touches the workspace's pages for the first time (page faults,
+     * zeroing by the kernel), which at T >= 512 cost more than the call's arithmetic and made the
+     * one-call rounds of long sequences read 4x slower per sample than short ones */
+    policy_forward_sequence(p, w, T, B, state0, obs, start, prev, logits, value, NULL);
+    policy_backward_sequence(p, w, logits, value, grads);
     double best = -1, begin = clock_seconds();
     for (int round = 0; round < 3 && (round == 0 || clock_seconds() - begin < cap); round++) {
         long reps = 0;
@@ -597,9 +602,11 @@ static int bench_peak_memory(void) {
     return 0;
 }
 
-/* Usage: bench [SECONDS [end-to-end | memory | kinds]]: every section, each measured for about
- * SECONDS (default 3), or only the end-to-end section (after the default run's peak memory), or only the memory tasks'
- * (bench_popgym), or only the policy kinds by width (bench_kinds_by_width). */
+/* Usage: bench [SECONDS [end-to-end | memory | kinds | sequence]]: every section, each measured
+ * for about SECONDS (default 3), or only the end-to-end section (after the default run's peak
+ * memory), or only the memory tasks' (bench_popgym), or only the policy kinds by width
+ * (bench_kinds_by_width), or only the GLA's cost by width and sequence length
+ * (bench_chunk_table). */
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
@@ -613,6 +620,7 @@ int main(int argc, char **argv) {
         return e | bench_end_to_end_all(seconds) ? 1 : 0;
     }
     if (argc > 2 && strcmp(argv[2], "memory") == 0) return bench_popgym(seconds) ? 1 : 0;
+    if (argc > 2 && strcmp(argv[2], "sequence") == 0) return bench_chunk_table(seconds) ? 1 : 0;
     rc |= bench_peak_memory(); /* first, while this process is small */
     rc |= bench_env("cartpole", 64, seconds);
     rc |= bench_env("gridworld/empty-8x8", 64, seconds);
