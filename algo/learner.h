@@ -52,6 +52,7 @@ typedef struct PPOConfig {
     bool norm_reward;      /* scale rewards by the running std of the discounted return */
     double clip_obs;       /* normalized observations are clipped to [-clip_obs, clip_obs] */
     double clip_reward;    /* scaled rewards are clipped to [-clip_reward, clip_reward] */
+    double count_bonus;    /* coef of the count-based exploration bonus (count_bonus.h); 0 = none */
 } PPOConfig;
 
 /* What one update logs: means over the minibatches it ran (approx_kl and clipfrac too; CleanRL

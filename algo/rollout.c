@@ -80,6 +80,8 @@ static void worker_collect(RolloutWorker *wk) {
     /* this step's inputs: row T of the last rollout (it is row 0 of this one), or row 0 */
     const size_t from = r->fresh ? row0 : rowT;
     const Normalizer *nz = r->norm && r->norm->obs_on ? r->norm : NULL;
+    if (nz && from != row0) /* raw row 0 holds step 0's observations, as obs row 0 will */
+        memcpy(b->raw_obs + row0 * O, b->raw_obs + from * O, sizeof(float) * n * O);
     if (nz) /* the carried raw observations, normalized with the statistics of now */
         for (int i = 0; i < n; i++)
             running_stats_normalize(&nz->obs, nz->clip_obs, b->raw_obs + (from + i) * O, s->obs + (size_t)i * O);
@@ -280,6 +282,10 @@ void rollout_destroy(Rollout *r) {
     buffer_free(&r->buf);
     if (r->norm) normalizer_free(r->norm);
     free(r->norm);
+    if (r->bonus) count_bonus_free(r->bonus);
+    free(r->bonus);
+    free(r->bonus_own);
+    free(r->bonus_keys);
     free(r->workers);
     free(r->sample_rng);
     free(r);
@@ -308,6 +314,30 @@ int rollout_normalize(Rollout *r, Dist *d) {
     if (!r->norm) return 0;
     RolloutBuffer *b = &r->buf;
     return normalizer_after_rollout(r->norm, d, b->T, b->N, b->raw_obs, b->rewards, b->terminated);
+}
+
+int rollout_set_count_bonus(Rollout *r, double coef, int ranks, Err *err) {
+    const RolloutBuffer *b = &r->buf;
+    const size_t rows = (size_t)b->T * b->N;
+    r->ranks = ranks;
+    r->bonus = calloc(1, sizeof *r->bonus);
+    r->bonus_own = malloc(sizeof(uint64_t) * rows);
+    if (ranks > 1) r->bonus_keys = malloc(sizeof(uint64_t) * (size_t)ranks * rows);
+    if (!r->bonus || !r->bonus_own || (ranks > 1 && !r->bonus_keys))
+        return err_set(err, "out of memory for the count bonus");
+    return count_bonus_init(r->bonus, coef, err);
+}
+
+int rollout_count_bonus(Rollout *r, Dist *d, Err *err) {
+    if (!r->bonus) return 0;
+    RolloutBuffer *b = &r->buf;
+    const long rows = (long)b->T * b->N;
+    count_bonus_keys(b->raw_obs ? b->raw_obs : b->obs, b->O, rows, r->bonus_own);
+    if (r->ranks == 1) return count_bonus_add(r->bonus, r->bonus_own, rows, 0, rows, b->rewards, err);
+    if (dist_allgather(d, r->bonus_own, sizeof(uint64_t) * (size_t)rows, r->bonus_keys, err)) return -1;
+    int rc = count_bonus_add(r->bonus, r->bonus_keys, rows * r->ranks, dist_rank(d) * rows, rows,
+                             b->rewards, err);
+    return dist_agree_err(d, rc, err);
 }
 
 void rollout_collect(Rollout *r) {

@@ -33,6 +33,7 @@
 #include "core/err.h"
 #include "core/pool.h"
 #include "core/rng.h"
+#include "algo/count_bonus.h"
 #include "algo/normalize.h"
 #include "envs/vecenv.h"
 #include "policies/policy.h"
@@ -69,6 +70,10 @@ typedef struct Rollout {
     Pool *pool;             /* not owned; NULL: one worker, on the caller */
     bool fresh;      /* row 0 holds the current observations (first rollout, or restored) */
     Normalizer *norm; /* owned; NULL: neither normalization (rollout_set_normalizer) */
+    CountBonus *bonus; /* owned; NULL: no count bonus (rollout_set_count_bonus) */
+    uint64_t *bonus_own;  /* [T, N] the last rollout's observation hashes */
+    uint64_t *bonus_keys; /* [ranks, T, N] every rank's, rank by rank (NULL with one rank) */
+    int ranks;         /* the MPI ranks whose rollouts the bonus counts (1 without MPI) */
 } Rollout;
 
 /* Creates the buffer and one worker per worker of pool (not owned; NULL: one worker) over
@@ -91,6 +96,18 @@ int rollout_set_normalizer(Rollout *r, bool obs_on, bool reward_on, double clip_
 /* After rollout_collect: normalizer_after_rollout over this rollout (nothing without a
  * normalizer). 0, or -1 when a collective of d failed. */
 int rollout_normalize(Rollout *r, Dist *d);
+
+/* Turns on the count-based exploration bonus (count_bonus.h) of coefficient coef > 0, counting
+ * the observations of `ranks` ranks (1 without MPI); rollout_count_bonus applies it. Call once,
+ * after rollout_create. Errors: out of memory. */
+int rollout_set_count_bonus(Rollout *r, double coef, int ranks, Err *err);
+
+/* After rollout_collect and rollout_normalize: with a count bonus, hashes this rollout's
+ * observations (rows 0 .. T - 1; the env's own where observations are normalized), gathers every
+ * rank's from d (NULL or one rank: none), counts them all in rank order and adds this rank's
+ * bonuses to the rewards. 0; -1 with err set when the table cannot grow or a collective fails
+ * (then every rank fails). Nothing without a count bonus. */
+int rollout_count_bonus(Rollout *r, Dist *d, Err *err);
 
 /* Frees everything but the pool (NULL is allowed). */
 void rollout_destroy(Rollout *r);

@@ -86,7 +86,7 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
     Buf b = {0};
     const size_t N = (size_t)ck->num_envs;
     put(&b, MAGIC, 8);
-    put_u32(&b, ck->has_norm ? 3 : 2); /* files without normalization stay version 2 */
+    put_u32(&b, ck->has_counts ? 4 : ck->has_norm ? 3 : 2); /* the oldest version that holds it */
     put_u32(&b, 0);
     put_header(&b, ck);
     size_t s = begin_section(&b, "CONF");
@@ -156,6 +156,13 @@ int checkpoint_write(const Checkpoint *ck, const char *path, Err *err) {
         put_f64(&b, ck->norm_ret_count);
         put_u32(&b, (uint32_t)N);
         put(&b, ck->norm_returns, N * sizeof(double));
+        end_section(&b, s);
+    }
+    if (ck->has_counts) {
+        s = begin_section(&b, "CNTS");
+        put_u64(&b, ck->n_counts);
+        put(&b, ck->count_keys, (size_t)ck->n_counts * sizeof(uint64_t));
+        put(&b, ck->count_values, (size_t)ck->n_counts * sizeof(uint32_t));
         end_section(&b, s);
     }
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
@@ -229,6 +236,8 @@ void checkpoint_free(Checkpoint *ck) {
     free(ck->norm_obs_mean);
     free(ck->norm_obs_var);
     free(ck->norm_returns);
+    free(ck->count_keys);
+    free(ck->count_values);
     memset(ck, 0, sizeof *ck);
 }
 
@@ -397,6 +406,20 @@ static int parse_norm(Checkpoint *ck, Cursor *c) {
     return fine ? 0 : -1;
 }
 
+static int parse_counts(Checkpoint *ck, Cursor *c) {
+    uint64_t n;
+    if (!take(c, &n, 8) || n > (uint64_t)(c->end - c->p) / 12) return -1;
+    bool ok = true;
+    ck->count_keys = take_array(c, (size_t)n, sizeof(uint64_t), &ok);
+    ck->count_values = take_array(c, (size_t)n, sizeof(uint32_t), &ok);
+    if (!ok || c->p != c->end) return -1;
+    for (uint64_t i = 0; i < n; i++)
+        if (!ck->count_keys[i] || !ck->count_values[i]) return -1;
+    ck->has_counts = true;
+    ck->n_counts = n;
+    return 0;
+}
+
 int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char *name, Err *err) {
     memset(ck, 0, sizeof *ck);
     ck->owns = true;
@@ -420,9 +443,11 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
     if (version < 1) return BAD("%s: checkpoint format version 0 is not valid; " HINT, name);
     ck->version = version;
     Cursor c = {data + 16, data + len - 4};
-    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS", "MAPF", "NORM"};
-    const int n_sections = version >= 3 ? 9 : version >= 2 ? 8 : 7;
+    const char *order[] = {"HEAD", "CONF", "TENS", "RNGS", "ENVS", "ROLL", "EPIS", "MAPF", "NORM", "CNTS"};
+    const int n_sections = version >= 4 ? 10 : version >= 3 ? 9 : version >= 2 ? 8 : 7;
     for (int k = 0; k < n_sections; k++) {
+        /* version 4: NORM only where the run normalized */
+        if (k == 8 && version >= 4 && !((size_t)(c.end - c.p) >= 4 && memcmp(c.p, "NORM", 4) == 0)) continue;
         char tag[4];
         uint32_t zero;
         uint64_t slen;
@@ -451,6 +476,7 @@ int checkpoint_parse(Checkpoint *ck, const uint8_t *data, size_t len, const char
         case 6: rc = parse_epis(ck, &sc); break;
         case 7: rc = parse_map(ck, &sc); break;
         case 8: rc = parse_norm(ck, &sc); break;
+        case 9: rc = parse_counts(ck, &sc); break;
         }
         if (rc) return BAD("%s: section %s is malformed; " HINT, name, order[k]);
     }

@@ -5,9 +5,10 @@
  * A run over MPI ranks (dist.h) saves one file for all of them (checkpoint_dist.h): num_envs is
  * then ranks x run.num_envs of its config, env r * run.num_envs + i being env i of rank r.
  *
- * Format (version 3 with a NORM section, written only by a run that normalizes observations or
- * rewards, version 2 otherwise; version 1 is version 2 without the MAPF section), all integers
- * and floats little-endian:
+ * Format (version 4 with a CNTS section, written only by a run with a count bonus; version 3
+ * with a NORM section, written only by a run that normalizes observations or rewards, version 2
+ * otherwise; version 1 is version 2 without the MAPF section), all integers and floats
+ * little-endian:
  *   "PPO-CKPT"                      8-byte magic
  *   u32 format version, u32 0
  *   sections, each: 4-byte ASCII tag, u32 0, u64 payload length, payload
@@ -24,7 +25,10 @@
  *           [n]; u32 m, the map file's text [m]; both empty for envs without a map file
  *     NORM  (version 3) the normalizations (algo/normalize.h): u8 obs_on, u8 reward_on, u16 0;
  *           f64 clip_obs, clip_reward; u32 O; f64 obs mean [O], var [O], count; f64 return
- *           mean, var, count; u32 N; f64 each env's discounted return [N]
+ *           mean, var, count; u32 N; f64 each env's discounted return [N]. In version 4
+ *           only where the run normalizes.
+ *     CNTS  (version 4) the count bonus's table (algo/count_bonus.h; the same on every rank):
+ *           u64 n; the observations' hashes u64 [n] (none 0), their counts u32 [n] (none 0)
  *   u32 CRC-32 (zlib's crc32) of every byte before it.
  * A loader refuses a wrong magic, a newer version, a bad CRC, a short file, or any section that
  * does not add up, with one message naming the file and what is wrong. */
@@ -41,7 +45,7 @@
 #include "policies/policy.h"
 #include "run/episodes.h"
 
-#define CKPT_VERSION 3
+#define CKPT_VERSION 4
 #define CKPT_MAX_DIMS POLICY_MAX_DIMS
 /* The tensor-name prefixes of the buffers laid out as a policy's parameters (TENS). */
 #define CKPT_PARAMS "params" /* the parameters */
@@ -101,6 +105,11 @@ typedef struct Checkpoint {
     double norm_obs_count;
     double norm_ret_mean, norm_ret_var, norm_ret_count;
     double *norm_returns; /* [num_envs] */
+    /* CNTS (version 4; has_counts false: no such section) */
+    bool has_counts;
+    uint64_t n_counts;
+    uint64_t *count_keys;   /* [n_counts] observation hashes */
+    uint32_t *count_values; /* [n_counts] their counts */
     bool owns; /* true when the arrays were allocated by checkpoint_read */
 } Checkpoint;
 

@@ -85,6 +85,7 @@ static const Field FIELDS[] = {
     BOOL(ppo, norm_reward, "scale rewards by the running std of the discounted return (Gymnasium's NormalizeReward)"),
     DBL(ppo, clip_obs, 1e-3, 1e9, "normalized observations are clipped to [-clip_obs, clip_obs]"),
     DBL(ppo, clip_reward, 1e-3, 1e9, "scaled rewards are clipped to [-clip_reward, clip_reward]"),
+    DBL(ppo, count_bonus, 0, 1e3, "count-based exploration bonus: coef / sqrt(n) added to each step's reward, n the times this run has seen that exact observation; 0 = none"),
 
     LONG(run, seed, 0, 9.2e18, "seed of every random number generator of the run"),
     LONG(run, total_timesteps, 1, 9.2e18, "env steps to train for, all envs together"),
@@ -138,6 +139,7 @@ void config_defaults(TrainConfig *cfg) {
         .norm_reward = false,
         .clip_obs = 10.0,
         .clip_reward = 10.0,
+        .count_bonus = 0.0,
     };
     cfg->run.seed = 1;
     cfg->run.total_timesteps = 500000;

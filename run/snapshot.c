@@ -81,6 +81,21 @@ int snapshot_take(Checkpoint *ck, const EnvConfig *env, const char *config_yaml,
     ck->episode_start = b->episode_start + (size_t)row * N;
     ck->prev_action = b->prev_action + (size_t)row * N;
     ck->recent = c->recent;
+    const CountBonus *cb = r->bonus;
+    if (cb) { /* the table's entries, in slot order */
+        ck->has_counts = true;
+        ck->count_keys = malloc(sizeof(uint64_t) * (cb->used ? cb->used : 1));
+        ck->count_values = malloc(sizeof(uint32_t) * (cb->used ? cb->used : 1));
+        if (!ck->count_keys || !ck->count_values) {
+            snapshot_free(ck);
+            return err_set(err, "out of memory saving a checkpoint");
+        }
+        for (size_t i = 0; i < cb->cap; i++)
+            if (cb->keys[i]) {
+                ck->count_keys[ck->n_counts] = cb->keys[i];
+                ck->count_values[ck->n_counts++] = cb->counts[i];
+            }
+    }
     return 0;
 }
 
@@ -103,6 +118,10 @@ void snapshot_free(Checkpoint *ck) {
     free(ck->env_states);
     free(ck->ep_return);
     free(ck->ep_length);
+    free(ck->count_keys);
+    free(ck->count_values);
+    ck->count_keys = NULL;
+    ck->count_values = NULL;
     ck->tensors = NULL;
     ck->env_states = NULL;
     ck->ep_return = NULL;
@@ -177,6 +196,21 @@ static int restore_norm(const Checkpoint *ck, const char *path, size_t first, Ro
     return 0;
 }
 
+/* The count bonus's table (the same on every rank). */
+static int restore_counts(const Checkpoint *ck, const char *path, Rollout *r, Err *err) {
+    CountBonus *cb = r->bonus;
+    if (!cb && !ck->has_counts) return 0;
+    if (!cb || !ck->has_counts)
+        return err_input(err, "%s: the checkpoint's count bonus (%s) is not this config's (ppo.count_bonus %s)",
+                         path, ck->has_counts ? "on" : "off", cb ? "on" : "off");
+    double coef = cb->coef;
+    count_bonus_free(cb);
+    if (count_bonus_init(cb, coef, err)) return -1;
+    for (uint64_t i = 0; i < ck->n_counts; i++)
+        if (count_bonus_set(cb, ck->count_keys[i], ck->count_values[i], err)) return -1;
+    return 0;
+}
+
 int snapshot_restore(const Checkpoint *ck, const char *path, int rank, int ranks, Policy *p,
                      Learner *l, Rollout *r, RunCounters *c, Err *err) {
     if (check_sizes(ck, path, ranks, p, &r->buf, err)) return -1;
@@ -187,6 +221,7 @@ int snapshot_restore(const Checkpoint *ck, const char *path, int rank, int ranks
     l->rng = ck->learner_rng;
     if (restore_envs(ck, path, (size_t)rank * r->buf.N, r, err)) return -1;
     if (restore_norm(ck, path, (size_t)rank * r->buf.N, r, err)) return -1;
+    if (restore_counts(ck, path, r, err)) return -1;
     c->global_step = ck->global_step;
     c->update = ck->update;
     c->episodes = ck->episodes;

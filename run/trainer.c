@@ -253,6 +253,8 @@ static int build(Trainer *tr, Err *err) {
             tr->all_finished = calloc((size_t)tr->ranks * tr->finished_cap, sizeof *tr->all_finished);
         if (!tr->finished || (tr->ranks > 1 && !tr->all_finished)) rc = err_set(err, "out of memory");
     }
+    if (!rc && tr->cfg.ppo.count_bonus > 0)
+        rc = rollout_set_count_bonus(tr->rollout, tr->cfg.ppo.count_bonus, tr->ranks, err);
     return dist_agree_err(tr->dist, rc, err);
 }
 
@@ -421,6 +423,7 @@ static int one_update(Trainer *tr, UpdateStats *st, Err *err) {
     if (rollout_normalize(tr->rollout, tr->dist))
         return err_set(err, "%s", dist_error(tr->dist) ? dist_error(tr->dist) : "a collective failed");
     if (record_episodes(tr, err)) return -1;
+    if (rollout_count_bonus(tr->rollout, tr->dist, err)) return -1;
     tr->c.update++;
     tr->c.global_step += tr->batch;
     const double lr = ppo_learning_rate(ppo, tr->c.update, tr->num_updates);

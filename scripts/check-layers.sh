@@ -7,7 +7,8 @@
 # or a lower layer, always folder-qualified ("core/err.h", never "err.h"). Only viewer/ includes
 # SDL2; only run/config.c and run/sweep_file.c (the two YAML readers) libyaml; only
 # policies/linalg.c cblas; only core/dist.c mpi.h; only run/checkpoint.c zlib; only
-# run/tensorboard.c protobuf-c, ISA-L and the generated TensorBoard protos; only viewer/ giflib.
+# run/tensorboard.c protobuf-c, ISA-L (but algo/count_bonus.c its CRC-64) and the generated
+# TensorBoard protos; only viewer/ giflib.
 # Every .c file outside tests/ and examples/ (programs beside ppo, not in its library) lives in a
 # layer, and no two share a name (the static library would keep only one of them).
 #
@@ -44,6 +45,7 @@ function lib_owner(lib) {
     if (lib == "cblas.h") return "policies/linalg.c"
     if (lib == "mpi.h") return "core/dist.c"
     if (lib == "zlib.h") return "run/checkpoint.c"
+    if (lib == "isa-l/crc64.h") return "algo/count_bonus.c"
     if (lib ~ /^(protobuf-c|isa-l|tensorboard)\//) return "run/tensorboard.c"
     if (lib == "gif_lib.h") return "viewer/"
     return ""

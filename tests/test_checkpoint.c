@@ -22,6 +22,8 @@ typedef struct Fixture {
     float state[N * S], obs[N * O], ep_return[N];
     uint8_t episode_start[N];
     int32_t prev_action[N], ep_length[N];
+    uint64_t count_keys[3];
+    uint32_t count_values[3];
 } Fixture;
 
 static void make(Fixture *f) {
@@ -74,6 +76,15 @@ static void make(Fixture *f) {
     ck->recent.returns[1] = 2;
     ck->recent.returns[2] = 3;
     ck->recent.lengths[2] = 33;
+    /* a count bonus's table: format version 4, without NORM */
+    const uint64_t keys[3] = {0x0123456789abcdefull, 7, 0xfedcba9876543210ull};
+    const uint32_t values[3] = {1, 12, 300};
+    memcpy(f->count_keys, keys, sizeof keys);
+    memcpy(f->count_values, values, sizeof values);
+    ck->has_counts = true;
+    ck->n_counts = 3;
+    ck->count_keys = f->count_keys;
+    ck->count_values = f->count_values;
 }
 
 /* Writes the fixture to a temp file and reads the bytes back. */
@@ -127,6 +138,10 @@ START_TEST(a_checkpoint_reads_back_exactly_what_was_written) {
     ck_assert_mem_eq(r.ep_length, f.ep_length, sizeof f.ep_length);
     ck_assert_int_eq(r.recent.n, 3);
     ck_assert_int_eq(r.recent.lengths[2], 33);
+    ck_assert(r.version == 4 && r.has_counts && !r.has_norm);
+    ck_assert_uint_eq(r.n_counts, 3);
+    ck_assert_mem_eq(r.count_keys, f.count_keys, sizeof f.count_keys);
+    ck_assert_mem_eq(r.count_values, f.count_values, sizeof f.count_values);
     checkpoint_free(&r);
     /* No temp file is left beside it. */
     char tmp[700];
@@ -200,6 +215,13 @@ START_TEST(wrong_magic_newer_version_and_bad_sections_get_their_own_messages) {
     fix_crc(data, len);
     ck_assert_int_eq(checkpoint_parse(&r, data, len, "x.ckpt", &err), -1);
     ck_assert_msg(strstr(err.msg, "HEAD"), "%s", err.msg);
+    free(data);
+    /* a count of 0 in CNTS (the last section: its last u32 before the CRC) */
+    data = fixture_bytes(&len, path, sizeof path);
+    memset(data + len - 8, 0, 4);
+    fix_crc(data, len);
+    ck_assert_int_eq(checkpoint_parse(&r, data, len, "x.ckpt", &err), -1);
+    ck_assert_msg(strstr(err.msg, "CNTS is malformed"), "%s", err.msg);
     free(data);
 }
 END_TEST

@@ -26,6 +26,7 @@
 #include "run/config.h"
 #include "run/evaluate.h"
 #include "run/trainer.h"
+#include "tests/same_training.h"
 #include "tests/testutil.h"
 
 #define MPIRUN "mpirun --allow-run-as-root --oversubscribe --bind-to none"
@@ -594,6 +595,37 @@ START_TEST(two_ranks_normalize_over_all_envs_and_resume_the_statistics_exactly) 
 }
 END_TEST
 
+/* The count bonus counts every rank's observations in one table, and a 2-rank run resumed from
+ * its checkpoint ends with the uninterrupted run's counts and parameters, bit for bit: the file
+ * holds rank 0's table and every rank loads it, so rank 1 trains on as before only if its table
+ * was rank 0's. */
+START_TEST(two_ranks_count_every_ranks_observations_and_resume_the_counts_exactly) {
+    char dir[512], args[4096], path[1200], extra[512];
+    test_tmpdir(dir, sizeof dir);
+    const char *same = "--set env.name=gridworld/door-key-5x5 --set ppo.count_bonus=1 --set run.total_timesteps=2048";
+    small_run(args, sizeof args, dir, "two", same);
+    mpirun2(args, 0);
+    snprintf(extra, sizeof extra, "%s --max-updates 3", same);
+    small_run(args, sizeof args, dir, "part", extra);
+    mpirun2(args, 0);
+    snprintf(args, sizeof args, "%s resume %s/part --quiet --check-ranks", test_ppo_bin(), dir);
+    mpirun2(args, 0);
+    Checkpoint two;
+    Err err;
+    snprintf(path, sizeof path, "%s/two/checkpoints/latest.ckpt", dir);
+    ck_assert_msg(checkpoint_read(&two, path, &err) == 0, "%s", err.msg);
+    ck_assert(two.has_counts && two.version == 4);
+    uint64_t steps = 0;
+    for (uint64_t i = 0; i < two.n_counts; i++) steps += two.count_values[i];
+    ck_assert_uint_eq(steps, 2048); /* both ranks' steps: 2 x 4 envs x 32 steps x 8 updates */
+    checkpoint_free(&two);
+    char other[1200];
+    snprintf(path, sizeof path, "%s/two/checkpoints/latest.ckpt", dir);
+    snprintf(other, sizeof other, "%s/part/checkpoints/latest.ckpt", dir);
+    test_assert_same_training(path, other);
+}
+END_TEST
+
 START_TEST(when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads) {
     char dir[512], args[4096], cmd[8192], path[1200], pidfile[700];
     test_tmpdir(dir, sizeof dir);
@@ -760,6 +792,7 @@ static Suite *dist_suite(void) {
     tcase_add_test(tc, a_two_rank_run_resumes_bit_for_bit_and_refuses_another_rank_count);
     tcase_add_test(tc, two_ranks_of_n_envs_train_as_one_process_of_2n_envs);
     tcase_add_test(tc, two_ranks_normalize_over_all_envs_and_resume_the_statistics_exactly);
+    tcase_add_test(tc, two_ranks_count_every_ranks_observations_and_resume_the_counts_exactly);
     tcase_add_test(tc, when_a_rank_dies_the_job_ends_and_the_last_checkpoint_loads);
     tcase_add_test(tc, under_mpirun_a_bad_config_is_reported_once_and_the_status_is_plain_lines);
     tcase_add_test(tc, two_ranks_share_a_sweep_and_report_as_one_process_does);

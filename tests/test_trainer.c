@@ -1,8 +1,8 @@
 /* test_trainer.c: training is bit-for-bit reproducible, a resumed run equals an uninterrupted
  * one, the learner's replay reproduces the rollout (ratio 1 on the first minibatch), the
  * truncation bootstrap uses the ended episode's own state, ppo.vf_huber bounds the value
- * gradient, and NaN stops an update; each (but vf_huber's) for the recurrent kinds gla, lstm
- * and gru. */
+ * gradient, NaN stops an update, and the count bonus resumes exactly; each (but vf_huber's and
+ * the count bonus's) for the recurrent kinds gla, lstm and gru. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +306,24 @@ START_TEST(a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_r
 }
 END_TEST
 
+/* Trains cfg (4 updates, a checkpoint after each) twice, and for 2 updates then resumed; asserts
+ * the second run and the resumed one equal the first bit for bit (checkpoints and progress.csv
+ * but for the time columns). *whole is the first run, *rest the resumed one; returns the first
+ * run's progress.csv without the time columns (free it). */
+static char *train_twice_and_resumed(const TrainConfig *cfg, TrainResult *whole, TrainResult *rest) {
+    TrainResult again, first;
+    train(cfg, NULL, 0, whole);
+    train(cfg, NULL, 0, &again);
+    test_assert_same_training(whole->checkpoint, again.checkpoint);
+    train(cfg, NULL, 2, &first);
+    train(cfg, first.checkpoint, 0, rest);
+    test_assert_same_training(whole->checkpoint, rest->checkpoint);
+    char *pw = progress_without_time(whole->run_dir), *pr = progress_without_time(rest->run_dir);
+    ck_assert_str_eq(pw, pr);
+    free(pr);
+    return pw;
+}
+
 /* With both normalizations on: the statistics are saved and restored exactly (a resumed run
  * equals the uninterrupted one), and they moved away from their start. */
 START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
@@ -315,17 +333,8 @@ START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
     char *extra[] = {"env.name=pendulum", "policy.prev_action=false", "run.checkpoint_interval=1",
                      "ppo.norm_obs=true", "ppo.norm_reward=true"};
     small_config(&cfg, dir, extra, 5); /* 1024 / (8 * 32) = 4 updates */
-    TrainResult whole, again, first, rest;
-    train(&cfg, NULL, 0, &whole);
-    train(&cfg, NULL, 0, &again);
-    test_assert_same_training(whole.checkpoint, again.checkpoint);
-    train(&cfg, NULL, 2, &first);
-    train(&cfg, first.checkpoint, 0, &rest);
-    test_assert_same_training(whole.checkpoint, rest.checkpoint);
-    char *pw = progress_without_time(whole.run_dir), *pr = progress_without_time(rest.run_dir);
-    ck_assert_str_eq(pw, pr);
-    free(pw);
-    free(pr);
+    TrainResult whole, rest;
+    free(train_twice_and_resumed(&cfg, &whole, &rest));
     Checkpoint a, b;
     Err e2;
     ck_assert_msg(checkpoint_read(&a, whole.checkpoint, &e2) == 0, "%s", e2.msg);
@@ -351,6 +360,56 @@ START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
     if (rc == 0) rc = policy_for_config(&p, &bad, &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "policy.prev_action"), "%s", err.msg);
+}
+END_TEST
+
+/* The count bonus (ppo.count_bonus) on a gridworld: runs are bit-identical, its counts are
+ * saved (format version 4, with NORM where observations are normalized) and restored exactly
+ * (a resumed run equals the uninterrupted one), every step is counted once, it changes the
+ * training, and the logged episode returns stay the env's own. */
+START_TEST(the_count_bonus_is_bit_identical_and_resumes_exactly) {
+    char dir[512];
+    test_tmpdir(dir, sizeof dir);
+    for (int norm = 0; norm < 2; norm++) {
+        TrainConfig cfg;
+        char *extra[] = {"env.name=gridworld/door-key-5x5", "run.checkpoint_interval=1", "ppo.count_bonus=5",
+                         norm ? "ppo.norm_obs=true" : "ppo.norm_obs=false"};
+        small_config(&cfg, dir, extra, 4); /* 1024 / (8 * 32) = 4 updates */
+        TrainResult whole, rest, none;
+        char *pw = train_twice_and_resumed(&cfg, &whole, &rest);
+        Checkpoint a;
+        Err e2;
+        ck_assert_msg(checkpoint_read(&a, whole.checkpoint, &e2) == 0, "%s", e2.msg);
+        ck_assert(a.version == 4 && a.has_counts && a.has_norm == (norm == 1));
+        uint64_t steps = 0;
+        for (uint64_t i = 0; i < a.n_counts; i++) steps += a.count_values[i];
+        ck_assert_uint_eq(steps, 1024);    /* every step's observation, once */
+        ck_assert_uint_gt(a.n_counts, 16); /* many views, not one */
+        checkpoint_free(&a);
+        /* without the bonus the same seed trains otherwise */
+        char *off[] = {extra[0], extra[1], "ppo.count_bonus=0", extra[3]};
+        small_config(&cfg, dir, off, 4);
+        train(&cfg, NULL, 0, &none);
+        ck_assert_uint_ne(none.params_hash, whole.params_hash);
+        /* the logged returns are the env's: a gridworld episode's is at most 1, while a bonus of 5
+         * per step would add far more */
+        char *line = strchr(pw, '\n');
+        int rows = 0;
+        while (line && line[1]) {
+            char *next = strchr(line + 1, '\n');
+            char *col = line + 1;
+            for (int c = 0; c < 5 && col; c++) col = strchr(col, ',') ? strchr(col, ',') + 1 : NULL;
+            /* update, global_step, "" (the time columns), episodes, return_mean, return_min, ... */
+            if (col && *col != ',' && *col != '\n') {
+                double ret_min = atof(col), ret_max = atof(strchr(col, ',') + 1);
+                ck_assert_msg(ret_min >= 0 && ret_max <= 1, "logged returns %g .. %g", ret_min, ret_max);
+                rows++;
+            }
+            line = next;
+        }
+        ck_assert_int_ge(rows, 2); /* the updates in which episodes ended */
+        free(pw);
+    }
 }
 END_TEST
 
@@ -529,6 +588,7 @@ static Suite *trainer_suite(void) {
     tcase_add_loop_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole, 0, N_KINDS);
     tcase_add_loop_test(tc, a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces, 0, N_KINDS);
     tcase_add_test(tc, gaussian_training_is_bit_identical_and_resumes_exactly);
+    tcase_add_test(tc, the_count_bonus_is_bit_identical_and_resumes_exactly);
     suite_add_tcase(s, tc);
     return s;
 }
