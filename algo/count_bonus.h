@@ -7,8 +7,10 @@
  * every rank's rollout in rank order, so every rank holds the same table), and each step's
  * reward gains coef / sqrt(n), n the count of its observation just after its own was added. The
  * counts are the whole run's (a checkpoint keeps them), the same for a given seed, config,
- * worker and rank count. Meant for observations that repeat exactly, as the gridworld views do;
- * a continuous observation is new at every step (a constant bonus of coef). */
+ * worker and rank count. The bonus is added to the reward as the rollout left it (after any
+ * reward scaling). Meant for observations that repeat exactly, as the gridworld views do; a
+ * continuous observation is new at every step (a constant bonus of coef), and the table then
+ * grows by every step (24-48 bytes each in memory, 12 in a checkpoint). */
 #ifndef PPO_COUNT_BONUS_H
 #define PPO_COUNT_BONUS_H
 

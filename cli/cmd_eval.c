@@ -184,6 +184,9 @@ static int cmd_info(const Command *self, int argc, char **argv, CliContext *ctx)
         printf("normalized:   %s%s%s (running statistics over %.0f steps, saved with the checkpoint)\n",
                ck.norm_obs_on ? "observations" : "", ck.norm_obs_on && ck.norm_reward_on ? " and " : "",
                ck.norm_reward_on ? "rewards" : "", ck.norm_obs_on ? ck.norm_obs_count : ck.norm_ret_count);
+    if (ck.has_counts)
+        printf("count bonus:  %llu distinct observations counted (their counts saved with the checkpoint)\n",
+               (unsigned long long)ck.n_counts);
     printf("policy:       %s (%zu parameters, recurrent state %llu floats per env)\n", ck.policy_kind,
            params, (unsigned long long)ck.state_size);
     if (ck.map_text)

@@ -406,6 +406,13 @@ static int parse_norm(Checkpoint *ck, Cursor *c) {
     return fine ? 0 : -1;
 }
 
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* CNTS: no key or count 0, no key twice, and the counts add up to the steps taken (HEAD's
+ * global_step: every step's observation counted once) unless one of them saturated. */
 static int parse_counts(Checkpoint *ck, Cursor *c) {
     uint64_t n;
     if (!take(c, &n, 8) || n > (uint64_t)(c->end - c->p) / 12) return -1;
@@ -413,8 +420,22 @@ static int parse_counts(Checkpoint *ck, Cursor *c) {
     ck->count_keys = take_array(c, (size_t)n, sizeof(uint64_t), &ok);
     ck->count_values = take_array(c, (size_t)n, sizeof(uint32_t), &ok);
     if (!ok || c->p != c->end) return -1;
-    for (uint64_t i = 0; i < n; i++)
+    uint64_t sum = 0;
+    bool saturated = false;
+    for (uint64_t i = 0; i < n; i++) {
         if (!ck->count_keys[i] || !ck->count_values[i]) return -1;
+        sum += ck->count_values[i];
+        saturated = saturated || ck->count_values[i] == UINT32_MAX;
+    }
+    if (!saturated && sum != (uint64_t)ck->global_step) return -1;
+    uint64_t *sorted = malloc(sizeof(uint64_t) * (size_t)(n ? n : 1));
+    if (!sorted) return -1;
+    memcpy(sorted, ck->count_keys, sizeof(uint64_t) * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_u64);
+    bool distinct = true;
+    for (uint64_t i = 1; i < n && distinct; i++) distinct = sorted[i] != sorted[i - 1];
+    free(sorted);
+    if (!distinct) return -1;
     ck->has_counts = true;
     ck->n_counts = n;
     return 0;

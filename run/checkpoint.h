@@ -28,7 +28,8 @@
  *           mean, var, count; u32 N; f64 each env's discounted return [N]. In version 4
  *           only where the run normalizes.
  *     CNTS  (version 4) the count bonus's table (algo/count_bonus.h; the same on every rank):
- *           u64 n; the observations' hashes u64 [n] (none 0), their counts u32 [n] (none 0)
+ *           u64 n; the observations' hashes u64 [n] (none 0, no two alike), their counts u32 [n]
+ *           (none 0, adding up to HEAD's global_step unless one saturated at 2^32 - 1)
  *   u32 CRC-32 (zlib's crc32) of every byte before it.
  * A loader refuses a wrong magic, a newer version, a bad CRC, a short file, or any section that
  * does not add up, with one message naming the file and what is wrong. */

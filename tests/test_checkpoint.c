@@ -78,7 +78,7 @@ static void make(Fixture *f) {
     ck->recent.lengths[2] = 33;
     /* a count bonus's table: format version 4, without NORM */
     const uint64_t keys[3] = {0x0123456789abcdefull, 7, 0xfedcba9876543210ull};
-    const uint32_t values[3] = {1, 12, 300};
+    const uint32_t values[3] = {1, 12, 4083}; /* adding up to global_step */
     memcpy(f->count_keys, keys, sizeof keys);
     memcpy(f->count_values, values, sizeof values);
     ck->has_counts = true;
@@ -216,13 +216,19 @@ START_TEST(wrong_magic_newer_version_and_bad_sections_get_their_own_messages) {
     ck_assert_int_eq(checkpoint_parse(&r, data, len, "x.ckpt", &err), -1);
     ck_assert_msg(strstr(err.msg, "HEAD"), "%s", err.msg);
     free(data);
-    /* a count of 0 in CNTS (the last section: its last u32 before the CRC) */
-    data = fixture_bytes(&len, path, sizeof path);
-    memset(data + len - 8, 0, 4);
-    fix_crc(data, len);
-    ck_assert_int_eq(checkpoint_parse(&r, data, len, "x.ckpt", &err), -1);
-    ck_assert_msg(strstr(err.msg, "CNTS is malformed"), "%s", err.msg);
-    free(data);
+    /* CNTS, the last section (keys u64 [3], counts u32 [3], then the CRC): a count of 0, counts
+     * that do not add up to global_step, a key twice */
+    for (int bad = 0; bad < 3; bad++) {
+        data = fixture_bytes(&len, path, sizeof path);
+        uint8_t *keys = data + len - 4 - 12 - 24, *counts = data + len - 4 - 12;
+        if (bad == 0) memset(counts + 8, 0, 4);
+        if (bad == 1) counts[0] = 2;
+        if (bad == 2) memcpy(keys + 8, keys, 8);
+        fix_crc(data, len);
+        ck_assert_int_eq(checkpoint_parse(&r, data, len, "x.ckpt", &err), -1);
+        ck_assert_msg(strstr(err.msg, "CNTS is malformed"), "case %d: %s", bad, err.msg);
+        free(data);
+    }
 }
 END_TEST
 
