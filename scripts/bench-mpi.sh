@@ -30,7 +30,9 @@ sps() { awk -F, 'NR > 1 { s = $2; t = $3 } END { if (t > 0) printf "%.0f", s / t
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 echo "== throughput: $steps steps of $config, 1 process x $envs envs vs $ranks ranks x $per_rank envs"
-common="--quiet --set run.runs_dir=$dir --set run.stop_return=0 --set run.total_timesteps=$steps"
+# evaluations off: the CartPole configs evaluate every 10 updates to stop on (run.stop_on_eval)
+common="--quiet --set run.runs_dir=$dir --set run.stop_return=0 --set run.stop_on_eval=false \
+        --set run.eval_interval=0 --set run.total_timesteps=$steps"
 for i in $(seq "$reps"); do
     ./ppo train "$config" $common --run-name "one$i" > "$dir/log" 2>&1 || { cat "$dir/log"; exit 1; }
     $mpirun -np "$ranks" ./ppo train "$config" $common --run-name "mpi$i" --set run.num_envs="$per_rank" \

@@ -18,8 +18,10 @@ mpirun=${MPIRUN:-"mpirun --allow-run-as-root --oversubscribe --bind-to none"}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export OPENBLAS_NUM_THREADS=1
-common="--quiet --set run.stop_return=0 --set run.checkpoint_interval=0 --set run.total_timesteps=1000000000
-        --max-updates $updates --set run.runs_dir=$dir --set run.num_steps=64 --set ppo.num_minibatches=2"
+# evaluations off: the CartPole configs evaluate every 10 updates to stop on (run.stop_on_eval),
+# work that is not training and runs on one thread
+common="--quiet --set run.stop_return=0 --set run.stop_on_eval=false --set run.eval_interval=0
+        --set run.checkpoint_interval=0 --set run.total_timesteps=1000000000 --max-updates $updates --set run.runs_dir=$dir --set run.num_steps=64 --set ppo.num_minibatches=2"
 # the env steps/s a run printed: "trained N steps in S s (X steps/s)"
 sps() { sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p' | tail -1; }
 row() { # kind count steps/s base
