@@ -234,11 +234,17 @@ static int set_field(TrainConfig *cfg, const Field *f, const char *text, Err *er
         char *end;
         errno = 0;
         double v = strtod(text, &end);
-        if (end == text || *end || errno == ERANGE || !isfinite(v))
+        /* decimal only: strtod also reads hexadecimal ("0x10") */
+        if (end == text || *end || strpbrk(text, "xX"))
+            return err_set(err, "%s.%s: '%s' is not a number (allowed: %s)", f->section, f->key, text, allow);
+        if (errno == ERANGE) /* too large, or too close to 0 for a double */
+            return err_set(err, "%s.%s: %s is out of range of a double (allowed: %s)", f->section, f->key, text,
+                           allow);
+        if (!isfinite(v)) /* "nan", "inf" */
             return err_set(err, "%s.%s: '%s' is not a number (allowed: %s)", f->section, f->key, text, allow);
         if (v < f->min || v > f->max)
             return err_set(err, "%s.%s: %s is out of range (allowed: %s)", f->section, f->key, text, allow);
-        *(double *)p = v;
+        *(double *)p = v == 0 ? 0.0 : v; /* -0 reads as 0 */
         return 0;
     }
     case F_BOOL:

@@ -1,6 +1,7 @@
 /* test_config.c: configs load with documented defaults; every kind of bad input is refused
  * with file, line, column and key; overrides and the resolved config behave. */
 #include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,6 +49,9 @@ START_TEST(keys_set_in_the_file_are_read_with_their_types) {
     ck_assert_int_eq(cfg.ppo.update_epochs, 7);
     ck_assert_int_eq(cfg.run.seed, 42);
     ck_assert_str_eq(cfg.run.run_name, "my run");
+    /* -0 reads as 0 (so the resolved config writes 0) */
+    ck_assert_msg(load("ppo:\n  ent_coef: -0\n", &cfg, &err) == 0, "%s", err.msg);
+    ck_assert(cfg.ppo.ent_coef == 0 && !signbit(cfg.ppo.ent_coef));
 }
 END_TEST
 
@@ -56,6 +60,9 @@ START_TEST(bad_input_names_file_line_column_and_key) {
     refused("ppo:\n  clip_coeff: 0.1\n", "t.yaml:2:3: ppo.clip_coeff: unknown key", "clip_coef");
     refused("ppo:\n  gamma: 0.9\n  gamma: 0.8\n", "t.yaml:3:3: ppo.gamma: duplicate key", "line 2");
     refused("ppo:\n  gamma: 1.5\n", "t.yaml:2:10: ppo.gamma: 1.5 is out of range", "[0, 1]");
+    refused("ppo:\n  ent_coef: 0x10\n", "ppo.ent_coef: '0x10' is not a number", NULL);
+    refused("ppo:\n  ent_coef: 1e-320\n", "ppo.ent_coef: 1e-320 is out of range of a double", "[0, 100]");
+    refused("ppo:\n  ent_coef: 1e400\n", "ppo.ent_coef: 1e400 is out of range of a double", NULL);
     refused("run:\n  num_envs: 2.5\n", "run.num_envs: '2.5' is not a whole number", NULL);
     refused("ppo:\n  norm_adv: maybe\n", "ppo.norm_adv: 'maybe' is not a boolean", "true or false");
     refused("env:\n  integrator: rk4\n", "env.integrator: unknown value 'rk4'", "semi-implicit");
