@@ -3,9 +3,10 @@
 #  1. Throughput: REPS runs of CONFIG for STEPS env steps (no early stop) as one process
 #     (run.num_envs N, its run.workers threads) and as RANKS ranks of N / RANKS envs with
 #     one worker thread each; prints each run's steps/s (from progress.csv) and the medians.
-#  2. Time to TARGET with RANKS ranks over SEEDS: steps and wall-clock seconds until the mean
-#     return of the last 100 episodes reaches TARGET (run.stop_return), then ppo eval of the
-#     final policy over 100 episodes (scripts/bench-train.sh gives the one-process figures).
+#  2. Time to TARGET with RANKS ranks over SEEDS: steps and wall-clock seconds until the run
+#     stops on TARGET (run.stop_return, judged by the config's rule: evaluations during
+#     training with run.stop_on_eval, else the last 100 training episodes), then ppo eval of
+#     the final policy over 100 episodes (scripts/bench-train.sh gives the one-process figures).
 # Usage: scripts/bench-mpi.sh [CONFIG] [RANKS] [SEEDS] [TARGET]
 # Environment: STEPS (default 300000), REPS (3), MPIRUN (mpirun with the flags for this
 # machine: --allow-run-as-root --oversubscribe --bind-to none).
@@ -49,8 +50,10 @@ for s in $seeds; do
     $mpirun -np "$ranks" ./ppo train "$config" --quiet --run-name "s$s" --set run.seed="$s" \
         --set run.runs_dir="$dir" --set run.stop_return="$target" --set run.num_envs="$per_rank" \
         --set run.workers=1 > "$dir/out$s" 2>&1 || { cat "$dir/out$s"; exit 1; }
-    row=$(awk -F, -v t="$target" 'NR > 1 && $5 >= 100 && $6 != "" && $6 >= t { print $2, $3; exit }' \
-        "$dir/s$s/progress.csv")
+    # where the run stopped on its target by the config's own rule (evaluations with
+    # run.stop_on_eval, else the last 100 training episodes): "reached a mean return ...", else none
+    row=$(grep -q '^reached a mean return' "$dir/out$s" &&
+        awk -F, 'NR > 1 { r = $2 " " $3 } END { print r }' "$dir/s$s/progress.csv" || true)
     [ -n "$row" ] || row="- -"
     ev=$(./ppo eval "$dir/s$s/checkpoints/latest.ckpt" --episodes 100 --seed "$s" | awk '/^return/ { print $2 }')
     set -- $row
