@@ -363,6 +363,27 @@ START_TEST(gaussian_training_is_bit_identical_and_resumes_exactly) {
 }
 END_TEST
 
+/* The non-empty values of progress.csv's column `name` in run_dir, row by row, into out [cap];
+ * returns how many. */
+static int progress_column(const char *run_dir, const char *name, double *out, int cap) {
+    char path[1200], line[4096];
+    snprintf(path, sizeof path, "%s/progress.csv", run_dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    int col = -1, n = 0;
+    for (int row = 0; fgets(line, sizeof line, f); row++) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *rest = line, *field;
+        for (int c = 0; (field = strsep(&rest, ",")); c++) {
+            if (row == 0 && strcmp(field, name) == 0) col = c;
+            if (row > 0 && c == col && *field && n < cap) out[n++] = atof(field);
+        }
+        ck_assert_msg(col >= 0, "no column %s in %s", name, path);
+    }
+    fclose(f);
+    return n;
+}
+
 /* The count bonus (ppo.count_bonus) on a gridworld: runs are bit-identical, its counts are
  * saved (format version 4, with NORM where observations are normalized) and restored exactly
  * (a resumed run equals the uninterrupted one), every step is counted once, it changes the
@@ -393,20 +414,11 @@ START_TEST(the_count_bonus_is_bit_identical_and_resumes_exactly) {
         ck_assert_uint_ne(none.params_hash, whole.params_hash);
         /* the logged returns are the env's: a gridworld episode's is at most 1, while a bonus of 5
          * per step would add far more */
-        char *line = strchr(pw, '\n');
-        int rows = 0;
-        while (line && line[1]) {
-            char *next = strchr(line + 1, '\n');
-            char *col = line + 1;
-            for (int c = 0; c < 5 && col; c++) col = strchr(col, ',') ? strchr(col, ',') + 1 : NULL;
-            /* update, global_step, "" (the time columns), episodes, return_mean, return_min, ... */
-            if (col && *col != ',' && *col != '\n') {
-                double ret_min = atof(col), ret_max = atof(strchr(col, ',') + 1);
-                ck_assert_msg(ret_min >= 0 && ret_max <= 1, "logged returns %g .. %g", ret_min, ret_max);
-                rows++;
-            }
-            line = next;
-        }
+        double lo[8], hi[8];
+        int rows = progress_column(whole.run_dir, "return_min", lo, 8);
+        ck_assert_int_eq(progress_column(whole.run_dir, "return_max", hi, 8), rows);
+        for (int i = 0; i < rows; i++)
+            ck_assert_msg(lo[i] >= 0 && hi[i] <= 1, "logged returns %g .. %g", lo[i], hi[i]);
         ck_assert_int_ge(rows, 2); /* the updates in which episodes ended */
         free(pw);
     }
