@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "policies/linalg.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -48,6 +49,10 @@ static void print_help(void) {
 }
 
 int main(int argc, char **argv) {
+    /* Where OpenBLAS fell back to generic kernels on a CPU with AVX2 or AVX-512, start again
+     * with the right ones: on a 16-core Sapphire Rapids virtual machine, training ran 1.3x
+     * faster on one worker thread and 2.2x on 16 (README "Speed"). */
+    linalg_choose_blas_core(argv);
     if (argc < 2) {
         print_help();
         return EXIT_USAGE;

@@ -2,6 +2,9 @@
 #include "policies/linalg.h"
 
 #include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #if defined(__x86_64__) || defined(__SSE2__)
 #include <pmmintrin.h> /* _MM_SET_DENORMALS_ZERO_MODE */
 #include <xmmintrin.h> /* _MM_SET_FLUSH_ZERO_MODE */
@@ -57,6 +60,29 @@ void linalg_gemm(bool naive, bool trans_a, bool trans_b, int M, int N, int K, re
 }
 
 void linalg_set_threads(int n) { openblas_set_num_threads(n); }
+
+const char *linalg_blas_core(void) { return openblas_get_corename(); }
+
+const char *linalg_blas_better_core(const char *chosen) {
+    if (strcmp(chosen, "Prescott") != 0) return NULL;
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+    return NULL;
+}
+
+void linalg_choose_blas_core(char **argv) {
+    if (getenv("OPENBLAS_CORETYPE")) return;
+    const char *core = linalg_blas_better_core(linalg_blas_core());
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");
+}
 
 #if defined(__x86_64__) || defined(__SSE2__)
 void linalg_flush_denormals(void) {

@@ -39,6 +39,27 @@ void linalg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, real alp
  * threaded BLAS under several workers would oversubscribe the cores. */
 void linalg_set_threads(int n);
 
+/* The name of the kernel set OpenBLAS chose when it loaded (openblas_get_corename): "Haswell",
+ * "SkylakeX", "Zen", ... */
+const char *linalg_blas_core(void);
+
+/* The kernel set to ask OpenBLAS for instead of `chosen` (what it chose: linalg_blas_core), or
+ * NULL to keep its choice.
+ * OpenBLAS before 0.3.25 (Debian 12 ships 0.3.21) falls back to its generic SSE3 kernels,
+ * "Prescott", on Intel models its runtime detection does not know, such as the "Intel(R)
+ * Xeon(R) Processor" of Sapphire Rapids virtual machines (OpenMathLib/OpenBLAS issue 4267,
+ * fixed by pull request 4268). On such a CPU with AVX-512 (F, CD, BW, DQ and VL) this returns
+ * "SkylakeX", with AVX2 and FMA "Haswell"; otherwise, and for any other choice, NULL. */
+const char *linalg_blas_better_core(const char *chosen);
+
+/* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads, before main. If that variable is unset
+ * and linalg_blas_better_core(linalg_blas_core()) names a kernel set, sets it and executes this
+ * program again (/proc/self/exe with the same argv and environment), so that the new process
+ * loads the better kernels; the variable, now set, stops a second round. Returns only if nothing was to be done
+ * or the exec failed (the variable is then unset again and the program goes on with OpenBLAS's
+ * own choice). Call it first in main, before any output, thread or MPI call. */
+void linalg_choose_blas_core(char **argv);
+
 /* Sets flush-to-zero and denormals-are-zero (x86 MXCSR; elsewhere nothing) for the calling
  * thread and the threads it creates afterwards: a subnormal float (below 1.2e-38) reads and is
  * written as 0. Products with subnormal operands take microcode assists of ~100 cycles; on

@@ -115,7 +115,7 @@ static double bench_sgemm(int n, double seconds) {
         double gf = 2.0 * n * n * n * reps / (t1 - t0) / 1e9;
         if (gf > best) best = gf;
     }
-    printf("sgemm %dx%dx%d (OpenBLAS, 1 thread): %8.2f GFLOP/s\n", n, n, n, best);
+    printf("sgemm %dx%dx%d (OpenBLAS, %s kernels, 1 thread): %8.2f GFLOP/s\n", n, n, n, linalg_blas_core(), best);
     free(a);
     free(b);
     free(c);
@@ -608,6 +608,7 @@ static int bench_peak_memory(void) {
  * (bench_kinds_by_width), or only the GLA's cost by width and sequence length
  * (bench_chunk_table). */
 int main(int argc, char **argv) {
+    linalg_choose_blas_core(argv); /* the kernels ppo runs with (cli/main.c) */
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
     if (seconds <= 0) seconds = 3.0;
     linalg_set_threads(1);
