@@ -3,8 +3,8 @@
  * Waiting, both for a run to start (the threads) and for it to end (the caller), first spins
  * for up to POOL_SPIN_SECONDS on an atomic counter, then parks on a condition variable. Parking
  * alone cost about 0.6 ms per run on a 2-core virtual machine: waking a thread whose virtual CPU
- * had gone idle took that long, and the learner runs the pool 16 times per update of the default
- * CartPole config (2 worker threads then trained slower than 1). The gaps between runs (a
+ * had gone idle took that long, and an update of the default CartPole config runs the pool 17
+ * times (2 worker threads then trained slower than 1). The gaps between runs (a
  * minibatch's Adam step, the GAE pass) are far shorter than the spin, so a run's threads are
  * mostly still spinning when it starts. When the pool has more workers than the machine has
  * cores it may run on, spinning would take the cores from the workers that have work, so such a
@@ -53,25 +53,19 @@ struct Pool {
     void *ctx;
 };
 
-/* Spins until *x != v or POOL_SPIN_SECONDS have passed; true if it changed. */
-static bool spin_while_long(atomic_long *x, long v) {
-    const double until = clock_seconds() + POOL_SPIN_SECONDS;
-    for (;;) {
-        for (int i = 0; i < 256; i++) {
-            if (atomic_load_explicit(x, memory_order_acquire) != v) return true;
-            CPU_RELAX();
-        }
-        if (clock_seconds() > until) return false;
-        sched_yield();
-    }
+/* Whether what a waiter waits for has happened: a run after run `seen` has started (start), or
+ * every thread has finished the current run. */
+static bool ready(Pool *p, bool start, long seen) {
+    if (start) return atomic_load_explicit(&p->generation, memory_order_acquire) != seen;
+    return atomic_load_explicit(&p->finished, memory_order_acquire) >= p->n - 1;
 }
 
-/* Spins until *x >= v or POOL_SPIN_SECONDS have passed; true if it got there. */
-static bool spin_until_int(atomic_int *x, int v) {
+/* Spins until ready(p, start, seen) or POOL_SPIN_SECONDS have passed; true if it got ready. */
+static bool spin_until_ready(Pool *p, bool start, long seen) {
     const double until = clock_seconds() + POOL_SPIN_SECONDS;
     for (;;) {
         for (int i = 0; i < 256; i++) {
-            if (atomic_load_explicit(x, memory_order_acquire) >= v) return true;
+            if (ready(p, start, seen)) return true;
             CPU_RELAX();
         }
         if (clock_seconds() > until) return false;
@@ -92,7 +86,7 @@ static void *pool_thread(void *arg) {
     Pool *p = t->pool;
     long seen = 0;
     for (;;) {
-        if (p->spin) spin_while_long(&p->generation, seen);
+        if (p->spin) spin_until_ready(p, true, seen);
         pthread_mutex_lock(&p->mu);
         p->parked++;
         while (atomic_load(&p->generation) == seen && !p->quit) pthread_cond_wait(&p->go, &p->mu);
@@ -174,7 +168,7 @@ void pool_run(Pool *p, PoolFn fn, void *ctx) {
     if (p->parked) pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     fn(ctx, 0);
-    if (p->spin && spin_until_int(&p->finished, p->n - 1)) return;
+    if (p->spin && spin_until_ready(p, false, 0)) return;
     pthread_mutex_lock(&p->mu);
     p->caller_parked = true;
     while (atomic_load(&p->finished) < p->n - 1) pthread_cond_wait(&p->done, &p->mu);

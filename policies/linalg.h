@@ -44,8 +44,7 @@ void linalg_set_threads(int n);
 const char *linalg_blas_core(void);
 
 /* The kernel set to ask OpenBLAS for instead of `chosen` (what it chose: linalg_blas_core), or
- * NULL to keep its choice.
- * OpenBLAS before 0.3.25 (Debian 12 ships 0.3.21) falls back to its generic SSE3 kernels,
+ * NULL to keep its choice. OpenBLAS before 0.3.25 (Debian 12 ships 0.3.21) falls back to its generic SSE3 kernels,
  * "Prescott", on Intel models its runtime detection does not know, such as the "Intel(R)
  * Xeon(R) Processor" of Sapphire Rapids virtual machines (OpenMathLib/OpenBLAS issue 4267,
  * fixed by pull request 4268). On such a CPU with AVX-512 (F, CD, BW, DQ and VL) this returns
@@ -55,9 +54,10 @@ const char *linalg_blas_better_core(const char *chosen);
 /* OpenBLAS reads OPENBLAS_CORETYPE once, when it loads, before main. If that variable is unset
  * and linalg_blas_better_core(linalg_blas_core()) names a kernel set, sets it and executes this
  * program again (/proc/self/exe with the same argv and environment), so that the new process
- * loads the better kernels; the variable, now set, stops a second round. Returns only if nothing was to be done
- * or the exec failed (the variable is then unset again and the program goes on with OpenBLAS's
- * own choice). Call it first in main, before any output, thread or MPI call. */
+ * loads the better kernels; the variable, now set, stops a second round. Returns only if
+ * nothing was to be done or the exec failed (the variable is then unset again and the program
+ * goes on with OpenBLAS's own choice). Call it first in main, before any output, thread or MPI
+ * call. */
 void linalg_choose_blas_core(char **argv);
 
 /* Sets flush-to-zero and denormals-are-zero (x86 MXCSR; elsewhere nothing) for the calling

@@ -115,7 +115,8 @@ static double bench_sgemm(int n, double seconds) {
         double gf = 2.0 * n * n * n * reps / (t1 - t0) / 1e9;
         if (gf > best) best = gf;
     }
-    printf("sgemm %dx%dx%d (OpenBLAS, %s kernels, 1 thread): %8.2f GFLOP/s\n", n, n, n, linalg_blas_core(), best);
+    printf("sgemm %dx%dx%d (OpenBLAS, %s kernels, 1 thread): %8.2f GFLOP/s\n", n, n, n,
+           linalg_blas_core(), best);
     free(a);
     free(b);
     free(c);
