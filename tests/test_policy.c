@@ -2,8 +2,8 @@
  * resets isolate episodes, envs in a batch do not see each other, cblas (and the vectorized
  * scan) agree with the plain loops, OpenBLAS's generic fallback kernels are replaced by what the
  * CPU runs, the chunked GLA (gla_chunk.c) agrees with the step-by-step scan, a fresh policy is
- * near-uniform, configs are validated, and workspaces are reused
- * without allocating; the cell encoder (policy.cell_embed) feeds the kind relu(W_e x + b_e) of
+ * near-uniform, configs are validated, and workspaces are reused without allocating (OpenBLAS's
+ * own allocations aside); the cell encoder (policy.cell_embed) feeds the kind relu(W_e x + b_e) of
  * each cell, the same in both forms, and is absent at 0. The gradients themselves are checked in
  * gradcheck_policy.c (double). */
 #define _GNU_SOURCE /* dladdr */

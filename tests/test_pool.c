@@ -15,7 +15,7 @@
 typedef struct Tally {
     long last[MAX_WORKERS]; /* how many runs each index has seen */
     atomic_int calls;       /* calls in this run */
-    int spin_ns;            /* busy work per call, times index % 3 */
+    int work_ns;            /* busy work per call, times index % 3 */
 } Tally;
 
 static void busy(int ns) {
@@ -27,22 +27,22 @@ static void busy(int ns) {
 
 static void count_call(void *ctx, int i) {
     Tally *t = ctx;
-    /* index i sees each run once, in order: a repeated or skipped run fails here */
-    t->last[i]++;
-    busy(t->spin_ns * (i % 3)); /* uneven shares: the caller must wait for the slowest */
+    t->last[i]++; /* check_runs holds it to the run count: a repeated or skipped call fails */
+    busy(t->work_ns * (i % 3)); /* uneven shares: the caller must wait for the slowest */
     atomic_fetch_add(&t->calls, 1);
 }
 
-/* `runs` runs of an n-worker pool, sleeping pause_us between them; each must have called every
- * index once by the time pool_run returns. */
-static void check_runs(int n, int runs, int pause_us, int spin_ns) {
+/* `runs` runs of an n-worker pool, sleeping pause_us between them, index i working
+ * work_ns * (i % 3) nanoseconds; each must have called every index once by the time pool_run
+ * returns. */
+static void check_runs(int n, int runs, int pause_us, int work_ns) {
     Pool *p;
     Err err;
     ck_assert_int_eq(pool_create(&p, n, &err), 0);
     ck_assert_int_eq(pool_size(p), n);
     static Tally t;
     memset(&t, 0, sizeof t);
-    t.spin_ns = spin_ns;
+    t.work_ns = work_ns;
     for (long r = 1; r <= runs; r++) {
         atomic_store(&t.calls, 0);
         pool_run(p, count_call, &t);
