@@ -2,6 +2,7 @@
 #include "algo/learner.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static void part_free(LearnerPart *q) {
     free(q->dvalues);
 }
 
-/* The buffers of a part of B envs over T steps (B may be 0: an idle worker). */
+/* The buffers of a part of B envs over T steps. */
 static int part_alloc(LearnerPart *q, const Policy *p, int T, int B) {
     const size_t t = (size_t)T, b = (size_t)(B ? B : 1), O = (size_t)p->obs_dim,
                  A = (size_t)p->n_actions, S = p->state_size;
@@ -58,11 +59,13 @@ static int part_alloc(LearnerPart *q, const Policy *p, int T, int B) {
 
 int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
                    int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream,
-                   Pool *pool, Err *err) {
+                   Pool *pool, int parts_per_worker, Err *err) {
     *out = NULL;
     if (num_minibatches < 1 || num_envs % num_minibatches != 0)
         return err_set(err, "learner: %d minibatches do not divide %d envs (each holds whole env sequences)",
                        num_minibatches, num_envs);
+    if (parts_per_worker < 1)
+        return err_set(err, "learner: %d parts per worker (at least 1)", parts_per_worker);
     Learner *l = calloc(1, sizeof *l);
     if (!l) return err_set(err, "out of memory creating the learner");
     l->policy = policy;
@@ -75,7 +78,8 @@ int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
         learner_destroy(l);
         return -1;
     }
-    const int W = pool_size(pool);
+    const long want = (long)pool_size(pool) * parts_per_worker;
+    const int W = want < l->Bm ? (int)want : l->Bm; /* every part holds at least one env */
     l->n_parts = W;
     l->grads = calloc(policy->n_params + 1, sizeof(float));
     l->perm = calloc((size_t)num_envs, sizeof(int));
@@ -166,11 +170,9 @@ static void gather(const Learner *l, LearnerPart *q) {
     }
 }
 
-/* A pool job: part w's forward, loss and backward into its own gradient. */
-static void part_gradient(void *ctx, int w) {
-    Learner *l = ctx;
-    LearnerPart *q = &l->parts[w];
-    if (q->B == 0) return;
+/* Part c's forward, loss and backward into its own gradient. */
+static void part_gradient(Learner *l, int c) {
+    LearnerPart *q = &l->parts[c];
     const PPOConfig *ppo = l->ppo;
     Policy *p = l->policy;
     const int T = l->T, B = q->B;
@@ -192,15 +194,24 @@ static void part_gradient(void *ctx, int w) {
     policy_backward_sequence(p, q->work, q->dlogits, q->dvalues, q->grads);
 }
 
+/* A pool job: worker w takes the next part not yet taken until none is left, so a faster core
+ * takes more parts. Which worker ran a part does not change its result (each part has its own
+ * buffers), and sum_parts adds them in part order. */
+static void take_parts(void *ctx, int w) {
+    (void)w;
+    Learner *l = ctx;
+    int c;
+    while ((c = atomic_fetch_add(&l->next_part, 1)) < l->n_parts) part_gradient(l, c);
+}
+
 /* The minibatch's gradient and loss terms from its parts': the means over their rows, weighted
- * by their share of the rows, summed in worker order (one part: copied as it is). */
+ * by their share of the rows, summed in part order (one part: copied as it is). */
 static bool sum_parts(Learner *l, PPOLossStats *ls) {
     const size_t P = l->policy->n_params;
     bool finite = true;
     memset(ls, 0, sizeof *ls);
     for (int w = 0; w < l->n_parts; w++) {
         const LearnerPart *q = &l->parts[w];
-        if (q->B == 0) continue;
         const double share = (double)q->B / l->Bm;
         const float fshare = (float)share;
         finite = finite && isfinite(q->loss);
@@ -235,7 +246,8 @@ int learner_gradient(Learner *l, const RolloutBuffer *b, const int *envs, const 
     l->buf = b;
     l->envs = envs;
     l->ppo = ppo;
-    pool_run(l->n_parts > 1 ? l->pool : NULL, part_gradient, l);
+    atomic_store(&l->next_part, 0);
+    pool_run(l->n_parts > 1 ? l->pool : NULL, take_parts, l);
     bool ok = sum_parts(l, ls);
     /* The one all-reduce of the gradient buffer [P + 1]: the sum of the ranks' gradients of
      * their mean losses, and in the last slot how many ranks had a loss that is not finite. */

@@ -22,6 +22,8 @@
 #ifndef PPO_LEARNER_H
 #define PPO_LEARNER_H
 
+#include <stdatomic.h>
+
 #include "algo/loss.h"
 #include "algo/optim.h"
 #include "algo/rollout.h"
@@ -67,7 +69,7 @@ typedef struct UpdateStats {
     bool finite;               /* false when the loss or a gradient was NaN or Inf */
 } UpdateStats;
 
-/* One worker's share of a minibatch: its envs b0 .. b0 + B - 1, gathered contiguous [T, B, ...]. */
+/* One part of a minibatch: its envs b0 .. b0 + B - 1 (B >= 1), gathered contiguous [T, B, ...]. */
 typedef struct LearnerPart {
     int b0, B;
     PolicyWork *work; /* for [T, B] */
@@ -93,8 +95,9 @@ typedef struct Learner {
     int *perm;      /* [N] */
     Rng rng;        /* minibatch shuffles */
     float *advantages; /* [T, Bm] the minibatch's advantages, normalized together */
-    int n_parts;    /* the pool's workers, at most Bm */
-    LearnerPart *parts; /* [n_parts]: worker w's share, envs Bm * w / W .. Bm * (w + 1) / W - 1 */
+    int n_parts;    /* W: workers x parts_per_worker, at most Bm */
+    LearnerPart *parts; /* [W]: part c holds envs Bm * c / W .. Bm * (c + 1) / W - 1 */
+    atomic_int next_part; /* the next part a worker takes (learner_gradient) */
     /* the minibatch the parts work on (set before each pool run) */
     const RolloutBuffer *buf;
     const int *envs;
@@ -103,11 +106,14 @@ typedef struct Learner {
 
 /* Creates a learner for rollouts of num_steps x num_envs with num_minibatches minibatches and
  * Adam(eps); the shuffle RNG is seeded from (seed, stream). Each minibatch's env sequences are
- * split over the workers of pool (not owned; NULL: one worker), each computing the gradient of
- * its share, summed in worker order: the same seed, config and pool size give the same result. */
+ * cut into W = pool_size(pool) x parts_per_worker parts (at most one per env; pool not owned,
+ * NULL: one worker); the workers take parts as they finish one, each part's gradient is computed
+ * on its own and the parts' are summed in part order: the result depends on W, not on which
+ * worker ran which part. Errors: num_minibatches does not divide num_envs, parts_per_worker < 1,
+ * out of memory. */
 int learner_create(Learner **out, Policy *policy, int num_steps, int num_envs,
                    int num_minibatches, double adam_eps, uint64_t seed, uint64_t stream,
-                   Pool *pool, Err *err);
+                   Pool *pool, int parts_per_worker, Err *err);
 /* Frees a learner (NULL is allowed); the policy is not its own. */
 void learner_destroy(Learner *l);
 
@@ -130,8 +136,8 @@ int learner_update(Learner *l, RolloutBuffer *buf, const PPOConfig *ppo, double 
 /* The gradient of one minibatch, the sequences of envs [Bm] (indices into buf, whose advantages
  * and returns GAE has filled): replayed from their stored states, advantages normalized over
  * the minibatch of all ranks (ppo->norm_adv), the loss of algo/loss.h, its gradient by hand
- * (each worker's share of the envs on its own, the shares' gradients weighted by their rows and
- * summed in worker order), averaged over the ranks, into l->grads [P] (not clipped). Fills ls with this rank's loss
+ * (each part of the envs on its own, the parts' gradients weighted by their rows and
+ * summed in part order), averaged over the ranks, into l->grads [P] (not clipped). Fills ls with this rank's loss
  * terms and *finite with whether the loss was finite on every rank. Returns 0, or -1 when a
  * collective failed. */
 int learner_gradient(Learner *l, const RolloutBuffer *buf, const int *envs, const PPOConfig *ppo,

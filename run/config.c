@@ -92,6 +92,7 @@ static const Field FIELDS[] = {
     INT(run, num_envs, 1, 1 << 20, "envs stepped in parallel (N)"),
     INT(run, num_steps, 1, 1 << 20, "steps per env per rollout (T)"),
     INT(run, workers, 1, 1024, "rollout threads, each with a contiguous slice of the envs"),
+    INT(run, learner_parts_per_worker, 1, 1024, "the learner cuts each minibatch into workers x this many parts, which the workers take as they finish one (more than 1 evens out cores of unequal speed); results depend on workers x this"),
     STR(run, run_name, "folder name under runs_dir; empty = ENV__CONFIG__sSEED"),
     STR(run, runs_dir, "where run folders are made"),
     STR(run, branched_from, "the checkpoint a branch continues (set by a resume of an older checkpoint); empty otherwise"),
@@ -146,6 +147,7 @@ void config_defaults(TrainConfig *cfg) {
     cfg->run.num_envs = 4;
     cfg->run.num_steps = 128;
     cfg->run.workers = 1;
+    cfg->run.learner_parts_per_worker = 1;
     snprintf(cfg->run.runs_dir, sizeof cfg->run.runs_dir, "runs");
     cfg->run.checkpoint_interval = 50;
     cfg->run.keep_checkpoints = 3;

@@ -29,6 +29,7 @@ typedef struct RunConfig {
     int num_envs;            /* N: envs stepped in parallel */
     int num_steps;           /* T: steps per env per rollout */
     int workers;             /* rollout threads, each owning a contiguous slice of the envs */
+    int learner_parts_per_worker; /* parts of a minibatch per worker, taken as workers finish */
     char run_name[CONFIG_NAME_LEN];  /* folder under runs_dir; "" = made from env, config, seed */
     char runs_dir[PATH_LEN];         /* where run folders are made */
     char branched_from[PATH_LEN];    /* a branch's starting checkpoint (trainer.h); "" otherwise */

@@ -243,7 +243,7 @@ static int build(Trainer *tr, Err *err) {
                                     tr->cfg.ppo.clip_obs, tr->cfg.ppo.clip_reward, tr->cfg.ppo.gamma, err) ||
              learner_create(&tr->learner, tr->policy, run->num_steps, run->num_envs,
                             tr->cfg.ppo.num_minibatches, tr->cfg.ppo.adam_eps, (uint64_t)run->seed,
-                            (1ull << 41) + 1, tr->pool, err);
+                            (1ull << 41) + 1, tr->pool, run->learner_parts_per_worker, err);
     }
     if (!rc) {
         learner_set_dist(tr->learner, tr->dist);

@@ -8,7 +8,8 @@
 # Prints each configuration's end-to-end env steps/s, its speed-up over 1 and its parallel
 # efficiency (speed-up / count).
 # Usage: scripts/bench-scaling.sh [CONFIG] [COUNTS] [ENVS] [UPDATES]
-# Environment: MPIRUN (default: mpirun --allow-run-as-root --oversubscribe --bind-to none).
+# Environment: MPIRUN (default: mpirun --allow-run-as-root --oversubscribe --bind-to none);
+# EXTRA: more options for every run, e.g. EXTRA="--set run.learner_parts_per_worker=2".
 set -eu
 config=${1:-configs/cartpole.yaml}
 counts=${2:-"1 2 4 8 16"}
@@ -21,7 +22,7 @@ export OPENBLAS_NUM_THREADS=1
 # evaluations off: the CartPole configs evaluate every 10 updates to stop on (run.stop_on_eval),
 # work that is not training and runs on one thread
 common="--quiet --set run.stop_return=0 --set run.stop_on_eval=false --set run.eval_interval=0
-        --set run.checkpoint_interval=0 --set run.total_timesteps=1000000000 --max-updates $updates --set run.runs_dir=$dir --set run.num_steps=64 --set ppo.num_minibatches=2"
+        --set run.checkpoint_interval=0 --set run.total_timesteps=1000000000 --max-updates $updates --set run.runs_dir=$dir --set run.num_steps=64 --set ppo.num_minibatches=2 ${EXTRA:-}"
 # the env steps/s a run printed: "trained N steps in S s (X steps/s)"
 sps() { sed -n 's/.*(\([0-9]*\) steps\/s).*/\1/p' | tail -1; }
 row() { # kind count steps/s base

@@ -64,6 +64,7 @@ START_TEST(bad_input_names_file_line_column_and_key) {
     refused("ppo:\n  ent_coef: 1e-320\n", "ppo.ent_coef: 1e-320 is out of range of a double", "[0, 100]");
     refused("ppo:\n  ent_coef: 1e400\n", "ppo.ent_coef: 1e400 is out of range of a double", NULL);
     refused("run:\n  num_envs: 2.5\n", "run.num_envs: '2.5' is not a whole number", NULL);
+    refused("run:\n  learner_parts_per_worker: 0\n", "t.yaml:2:29: run.learner_parts_per_worker: 0 is out of range", "[1, 1024]");
     refused("ppo:\n  norm_adv: maybe\n", "ppo.norm_adv: 'maybe' is not a boolean", "true or false");
     refused("env:\n  integrator: rk4\n", "env.integrator: unknown value 'rk4'", "semi-implicit");
     refused("ppo: [1, 2]\n", "t.yaml:1:6: ppo: expected keys under the section, found a list", NULL);

@@ -189,7 +189,7 @@ static int worker_grad(Dist *d) {
                 b->next_values, ppo->gamma, ppo->gae_lambda, b->advantages, b->returns);
     const int local_envs[3] = {4, 0, 2}; /* one minibatch of this rank: Bm = N / M */
     Learner *l;
-    if (learner_create(&l, p, T, N, M, 1e-5, 1, 2, NULL, &err)) return 1;
+    if (learner_create(&l, p, T, N, M, 1e-5, 1, 2, NULL, 1, &err)) return 1;
     learner_set_dist(l, d);
     PPOLossStats ls;
     bool finite;
@@ -225,7 +225,7 @@ static int worker_grad(Dist *d) {
     int bad = 0;
     if (r == 0) {
         Learner *ul;
-        if (learner_create(&ul, p, T, (int)UN, M, 1e-5, 1, 2, NULL, &err)) return 1;
+        if (learner_create(&ul, p, T, (int)UN, M, 1e-5, 1, 2, NULL, 1, &err)) return 1;
         int union_envs[64], k = 0;
         for (int q = 0; q < R; q++)
             for (int j = 0; j < 3; j++) union_envs[k++] = q * N + local_envs[j];

@@ -504,7 +504,7 @@ START_TEST(ppo_vf_huber_bounds_the_value_gradient_of_far_targets) {
                 b->next_values, 0.99, 0.95, b->advantages, b->returns);
     Learner *l;
     Err err;
-    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, s.pool, &err), 0);
+    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, s.pool, 1, &err), 0);
     PPOConfig ppo = s.cfg.ppo;
     ppo.vf_coef = 0.5;
     ppo.vf_huber = 0.0;
@@ -518,12 +518,79 @@ START_TEST(ppo_vf_huber_bounds_the_value_gradient_of_far_targets) {
 }
 END_TEST
 
+/* The gradient [P] and loss of the minibatch envs [6] of s's rollout from a learner over pool
+ * (NULL: one worker) with k parts per worker; *parts: the parts it cut the minibatch into. */
+static double part_gradient_of(Setup *s, Pool *pool, int k, const int *envs, float *out, int *parts) {
+    Learner *l;
+    Err err;
+    ck_assert_msg(learner_create(&l, s->p, 24, 6, 1, 1e-5, 1, 2, pool, k, &err) == 0, "%s", err.msg);
+    PPOLossStats ls;
+    bool finite;
+    ck_assert_int_eq(learner_gradient(l, &s->r->buf, envs, &s->cfg.ppo, &ls, &finite), 0);
+    ck_assert(finite);
+    memcpy(out, l->grads, sizeof(float) * s->p->n_params);
+    *parts = l->n_parts;
+    learner_destroy(l);
+    return ls.loss;
+}
+
+START_TEST(the_learners_gradient_depends_on_its_part_count_not_on_which_worker_ran_a_part) {
+    /* 6 envs cut into 6 parts of one env: by 1 worker (k 6), 2 workers (k 3), 3 workers (k 2)
+     * and 3 workers asking for 12 (capped at one env per part) must give the same bits, as the
+     * parts are summed in part order whichever worker took them; 1 part and 4 parts of 1 or 2
+     * envs give the same gradient up to float rounding. */
+    Setup s;
+    setup(&s, 1, 2, _i);
+    RolloutBuffer *b = &s.r->buf;
+    const PPOConfig *ppo = &s.cfg.ppo;
+    gae_compute(b->T, b->N, b->rewards, b->values, b->terminated, b->truncated, b->final_values,
+                b->next_values, ppo->gamma, ppo->gae_lambda, b->advantages, b->returns);
+    Pool *two, *three;
+    Err err;
+    ck_assert_int_eq(pool_create(&two, 2, &err), 0);
+    ck_assert_int_eq(pool_create(&three, 3, &err), 0);
+    const size_t P = s.p->n_params;
+    const int envs[6] = {3, 0, 5, 1, 4, 2};
+    float *g6 = malloc(sizeof(float) * P), *g = malloc(sizeof(float) * P), *g1 = malloc(sizeof(float) * P);
+    int parts;
+    double loss6 = part_gradient_of(&s, NULL, 6, envs, g6, &parts);
+    ck_assert_int_eq(parts, 6);
+    struct { Pool *pool; int k; } same[] = {{two, 3}, {three, 2}, {three, 4}, {two, 3}};
+    for (int i = 0; i < 4; i++) {
+        double loss = part_gradient_of(&s, same[i].pool, same[i].k, envs, g, &parts);
+        ck_assert_int_eq(parts, 6);
+        ck_assert_msg(memcmp(g, g6, sizeof(float) * P) == 0 && loss == loss6,
+                      "%d workers x %d parts: not the bits of 6 parts on one worker",
+                      pool_size(same[i].pool), same[i].k);
+    }
+    part_gradient_of(&s, NULL, 1, envs, g1, &parts);
+    ck_assert_int_eq(parts, 1);
+    double gmax = 0, diff6 = 0, diff4 = 0;
+    part_gradient_of(&s, two, 2, envs, g, &parts);
+    ck_assert_int_eq(parts, 4);
+    for (size_t i = 0; i < P; i++) {
+        gmax = fmax(gmax, fabs(g1[i]));
+        diff6 = fmax(diff6, fabs(g6[i] - g1[i]));
+        diff4 = fmax(diff4, fabs(g[i] - g1[i]));
+    }
+    ck_assert(gmax > 0);
+    ck_assert_msg(diff6 <= 1e-5 * gmax && diff4 <= 1e-5 * gmax,
+                  "max |g| %g; 6 parts differ from 1 by %g, 4 parts by %g", gmax, diff6, diff4);
+    free(g6);
+    free(g);
+    free(g1);
+    pool_destroy(two);
+    pool_destroy(three);
+    teardown(&s);
+}
+END_TEST
+
 START_TEST(a_nan_stops_the_update_before_adam_touches_the_parameters) {
     Setup s;
     setup(&s, 1, 1, _i);
     Learner *l;
     Err err;
-    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, NULL, &err), 0);
+    ck_assert_int_eq(learner_create(&l, s.p, 24, 6, 1, 1e-5, 1, 2, NULL, 1, &err), 0);
     s.r->buf.rewards[5] = NAN;
     float *before = malloc(sizeof(float) * s.p->n_params);
     memcpy(before, s.p->params, sizeof(float) * s.p->n_params);
@@ -596,6 +663,7 @@ static Suite *trainer_suite(void) {
     tcase_add_loop_test(tc, the_learners_replay_reproduces_the_rollouts_logprobs_and_values, 0, N_KINDS);
     tcase_add_loop_test(tc, a_truncated_episode_is_bootstrapped_from_its_own_state, 0, N_KINDS);
     tcase_add_test(tc, ppo_vf_huber_bounds_the_value_gradient_of_far_targets);
+    tcase_add_loop_test(tc, the_learners_gradient_depends_on_its_part_count_not_on_which_worker_ran_a_part, 0, N_KINDS);
     tcase_add_loop_test(tc, a_nan_stops_the_update_before_adam_touches_the_parameters, 0, N_KINDS);
     tcase_add_loop_test(tc, eval_replays_the_training_time_policy_episode_for_episode_on_stateless_cartpole, 0, N_KINDS);
     tcase_add_loop_test(tc, a_gaussian_rollout_keeps_unclipped_samples_that_the_learners_replay_reproduces, 0, N_KINDS);
