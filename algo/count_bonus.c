@@ -65,13 +65,17 @@ void count_bonus_keys(const float *obs, int O, long rows, uint64_t *keys) {
 }
 
 int count_bonus_add(CountBonus *cb, const uint64_t *keys, long n, long first, long rows, float *rewards,
-                    Err *err) {
+                    double *sum, Err *err) {
+    double total = 0.0;
     for (long r = 0; r < n; r++) {
         size_t i;
         if (slot_of(cb, keys[r], &i, err)) return -1;
         if (cb->counts[i] < UINT32_MAX) cb->counts[i]++;
-        if (r >= first && r < first + rows) rewards[r - first] += (float)(cb->coef / sqrt((double)cb->counts[i]));
+        const double bonus = cb->coef / sqrt((double)cb->counts[i]);
+        total += bonus;
+        if (r >= first && r < first + rows) rewards[r - first] += (float)bonus;
     }
+    if (sum) *sum = total;
     return 0;
 }
 

@@ -8,7 +8,17 @@
  * reward gains coef / sqrt(n), n the count of its observation just after its own was added. The
  * counts are the whole run's (a checkpoint keeps them), the same for a given seed, config,
  * worker and rank count. The bonus is added to the reward as the rollout left it (after any
- * reward scaling). Meant for observations that repeat exactly, as the gridworld views do; a
+ * reward scaling).
+ *
+ * The bonus is a stream that does not end with the episode (Burda et al. 2018, "Exploration by
+ * Random Network Distillation", section 2.3: intrinsic returns non-episodic): an env that
+ * terminates starts a new episode whose views pay bonuses too. Added to the episodic reward as it
+ * is, it would make every termination forfeit the bonuses to come, so a run could learn to keep
+ * episodes going rather than reach the goal (DoorKey-8x8 seed 3: it found the goal, then stopped
+ * reaching it). RND gives the intrinsic return a value head of its own; here one value head
+ * learns the sum, and a terminated step's reward gains the intrinsic return of the episode to
+ * come, estimated as that of an average step: gamma * mean / (1 - gamma), mean the mean bonus of
+ * the rollout's steps over every rank (rollout_count_bonus). Meant for observations that repeat exactly, as the gridworld views do; a
  * continuous observation is new at every step (a constant bonus of coef), and the table then
  * grows by every step (24-48 bytes each in memory, 12 in a checkpoint). */
 #ifndef PPO_COUNT_BONUS_H
@@ -34,10 +44,10 @@ int count_bonus_init(CountBonus *cb, double coef, Err *err);
 void count_bonus_keys(const float *obs, int O, long rows, uint64_t *keys);
 
 /* Counts keys [n] in order; rows first .. first + rows - 1 of them get their bonus added to
- * rewards [rows]. Errors: out of memory growing the table (the keys before the one that failed
- * stay counted). */
+ * rewards [rows]; *sum (NULL: not wanted) = the bonuses of all n keys summed. Errors: out of
+ * memory growing the table (the keys before the one that failed stay counted). */
 int count_bonus_add(CountBonus *cb, const uint64_t *keys, long n, long first, long rows, float *rewards,
-                    Err *err);
+                    double *sum, Err *err);
 
 /* Sets the count of key (not 0) to count, adding the key if new (restoring a checkpoint's
  * table). Errors: out of memory. */

@@ -316,10 +316,13 @@ int rollout_normalize(Rollout *r, Dist *d) {
     return normalizer_after_rollout(r->norm, d, b->T, b->N, b->raw_obs, b->rewards, b->terminated);
 }
 
-int rollout_set_count_bonus(Rollout *r, double coef, int ranks, Err *err) {
+int rollout_set_count_bonus(Rollout *r, double coef, double gamma, int ranks, Err *err) {
     const RolloutBuffer *b = &r->buf;
     const size_t rows = (size_t)b->T * b->N;
+    if (!(gamma >= 0.0 && gamma < 1.0))
+        return err_set(err, "the count bonus needs a discount gamma in [0, 1), not %g", gamma);
     r->ranks = ranks;
+    r->bonus_gamma = gamma;
     r->bonus = calloc(1, sizeof *r->bonus);
     r->bonus_own = malloc(sizeof(uint64_t) * rows);
     if (ranks > 1) r->bonus_keys = malloc(sizeof(uint64_t) * (size_t)ranks * rows);
@@ -333,11 +336,24 @@ int rollout_count_bonus(Rollout *r, Dist *d, Err *err) {
     RolloutBuffer *b = &r->buf;
     const long rows = (long)b->T * b->N;
     count_bonus_keys(b->raw_obs ? b->raw_obs : b->obs, b->O, rows, r->bonus_own);
-    if (r->ranks == 1) return count_bonus_add(r->bonus, r->bonus_own, rows, 0, rows, b->rewards, err);
-    if (dist_allgather(d, r->bonus_own, sizeof(uint64_t) * (size_t)rows, r->bonus_keys, err)) return -1;
-    int rc = count_bonus_add(r->bonus, r->bonus_keys, rows * r->ranks, dist_rank(d) * rows, rows,
-                             b->rewards, err);
-    return dist_agree_err(d, rc, err);
+    double sum = 0.0;
+    int rc;
+    if (r->ranks == 1) {
+        rc = count_bonus_add(r->bonus, r->bonus_own, rows, 0, rows, b->rewards, &sum, err);
+    } else {
+        if (dist_allgather(d, r->bonus_own, sizeof(uint64_t) * (size_t)rows, r->bonus_keys, err)) return -1;
+        rc = count_bonus_add(r->bonus, r->bonus_keys, rows * r->ranks, dist_rank(d) * rows, rows,
+                             b->rewards, &sum, err);
+        rc = dist_agree_err(d, rc, err);
+    }
+    if (rc) return rc;
+    /* the bonuses of the episode a termination starts (count_bonus.h): every rank counted every
+     * rank's keys, so every rank has the same mean */
+    const double g = r->bonus_gamma, mean = sum / ((double)rows * r->ranks);
+    r->bonus_terminal = g * mean / (1.0 - g);
+    for (long i = 0; i < rows; i++)
+        if (b->terminated[i]) b->rewards[i] += (float)r->bonus_terminal;
+    return 0;
 }
 
 void rollout_collect(Rollout *r) {

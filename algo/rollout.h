@@ -71,6 +71,8 @@ typedef struct Rollout {
     bool fresh;      /* row 0 holds the current observations (first rollout, or restored) */
     Normalizer *norm; /* owned; NULL: neither normalization (rollout_set_normalizer) */
     CountBonus *bonus; /* owned; NULL: no count bonus (rollout_set_count_bonus) */
+    double bonus_gamma;    /* the discount of the bonus return */
+    double bonus_terminal; /* what the last rollout_count_bonus added to a terminated step */
     uint64_t *bonus_own;  /* [T, N] the last rollout's observation hashes */
     uint64_t *bonus_keys; /* [ranks, T, N] every rank's, rank by rank (NULL with one rank) */
     int ranks;         /* the MPI ranks whose rollouts the bonus counts (1 without MPI) */
@@ -97,16 +99,19 @@ int rollout_set_normalizer(Rollout *r, bool obs_on, bool reward_on, double clip_
  * normalizer). 0, or -1 when a collective of d failed. */
 int rollout_normalize(Rollout *r, Dist *d);
 
-/* Turns on the count-based exploration bonus (count_bonus.h) of coefficient coef > 0, counting
- * the observations of `ranks` ranks (1 without MPI); rollout_count_bonus applies it. Call once,
- * after rollout_create. Errors: out of memory. */
-int rollout_set_count_bonus(Rollout *r, double coef, int ranks, Err *err);
+/* Turns on the count-based exploration bonus (count_bonus.h) of coefficient coef > 0 under
+ * discount gamma (the run's ppo.gamma, in [0, 1)), counting the observations of `ranks` ranks (1
+ * without MPI); rollout_count_bonus applies it. Call once, after rollout_create. Errors: gamma
+ * out of [0, 1), out of memory. */
+int rollout_set_count_bonus(Rollout *r, double coef, double gamma, int ranks, Err *err);
 
 /* After rollout_collect and rollout_normalize: with a count bonus, hashes this rollout's
  * observations (rows 0 .. T - 1; the env's own where observations are normalized), gathers every
  * rank's from d (NULL or one rank: none), counts them all in rank order and adds this rank's
- * bonuses to the rewards. 0; -1 with err set when the table cannot grow or a collective fails
- * (then every rank fails). Nothing without a count bonus. */
+ * bonuses to the rewards; each terminated step's reward also gains the bonus return of the
+ * episode that follows, gamma * m / (1 - gamma), m the mean bonus of every rank's steps of this
+ * rollout (count_bonus.h; in bonus_terminal). 0; -1 with err set when the table cannot grow or a
+ * collective fails (then every rank fails). Nothing without a count bonus. */
 int rollout_count_bonus(Rollout *r, Dist *d, Err *err);
 
 /* Frees everything but the pool (NULL is allowed). */

@@ -529,6 +529,9 @@ static int validate(const TrainConfig *cfg, Err *err) {
     if (strchr(run->run_name, '/') || strcmp(run->run_name, ".") == 0 || strcmp(run->run_name, "..") == 0)
         return err_set(err, "run.run_name: '%s' is not a plain folder name (no '/', not . or ..)", run->run_name);
     if (!run->runs_dir[0]) return err_set(err, "run.runs_dir: must not be empty");
+    if (ppo->count_bonus > 0 && ppo->gamma >= 1.0)
+        return err_set(err, "ppo.count_bonus: the bonus return a termination carries on is "
+                       "gamma * mean / (1 - gamma), which needs ppo.gamma below 1 (it is %g)", ppo->gamma);
     if (run->stop_on_eval && run->eval_interval == 0)
         return err_set(err, "run.stop_on_eval: true needs evaluations (run.eval_interval > 0); to "
                        "train without evaluations, set run.stop_on_eval=false as well");

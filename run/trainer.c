@@ -254,7 +254,7 @@ static int build(Trainer *tr, Err *err) {
         if (!tr->finished || (tr->ranks > 1 && !tr->all_finished)) rc = err_set(err, "out of memory");
     }
     if (!rc && tr->cfg.ppo.count_bonus > 0)
-        rc = rollout_set_count_bonus(tr->rollout, tr->cfg.ppo.count_bonus, tr->ranks, err);
+        rc = rollout_set_count_bonus(tr->rollout, tr->cfg.ppo.count_bonus, tr->cfg.ppo.gamma, tr->ranks, err);
     return dist_agree_err(tr->dist, rc, err);
 }
 

@@ -85,6 +85,7 @@ START_TEST(fields_are_checked_against_each_other) {
     refused("run:\n  num_envs: 4\n  num_steps: 1\nppo:\n  num_minibatches: 4\n", "a minibatch would hold 1 sample", NULL);
     refused("run:\n  total_timesteps: 10\n", "run.total_timesteps: 10 is less than one rollout", NULL);
     refused("run:\n  run_name: a/b\n", "run.run_name", "no '/'");
+    refused("ppo:\n  count_bonus: 0.01\n  gamma: 1\n", "t.yaml:2:16: ppo.count_bonus", "needs ppo.gamma below 1");
 }
 END_TEST
 
